@@ -1,0 +1,248 @@
+"""Writes on bodies, memberships and invitations. Each checks rights, writes in one transaction,
+appends to the body's ledger and publishes its live event after commit."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from asamblea.bodies.models import Body, Invitation, Membership, Sector
+from asamblea.bodies.queries import require_facilitator
+from asamblea.errors import Conflict, NotAllowed, Refused
+from asamblea.ledger.actions import ledger_append
+from asamblea.live.events import publish_on_commit
+
+TOKEN_BYTES = 24  # 192 bits of entropy, well over the 128 the design asks for
+MAX_INVITATION_DAYS = 90
+MAX_INVITATION_USES = 1000
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def record(body: Body, kind: str, payload: dict[str, Any]) -> None:
+    """Append an event to the body's ledger and announce it on the body's live channel."""
+    entry = ledger_append(body.ledger_chain, kind, payload)
+    publish_on_commit(
+        f"body:{body.pk}", "ledger", {"kind": kind, "seq": entry.seq, "hash": entry.hash}
+    )
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:60] or "asamblea"
+    slug, n = base, 1
+    while Body.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+@transaction.atomic
+def body_create(
+    creator: Any,
+    *,
+    name: str,
+    kind: str,
+    region: str = "",
+    description: str = "",
+    visibility: str = Body.Visibility.MEMBERS,
+    sectors: Iterable[Sector] = (),
+    quorum_percent: int = 50,
+    majority: str = "simple",
+    supporters_required: int = 0,
+) -> Body:
+    """Create a body; its creator becomes its first facilitator."""
+    if creator is None or not creator.is_authenticated:
+        raise NotAllowed(_("Log in to create an assembly."))
+    body = Body.objects.create(
+        name=name,
+        slug=_unique_slug(name),
+        kind=kind,
+        region=region,
+        description=description,
+        visibility=visibility,
+        quorum_percent=quorum_percent,
+        majority=majority,
+        supporters_required=supporters_required,
+    )
+    body.sectors.set(list(sectors))
+    Membership.objects.create(person=creator, body=body, role=Membership.Role.FACILITATOR)
+    record(
+        body,
+        "body.created",
+        {
+            "body": body.pk,
+            "name": name,
+            "kind": kind,
+            "region": region,
+            "visibility": visibility,
+            "statute": {
+                "quorum_percent": quorum_percent,
+                "majority": majority,
+                "supporters_required": supporters_required,
+            },
+        },
+    )
+    record(body, "member.joined", {"person": creator.pk, "role": Membership.Role.FACILITATOR})
+    return body
+
+
+@transaction.atomic
+def invitation_create(
+    facilitator: Any,
+    body: Body,
+    *,
+    role: str = Membership.Role.MEMBER,
+    days: int = 7,
+    max_uses: int = 1,
+    label: str = "",
+) -> tuple[Invitation, str]:
+    """Create an invitation and return it with its token (shown once, never stored)."""
+    require_facilitator(facilitator, body)
+    if role not in Membership.Role.values:
+        raise Refused(_("Unknown role."))
+    if not 1 <= days <= MAX_INVITATION_DAYS:
+        raise Refused(_("An invitation lasts between 1 and 90 days."))
+    if not 1 <= max_uses <= MAX_INVITATION_USES:
+        raise Refused(_("An invitation can be used between 1 and 1000 times."))
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    invitation = Invitation.objects.create(
+        body=body,
+        token_hash=hash_token(token),
+        role=role,
+        expires_at=timezone.now() + timedelta(days=days),
+        max_uses=max_uses,
+        label=label,
+        created_by=facilitator,
+    )
+    return invitation, token
+
+
+def invitation_for_token(token: str) -> Invitation:
+    """The usable invitation behind ``token``; refuses unknown, used up, revoked or expired."""
+    if not token or len(token) > 100:
+        raise Refused(_("This invitation link is not valid."), code="invalid_invitation")
+    invitation = (
+        Invitation.objects.select_related("body").filter(token_hash=hash_token(token)).first()
+    )
+    if invitation is None:
+        raise Refused(_("This invitation link is not valid."), code="invalid_invitation")
+    if not invitation.usable():
+        raise Refused(
+            _("This invitation has expired or has been used up. Ask for a new one."),
+            code="expired_invitation",
+        )
+    return invitation
+
+
+@transaction.atomic
+def invitation_redeem(token: str, person: Any) -> Membership:
+    """Join the invitation's body with its role.
+
+    The use counter is incremented by a conditional UPDATE (``uses < max_uses``), so a
+    single-use link admits one person even under concurrent redemptions.
+    """
+    invitation = invitation_for_token(token)
+    body = invitation.body
+    existing = Membership.objects.filter(person=person, body=body).first()
+    if existing is not None:
+        if existing.status == Membership.Status.ACTIVE:
+            raise Conflict(_("You are already a member of this assembly."), code="already_member")
+        raise NotAllowed(
+            _("Your membership of this assembly is suspended or was removed."),
+            code="membership_closed",
+        )
+    taken = Invitation.objects.filter(
+        pk=invitation.pk, uses__lt=F("max_uses"), revoked=False
+    ).update(uses=F("uses") + 1)
+    if not taken:
+        raise Refused(
+            _("This invitation has expired or has been used up. Ask for a new one."),
+            code="expired_invitation",
+        )
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(person=person, body=body, role=invitation.role)
+    except IntegrityError as exc:
+        raise Conflict(
+            _("You are already a member of this assembly."), code="already_member"
+        ) from exc
+    record(body, "member.joined", {"person": person.pk, "role": invitation.role})
+    return membership
+
+
+@transaction.atomic
+def invitation_revoke(facilitator: Any, invitation: Invitation) -> None:
+    require_facilitator(facilitator, invitation.body)
+    Invitation.objects.filter(pk=invitation.pk).update(revoked=True)
+
+
+def _change_status(
+    facilitator: Any, membership: Membership, status: str, kind: str, reason: str
+) -> Membership:
+    body = membership.body
+    require_facilitator(facilitator, body)
+    if membership.person_id == facilitator.pk and status != Membership.Status.ACTIVE:
+        raise Refused(_("You cannot suspend or remove yourself."))
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    if locked.status == status:
+        raise Conflict(_("Nothing to change: the membership already has this status."))
+    if locked.status == Membership.Status.REMOVED:
+        raise Conflict(_("A removed member must be invited again."))
+    locked.status = status
+    locked.save(update_fields=["status"])
+    record(body, kind, {"person": locked.person_id, "by": facilitator.pk, "reason": reason})
+    return locked
+
+
+@transaction.atomic
+def member_suspend(facilitator: Any, membership: Membership, reason: str = "") -> Membership:
+    return _change_status(
+        facilitator, membership, Membership.Status.SUSPENDED, "member.suspended", reason
+    )
+
+
+@transaction.atomic
+def member_reinstate(facilitator: Any, membership: Membership, reason: str = "") -> Membership:
+    return _change_status(
+        facilitator, membership, Membership.Status.ACTIVE, "member.reinstated", reason
+    )
+
+
+@transaction.atomic
+def member_remove(facilitator: Any, membership: Membership, reason: str = "") -> Membership:
+    return _change_status(
+        facilitator, membership, Membership.Status.REMOVED, "member.removed", reason
+    )
+
+
+@transaction.atomic
+def member_set_role(facilitator: Any, membership: Membership, role: str) -> Membership:
+    """Change a member's role. A body always keeps at least one active facilitator."""
+    body = membership.body
+    require_facilitator(facilitator, body)
+    if role not in Membership.Role.values:
+        raise Refused(_("Unknown role."))
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    if locked.role == role:
+        raise Conflict(_("Nothing to change: the member already has this role."))
+    if locked.role == Membership.Role.FACILITATOR:
+        others = Membership.objects.filter(
+            body=body, role=Membership.Role.FACILITATOR, status=Membership.Status.ACTIVE
+        ).exclude(pk=locked.pk)
+        if not others.exists():
+            raise Refused(_("An assembly needs at least one facilitator."))
+    locked.role = role
+    locked.save(update_fields=["role"])
+    record(body, "member.role_changed", {"person": locked.person_id, "role": role})
+    return locked

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from asamblea.bodies import views
+
+app_name = "bodies"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("join/<str:token>/", views.join, name="join"),
+    path("new/", views.body_create, name="create"),
+    path("b/<slug:slug>/", views.body_detail, name="detail"),
+    path("b/<slug:slug>/members/", views.members, name="members"),
+    path("b/<slug:slug>/members/<int:pk>/", views.member_action, name="member_action"),
+    path("b/<slug:slug>/invitations/", views.invitations, name="invitations"),
+    path(
+        "b/<slug:slug>/invitations/<int:pk>/revoke/",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path("b/<slug:slug>/ledger/", views.ledger, name="ledger"),
+]

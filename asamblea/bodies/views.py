@@ -1,0 +1,220 @@
+from __future__ import annotations
+
+import json
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from asamblea import ratelimit
+from asamblea.accounts.forms import SignupForm
+from asamblea.accounts.models import Person
+from asamblea.bodies import actions
+from asamblea.bodies.forms import BodyForm, InvitationForm, MemberActionForm
+from asamblea.bodies.models import Body, Membership
+from asamblea.bodies.queries import active_membership, can_view, visible_bodies
+from asamblea.errors import Refused
+from asamblea.ledger.actions import head_hash
+from asamblea.ledger.models import LedgerEntry
+from asamblea.motions.models import Motion
+from asamblea.voting.models import Poll
+from asamblea.web import handles_refusal
+
+
+def viewable_body(request: HttpRequest, slug: str) -> Body:
+    """The body at ``slug`` if the person may read it; otherwise 404, so a members-only body's
+    existence is not revealed to outsiders."""
+    body = get_object_or_404(Body, slug=slug)
+    if not can_view(request.user, body):
+        raise Http404
+    return body
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    bodies = visible_bodies(request.user)
+    mine = []
+    if request.user.is_authenticated:
+        mine = list(
+            Membership.objects.filter(person=request.user, status=Membership.Status.ACTIVE)
+            .select_related("body")
+            .order_by("body__name")
+        )
+    return render(request, "bodies/home.html", {"bodies": bodies, "mine": mine})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@handles_refusal
+def body_create(request: HttpRequest) -> HttpResponse:
+    form = BodyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        body = actions.body_create(request.user, **form.cleaned_data)
+        messages.success(request, _("Assembly created. Invite its members."))
+        return redirect("bodies:invitations", slug=body.slug)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "bodies/body_form.html", {"form": form}, status=status)
+
+
+@require_GET
+def body_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    body = viewable_body(request, slug)
+    membership = active_membership(request.user, body)
+    motions = Motion.objects.filter(body=body, parent=None).select_related("author")
+    polls = Poll.objects.filter(body=body).select_related("motion")[:20]
+    context = {
+        "body": body,
+        "membership": membership,
+        "motions": motions,
+        "polls": polls,
+        "member_count": body.memberships.filter(status=Membership.Status.ACTIVE).count(),
+        "sectors": body.sectors.all(),
+    }
+    return render(request, "bodies/body_detail.html", context)
+
+
+@require_GET
+def members(request: HttpRequest, slug: str) -> HttpResponse:
+    """Members see who else belongs; outsiders of a public body do not (membership lists are
+    dangerous data)."""
+    body = viewable_body(request, slug)
+    membership = active_membership(request.user, body)
+    if membership is None:
+        raise Http404
+    rows = body.memberships.select_related("person").order_by("person__display_name")
+    if not membership.is_facilitator:
+        rows = rows.filter(status=Membership.Status.ACTIVE)
+    return render(
+        request,
+        "bodies/members.html",
+        {"body": body, "membership": membership, "rows": rows, "roles": Membership.Role.choices},
+    )
+
+
+@login_required
+@require_POST
+@handles_refusal
+def member_action(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    body = viewable_body(request, slug)
+    target = get_object_or_404(Membership, pk=pk, body=body)
+    form = MemberActionForm(request.POST)
+    if not form.is_valid():
+        raise Refused(_("Choose a valid action."))
+    action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
+    if action == "suspend":
+        actions.member_suspend(request.user, target, reason)
+    elif action == "reinstate":
+        actions.member_reinstate(request.user, target, reason)
+    elif action == "remove":
+        actions.member_remove(request.user, target, reason)
+    else:
+        actions.member_set_role(request.user, target, form.cleaned_data["role"])
+    messages.success(request, _("Membership updated."))
+    return redirect("bodies:members", slug=body.slug)
+
+
+def qr_svg(url: str) -> str:
+    """The QR code of ``url`` as inline SVG markup (no image libraries, prints sharp)."""
+    return str(segno.make(url, error="m").svg_inline(scale=4, border=2, dark="#000"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@handles_refusal
+def invitations(request: HttpRequest, slug: str) -> HttpResponse:
+    body = viewable_body(request, slug)
+    from asamblea.bodies.queries import require_facilitator
+
+    require_facilitator(request.user, body)
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        invitation, token = actions.invitation_create(request.user, body, **form.cleaned_data)
+        url = settings.SITE_URL + reverse("bodies:join", args=[token])
+        return render(
+            request,
+            "bodies/invitation_created.html",
+            {"body": body, "invitation": invitation, "url": url, "qr": mark_safe(qr_svg(url))},  # noqa: S308 - segno output
+        )
+    listing = body.invitations.select_related("created_by")[:50]
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "bodies/invitations.html",
+        {"body": body, "form": form, "invitations": listing},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+@handles_refusal
+def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    body = viewable_body(request, slug)
+    invitation = get_object_or_404(body.invitations, pk=pk)
+    actions.invitation_revoke(request.user, invitation)
+    messages.success(request, _("Invitation revoked."))
+    return redirect("bodies:invitations", slug=body.slug)
+
+
+@require_http_methods(["GET", "POST"])
+@handles_refusal
+def join(request: HttpRequest, token: str) -> HttpResponse:
+    """Redeem an invitation: new people choose a display name and a passphrase; people who
+    already have an account just confirm."""
+    if request.method == "POST" and not ratelimit.hit(
+        "invitation_redeem", ratelimit.client_address(request)
+    ):
+        raise Refused(_("Too many attempts. Wait a few minutes and try again."), status=429)
+    invitation = actions.invitation_for_token(token)
+    body = invitation.body
+    if request.user.is_authenticated:
+        if request.method == "POST":
+            actions.invitation_redeem(token, request.user)
+            messages.success(request, _("Welcome to %(body)s.") % {"body": body.name})
+            return redirect("bodies:detail", slug=body.slug)
+        return render(request, "bodies/join.html", {"body": body, "invitation": invitation})
+    initial = {"language": getattr(request, "LANGUAGE_CODE", "es")}
+    form = SignupForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with transaction.atomic():
+            person = Person.objects.create_user(
+                data["username"],
+                data["password"],
+                display_name=data["display_name"],
+                language=data["language"],
+            )
+            actions.invitation_redeem(token, person)
+        login(request, person, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Welcome to %(body)s.") % {"body": body.name})
+        response = redirect("bodies:detail", slug=body.slug)
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, person.language, samesite="Lax")
+        return response
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "bodies/join.html",
+        {"body": body, "invitation": invitation, "form": form},
+        status=status,
+    )
+
+
+@require_GET
+def ledger(request: HttpRequest, slug: str) -> HttpResponse:
+    body = viewable_body(request, slug)
+    entries = LedgerEntry.objects.filter(chain=body.ledger_chain).order_by("-seq")[:500]
+    rows = [(entry, json.loads(entry.payload)) for entry in entries]
+    return render(
+        request,
+        "bodies/ledger.html",
+        {"body": body, "rows": rows, "head": head_hash(body.ledger_chain)},
+    )

@@ -1,0 +1,28 @@
+"""The ``asamblea`` command: a thin wrapper over Django's management commands.
+
+``asamblea serve`` migrates, compiles the translation catalogs if needed, and serves over ASGI
+with uvicorn; every other word is passed to ``manage.py`` (``asamblea demo``,
+``asamblea migrate``, ``asamblea verify-ledger``, ...).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+ALIASES = {"verify-ledger": "verify_ledger", "close-due": "close_due_polls"}
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "asamblea.settings")
+    if not argv:
+        argv = ["help"]
+    argv[0] = ALIASES.get(argv[0], argv[0])
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["asamblea", *argv])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,12 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from asamblea.voting.actions import close_due_polls
+
+
+class Command(BaseCommand):
+    help = "Close and count every vote whose closing time has passed (run it from cron)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.stdout.write(f"{close_due_polls()} votes closed")

@@ -1,0 +1,69 @@
+"""The cast every test uses: the same named people with different rights, every time.
+
+North assembly (members only): alice facilitates, bob and carol are members, olivia observes.
+South assembly (public): frank facilitates it (and has no rights in North). oscar belongs nowhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.test import Client
+
+from asamblea.accounts.models import Person
+from asamblea.bodies.actions import body_create
+from asamblea.bodies.models import Body, Membership
+
+PASSPHRASE = "correct horse battery"  # noqa: S105 - test accounts only
+
+
+@dataclass
+class Cast:
+    north: Body
+    south: Body
+    alice: Person  # facilitator of North
+    bob: Person  # member of North
+    carol: Person  # member of North
+    olivia: Person  # observer in North
+    frank: Person  # facilitator of South only
+    oscar: Person  # outsider
+
+    def client(self, person: Person | None) -> Client:
+        client = Client()
+        if person is not None:
+            client.force_login(person)
+        return client
+
+    @property
+    def roles(self) -> dict[str, Person | None]:
+        """Every role of the permission matrix, by name."""
+        return {
+            "anonymous": None,
+            "outsider": self.oscar,
+            "observer": self.olivia,
+            "member": self.bob,
+            "facilitator": self.alice,
+            "other_facilitator": self.frank,
+        }
+
+
+def make_person(username: str, **extra: Any) -> Person:
+    extra.setdefault("display_name", username.capitalize())
+    return Person.objects.create_user(username, PASSPHRASE, **extra)
+
+
+def join(person: Person, body: Body, role: str = Membership.Role.MEMBER) -> Membership:
+    return Membership.objects.create(person=person, body=body, role=role)
+
+
+def make_cast() -> Cast:
+    people = {
+        name: make_person(name) for name in ("alice", "bob", "carol", "olivia", "frank", "oscar")
+    }
+    north = body_create(people["alice"], name="North", kind="district", visibility="members")
+    south = body_create(people["frank"], name="South", kind="workplace", visibility="public")
+    join(people["bob"], north)
+    join(people["carol"], north)
+    join(people["olivia"], north, Membership.Role.OBSERVER)
+    return Cast(north=north, south=south, **people)

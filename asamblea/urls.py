@@ -1,0 +1,10 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+urlpatterns = [
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/", include("asamblea.accounts.urls")),
+    path("", include("asamblea.motions.urls")),
+    path("", include("asamblea.voting.urls")),
+    path("", include("asamblea.bodies.urls")),
+]

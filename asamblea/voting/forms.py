@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from asamblea.bodies.models import Body
+from asamblea.voting.models import Poll
+
+
+class PollForm(forms.Form):
+    secrecy = forms.ChoiceField(
+        label=_("Secrecy"), choices=Poll.Secrecy.choices, initial=Poll.Secrecy.SECRET
+    )
+    quorum_percent = forms.IntegerField(label=_("Quorum (%)"), min_value=0, max_value=100)
+    majority = forms.ChoiceField(label=_("Majority rule"), choices=Poll.Majority.choices)
+    closes_at = forms.DateTimeField(
+        label=_("Closes at (optional)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("Leave empty to close by hand."),
+    )
+
+    def __init__(self, *args: Any, body: Body, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["quorum_percent"].initial = body.quorum_percent
+        self.fields["majority"].initial = body.majority
+
+
+class BallotForm(forms.Form):
+    choice = forms.ChoiceField(
+        label=_("Your vote"),
+        choices=[("yes", _("Yes")), ("no", _("No")), ("abstain", _("Abstain"))],
+        widget=forms.RadioSelect,
+    )
+
+
+class ReceiptForm(forms.Form):
+    code = forms.CharField(label=_("Receipt code"), max_length=64)

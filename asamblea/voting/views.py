@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+from fractions import Fraction
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from asamblea import ratelimit
+from asamblea.bodies.queries import active_membership
+from asamblea.bodies.views import viewable_body
+from asamblea.errors import Conflict, Refused
+from asamblea.motions.models import Motion
+from asamblea.voting import actions
+from asamblea.voting.charts import result_bars
+from asamblea.voting.forms import BallotForm, PollForm, ReceiptForm
+from asamblea.voting.models import Ballot, Eligibility, Poll
+from asamblea.web import handles_refusal
+
+
+def _poll(request: HttpRequest, slug: str, pk: int) -> Poll:
+    body = viewable_body(request, slug)
+    poll = get_object_or_404(Poll.objects.select_related("body", "motion"), body=body, pk=pk)
+    if poll.is_open and poll.is_past_closing_time():
+        try:
+            poll = actions.poll_close(poll, None)
+        except Conflict:
+            poll.refresh_from_db()
+    return poll
+
+
+@login_required
+@require_POST
+@handles_refusal
+def poll_open(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    body = viewable_body(request, slug)
+    motion = get_object_or_404(Motion, body=body, number=number)
+    form = PollForm(request.POST, body=body)
+    if not form.is_valid():
+        errors = [str(e) for field in form.errors.values() for e in field]
+        raise Refused(" ".join(errors))
+    poll = actions.poll_open(request.user, body, motion=motion, **form.cleaned_data)
+    messages.success(request, _("The vote is open."))
+    return redirect("voting:detail", slug=slug, pk=poll.pk)
+
+
+def _result_rows(poll: Poll) -> list[tuple[str, str, float]]:
+    result = poll.result or {}
+    return [
+        (key, label, float(Fraction(result.get(key, "0"))))
+        for key, label in (("yes", _("Yes")), ("no", _("No")), ("abstain", _("Abstain")))
+    ]
+
+
+@require_GET
+def poll_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    poll = _poll(request, slug, pk)
+    membership = active_membership(request.user, poll.body)
+    eligibility = None
+    if request.user.is_authenticated:
+        eligibility = Eligibility.objects.filter(poll=poll, person=request.user).first()
+    context = {
+        "body": poll.body,
+        "poll": poll,
+        "membership": membership,
+        "eligibility": eligibility,
+        "progress": actions.participation_counts(poll),
+        "form": BallotForm(),
+        "receipt_form": ReceiptForm(),
+    }
+    if not poll.is_open:
+        context["chart"] = result_bars(_result_rows(poll), poll.title)
+        context["turnout_percent"] = round(float(Fraction(poll.result["turnout"])) * 100, 1)
+        participants = Eligibility.objects.filter(poll=poll, voted=True).select_related("person")
+        context["participants"] = sorted(p.person.display_name for p in participants)
+        if not poll.is_secret:
+            context["named"] = (
+                Ballot.objects.filter(poll=poll)
+                .select_related("voter")
+                .order_by("voter__display_name")
+            )
+    return render(request, "voting/poll_detail.html", context)
+
+
+@login_required
+@require_POST
+@handles_refusal
+def ballot_cast(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    poll = _poll(request, slug, pk)
+    if not ratelimit.hit("ballot_cast", str(request.user.pk)):
+        raise Refused(_("Too many attempts. Wait a minute and try again."), status=429)
+    form = BallotForm(request.POST)
+    if not form.is_valid():
+        raise Refused(_("Choose yes, no or abstain."), code="bad_choice")
+    receipt = actions.ballot_cast(poll, request.user, form.cleaned_data["choice"])
+    return render(
+        request,
+        "voting/cast_done.html",
+        {"body": poll.body, "poll": poll, "receipt": receipt.receipt},
+    )
+
+
+@login_required
+@require_POST
+@handles_refusal
+def poll_close(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    poll = _poll(request, slug, pk)
+    actions.poll_close(poll, request.user)
+    messages.success(request, _("The vote is closed and counted."))
+    return redirect("voting:detail", slug=slug, pk=pk)
+
+
+@require_GET
+@handles_refusal
+def receipt_check(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    poll = _poll(request, slug, pk)
+    form = ReceiptForm(request.GET)
+    if not form.is_valid():
+        raise Refused(_("This receipt code is not valid."), code="bad_receipt")
+    ballot = actions.receipt_lookup(poll, form.cleaned_data["code"])
+    return render(
+        request,
+        "voting/receipt.html",
+        {"body": poll.body, "poll": poll, "ballot": ballot, "counted": not poll.is_open},
+    )
+
+
+@require_GET
+def poll_progress(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A fragment with turnout so far (htmx polls it while the vote is open)."""
+    poll = _poll(request, slug, pk)
+    return render(
+        request,
+        "voting/_progress.html",
+        {"body": poll.body, "poll": poll, "progress": actions.participation_counts(poll)},
+    )

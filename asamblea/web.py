@@ -1,0 +1,50 @@
+"""Small helpers shared by the views of every app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from asamblea.errors import Refused
+
+View = Callable[..., HttpResponse]
+
+
+def refusal(request: HttpRequest, exc: Refused) -> HttpResponse:
+    """Render a refusal: the message in the person's language, the right status, a way back."""
+    return render(
+        request,
+        "refused.html",
+        {"message": exc.message, "code": exc.code, "back": request.META.get("HTTP_REFERER", "")},
+        status=exc.status,
+    )
+
+
+def handles_refusal(view: View) -> View:
+    """Turn a :class:`Refused` raised by an action into a clear page instead of a 500."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except Refused as exc:
+            return refusal(request, exc)
+
+    return wrapper
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    exc = Refused(
+        _(
+            "Your form has expired or was sent from elsewhere. "
+            "Go back, reload the page and try again."
+        ),
+        code="csrf",
+        status=403,
+    )
+    return refusal(request, exc)
