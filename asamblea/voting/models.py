@@ -57,6 +57,11 @@ class Poll(models.Model):
     closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     result = models.JSONField(null=True, blank=True)
+    # In-meeting votes: the electorate is who was present at opening; hand counts may be added.
+    meeting = models.ForeignKey(
+        "meetings.Meeting", on_delete=models.PROTECT, null=True, blank=True, related_name="polls"
+    )
+    decides_agenda = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-opened_at", "-pk"]
@@ -121,3 +126,29 @@ class Ballot(models.Model):
                 "poll", "voter", condition=Q(voter__isnull=False), name="ballot_named_unique"
             ),
         ]
+
+
+class HandCount(models.Model):
+    """A show-of-hands count for people in the room without a phone, recorded by one facilitator
+    and attested by a second. It is added to the electronic ballots only once attested."""
+
+    poll = models.OneToOneField(Poll, on_delete=models.CASCADE, related_name="hand_count")
+    yes = models.PositiveIntegerField(default=0)
+    no = models.PositiveIntegerField(default=0)
+    abstain = models.PositiveIntegerField(default=0)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    attested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    attested_at = models.DateTimeField(null=True, blank=True)
+
+    @property
+    def total(self) -> int:
+        return self.yes + self.no + self.abstain
+
+    @property
+    def is_attested(self) -> bool:
+        return self.attested_by_id is not None
