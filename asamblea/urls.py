@@ -6,5 +6,6 @@ urlpatterns = [
     path("accounts/", include("asamblea.accounts.urls")),
     path("", include("asamblea.motions.urls")),
     path("", include("asamblea.voting.urls")),
+    path("", include("asamblea.voting.election_urls")),
     path("", include("asamblea.bodies.urls")),
 ]

@@ -1,0 +1,98 @@
+"""End to end through the views: a 3-seat STV election, and every other method once."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from asamblea.ledger.actions import verify_chain
+from asamblea.ledger.models import LedgerEntry
+from asamblea.voting import election_count, elections
+from asamblea.voting.election_models import Candidate, ElectionBallot
+from asamblea.voting.methods import count_scottish_stv, parse_blt
+from asamblea.voting.tests.election_helpers import more_members, ranks
+
+
+def url(name: str, election, *extra) -> str:
+    return reverse(f"elections:{name}", args=[election.body.slug, election.pk, *extra])
+
+
+@pytest.mark.django_db
+def test_three_seat_stv_election_through_the_views(cast):
+    voters = more_members(cast, 5)
+    alice = cast.client(cast.alice)
+    response = alice.post(
+        reverse("elections:create", args=[cast.north.slug]),
+        {
+            "title": "Comisión de agua",
+            "method": "scottish_stv",
+            "seats": 3,
+            "secrecy": "secret",
+            "max_score": 5,
+        },
+    )
+    assert response.status_code == 302
+    election = cast.north.elections.get()
+    # Four stand: bob and carol themselves; alice nominates dora, who consents; and a fifth,
+    # erin, nominated by bob, never answers and so is not on the ballot.
+    for person in (cast.bob, cast.carol, voters[0]):
+        page = cast.client(person).post(url("nominate", election), {})
+        assert page.status_code == 302
+    dora, erin = voters[1], voters[2]
+    assert alice.post(url("nominate", election), {"nominee": dora.pk}).status_code == 302
+    nomination = Candidate.objects.get(election=election, person=dora)
+    assert nomination.status == "pending"
+    page = cast.client(dora).get(url("detail", election))
+    assert b'id="consent-request"' in page.content
+    consent = cast.client(dora).post(url("answer", election, nomination.pk), {"answer": "accept"})
+    assert consent.status_code == 302
+    cast.client(cast.bob).post(url("nominate", election), {"nominee": erin.pk})
+    assert alice.post(url("open", election)).status_code == 302
+    election.refresh_from_db()
+    names = elections.ballot_names(election)
+    assert names == ["Bob", "Carol", "Voter0", "Voter1"]
+    assert not Candidate.objects.get(election=election, person=erin).on_ballot
+    page = cast.client(cast.bob).get(url("detail", election))
+    assert b'name="rank_3"' in page.content and b"<select" in page.content
+    electorate = [cast.alice, cast.bob, cast.carol, *voters]
+    orders = [(0, 1), (0, 2), (0, 1, 3), (1, 0), (1,), (2, 3), (2,), (3, 2)]
+    for person, order in zip(electorate, orders, strict=True):
+        page = cast.client(person).post(url("cast", election), ranks(*order))
+        assert page.status_code == 200, page.content
+        assert page.context["receipt"]
+    assert alice.post(url("close", election)).status_code == 302
+    election.refresh_from_db()
+    assert election.is_closed
+    assert len(election.result["winners"]) == 3
+    assert ElectionBallot.objects.filter(election=election, voter__isnull=False).count() == 0
+    result = cast.client(cast.bob).get(url("result", election))
+    assert result.status_code == 200
+    assert b'id="rounds"' in result.content and b"<svg" in result.content
+    for winner in elections.winners(election):
+        assert winner.name.encode() in result.content
+    # The BLT download, recounted by the pure core with the published seed, gives the result.
+    blt = cast.client(cast.bob).get(url("ballots_blt", election))
+    assert blt.status_code == 200
+    parsed = parse_blt(blt.content.decode())
+    recount = count_scottish_stv(
+        parsed.candidates, parsed.ballots, parsed.seats, seed=election.seed
+    )
+    assert list(recount.winners) == election.result["winners"]
+    assert recount.to_dict() == election.result["trace"]
+    # The JSON download holds the same ballots, without ids or voters.
+    data = json.loads(cast.client(cast.bob).get(url("ballots_json", election)).content)
+    assert len(data["ballots"]) == 8 and all(
+        set(b) == {"ballot", "weight"} for b in data["ballots"]
+    )
+    stored = [
+        (json.dumps(b["ballot"], separators=(",", ":")), b["weight"]) for b in data["ballots"]
+    ]
+    again = election_count.count("scottish_stv", data["candidates"], 3, stored, seed=data["seed"])
+    assert again["trace"] == election.result["trace"]
+    kinds = list(
+        LedgerEntry.objects.filter(chain=cast.north.ledger_chain).values_list("kind", flat=True)
+    )
+    assert kinds.index("election.seed") < kinds.index("election.closed")
+    assert verify_chain(cast.north.ledger_chain).ok
