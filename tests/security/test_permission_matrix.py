@@ -1,0 +1,126 @@
+"""The permission matrix: every route of the URL configuration x every role, with the answer
+expected. A route added to the URL configuration without a row here fails the test, so nobody can
+add a page without deciding who may use it.
+
+Cells: an HTTP status, or ``login`` for a redirect to the login page (and ``302`` for a redirect
+anywhere else: the action was done). Every refused answer (4xx or ``login``) must leave the
+database exactly as it was.
+
+The world: North is a members-only assembly (alice facilitates; bob, the member, authored the
+motion; olivia observes; dave is a member and North's delegate), South is public and facilitated
+by frank, oscar belongs nowhere. The target of every route is in North.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+
+from tests.security.world import ROUTES, build, fingerprint, route_names
+
+ROLES = (
+    "anonymous",
+    "outsider",
+    "observer",
+    "member",
+    "facilitator",
+    "other_facilitator",
+    "delegate",
+)
+
+# fmt: off
+#                                 anonymous outsider observer member facilitator other_fac delegate
+MATRIX: dict[tuple[str, str], tuple[object, ...]] = {
+    ("set_language", "GET"):             (302,    302,     302,     302,     302,     302,     302),
+    ("set_language", "POST"):            (302,    302,     302,     302,     302,     302,     302),
+    ("accounts:login", "GET"):           (200,    200,     200,     200,     200,     200,     200),
+    ("accounts:login", "POST"):          (302,    302,     302,     302,     302,     302,     302),
+    ("accounts:logout", "POST"):         (302,    302,     302,     302,     302,     302,     302),
+    ("accounts:profile", "GET"):         ("login", 200,    200,     200,     200,     200,     200),
+    ("accounts:profile", "POST"):        ("login", 302,    302,     302,     302,     302,     302),
+    ("bodies:home", "GET"):              (200,    200,     200,     200,     200,     200,     200),
+    # Anyone may redeem a valid invitation; people already in North are told so.
+    ("bodies:join", "GET"):              (200,    200,     200,     200,     200,     200,     200),
+    ("bodies:join", "POST"):             (302,    302,     409,     409,     409,     302,     409),
+    ("bodies:create", "GET"):            ("login", 200,    200,     200,     200,     200,     200),
+    ("bodies:create", "POST"):           ("login", 302,    302,     302,     302,     302,     302),
+    # A members-only body does not exist for those outside it (404, not 403).
+    ("bodies:detail", "GET"):            (404,    404,     200,     200,     200,     404,     200),
+    ("bodies:members", "GET"):           (404,    404,     200,     200,     200,     404,     200),
+    ("bodies:member_action", "POST"):    ("login", 404,    403,     403,     302,     404,     403),
+    ("bodies:invitations", "GET"):       ("login", 404,    403,     403,     200,     404,     403),
+    ("bodies:invitations", "POST"):      ("login", 404,    403,     403,     200,     404,     403),
+    ("bodies:invitation_revoke", "POST"):("login", 404,    403,     403,     302,     404,     403),
+    ("bodies:ledger", "GET"):            (404,    404,     200,     200,     200,     404,     200),
+    ("motions:create", "GET"):           ("login", 404,    403,     200,     200,     404,     200),
+    ("motions:create", "POST"):          ("login", 404,    403,     302,     302,     404,     302),
+    ("motions:detail", "GET"):           (404,    404,     200,     200,     200,     404,     200),
+    # Only the author (bob, the member) edits; authors cannot support their own motion.
+    ("motions:edit", "GET"):             ("login", 404,    403,     200,     403,     404,     403),
+    ("motions:edit", "POST"):            ("login", 404,    403,     302,     403,     404,     403),
+    ("motions:versions", "GET"):         (404,    404,     200,     200,     200,     404,     200),
+    ("motions:support", "POST"):         ("login", 404,    403,     400,     302,     404,     302),
+    ("motions:withdraw", "POST"):        ("login", 404,    403,     302,     302,     404,     403),
+    ("motions:comment", "POST"):         ("login", 404,    403,     302,     302,     404,     302),
+    ("voting:open", "POST"):             ("login", 404,    403,     403,     302,     404,     403),
+    ("voting:detail", "GET"):            (404,    404,     200,     200,     200,     404,     200),
+    ("voting:cast", "POST"):             ("login", 404,    403,     200,     200,     404,     200),
+    ("voting:close", "POST"):            ("login", 404,    403,     403,     302,     404,     403),
+    # Without a code the receipt check is bad input for those who may see the vote.
+    ("voting:receipt", "GET"):           (404,    404,     400,     400,     400,     404,     400),
+    ("voting:progress", "GET"):          (404,    404,     200,     200,     200,     404,     200),
+}
+# fmt: on
+
+# A method a route does not take: logged-in people get 405, anonymous people are first sent to
+# log in when the route needs a login.
+NEEDS_LOGIN = {name for (name, _m), row in MATRIX.items() if row[0] == "login"}
+
+
+def expected(name: str, method: str) -> tuple[object, ...]:
+    if (name, method) in MATRIX:
+        return MATRIX[(name, method)]
+    first = "login" if name in NEEDS_LOGIN else 405
+    return (first,) + (405,) * (len(ROLES) - 1)
+
+
+def answer(response) -> object:
+    if response.status_code == 302 and response["Location"].startswith(reverse(settings.LOGIN_URL)):
+        return "login"
+    return response.status_code
+
+
+def test_every_route_is_in_the_matrix():
+    listed = {name for name, _method in MATRIX}
+    assert route_names() == set(ROUTES), "tests/security/world.py ROUTES must list every route"
+    assert route_names() <= listed, f"routes without a row: {sorted(route_names() - listed)}"
+    gone = sorted(listed - route_names())
+    assert not gone, f"rows for routes that are gone: {gone}"
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("name", sorted(ROUTES))
+@pytest.mark.django_db
+def test_route_answers_every_role_as_the_matrix_says(name, method):
+    route = ROUTES[name]
+    got = []
+    for role in ROLES:
+        savepoint = transaction.savepoint()
+        world = build()
+        client = world.cast.client(world.roles[role])
+        url = reverse(name, kwargs=route.kwargs(world))
+        before = fingerprint()
+        if method == "GET":
+            response = client.get(url)
+        else:
+            response = client.post(url, route.post(world) if route.post else {})
+        result = answer(response)
+        got.append(result)
+        if result == "login" or (isinstance(result, int) and result >= 400):
+            assert fingerprint() == before, f"{role} {method} {name} was refused but changed data"
+        transaction.savepoint_rollback(savepoint)
+    assert tuple(got) == expected(name, method), (
+        f"{method} {name}: {dict(zip(ROLES, got, strict=True))}"
+    )
