@@ -29,8 +29,13 @@ class Cast:
     frank: Person  # facilitator of South only
     oscar: Person  # outsider
 
-    def client(self, person: Person | None) -> Client:
-        client = Client()
+    def client(self, person: Person | None, language: str = "en") -> Client:
+        """A test client logged in as ``person`` (None: anonymous), reading ``language`` (tests
+        assert English messages; the Spanish pages have tests of their own)."""
+        from django.conf import settings
+
+        client = Client(HTTP_ACCEPT_LANGUAGE=language)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
         if person is not None:
             client.force_login(person)
         return client
@@ -67,3 +72,41 @@ def make_cast() -> Cast:
     join(people["carol"], north)
     join(people["olivia"], north, Membership.Role.OBSERVER)
     return Cast(north=north, south=south, **people)
+
+
+# The permission matrix: expected answers per role. ``LOGIN`` means a redirect to the login page.
+LOGIN = "login"
+ROLES = ("anonymous", "outsider", "observer", "member", "facilitator", "other_facilitator")
+# Reading a members-only body (North): its active members and observer; 404 for everyone else, so
+# its existence is not revealed.
+NORTH_READERS = {
+    "anonymous": 404,
+    "outsider": 404,
+    "observer": 200,
+    "member": 200,
+    "facilitator": 200,
+    "other_facilitator": 404,
+}
+EVERYONE = dict.fromkeys(ROLES, 200)
+
+
+def assert_answer(response: Any, expected: int | str) -> None:
+    """Assert a response's status, or that it redirects to the login page (``LOGIN``)."""
+    from django.urls import reverse
+
+    if expected == LOGIN:
+        assert response.status_code == 302, response.status_code
+        assert response["Location"].startswith(reverse("accounts:login")), response["Location"]
+    else:
+        assert response.status_code == expected, (response.status_code, expected)
+
+
+def db_state() -> dict[str, list[str]]:
+    """Every row of every Asamblea table (the ledger included), for "nothing changed" checks."""
+    from django.apps import apps
+
+    return {
+        model._meta.label: sorted(repr(row) for row in model.objects.values_list())
+        for model in apps.get_models()
+        if model.__module__.startswith("asamblea.")
+    }
