@@ -301,9 +301,7 @@ class Forward(models.Model):
     agenda_motion = models.OneToOneField(
         Motion, on_delete=models.SET_NULL, null=True, blank=True, related_name="forwarded_from"
     )
-    forwarded_by = models.ForeignKey(
-        Person, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    forwarded_by = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
