@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from itertools import chain
 
 Rank = frozenset[int]
 RankedBallot = tuple[Rank, ...]
@@ -83,16 +84,12 @@ def _check_count(count: object) -> None:
 
 def _check_ranked(ballot: RankedBallot, valid: frozenset[int]) -> None:
     # Set arithmetic keeps this check cheap: it runs once per distinct ballot.
-    if len(ballot) == 1:
-        members: frozenset[int] = ballot[0]
-        listed = len(members)
-    else:
-        members = frozenset().union(*ballot)
-        listed = sum(map(len, ballot))
+    listed = tuple(chain.from_iterable(ballot))
+    members = frozenset(listed)
     if not members <= valid:
         bad = sorted(members - valid, key=repr)
         raise BallotError(f"no candidate {bad[0]!r} among {len(valid)} candidates")
-    if listed != len(members):
+    if len(listed) != len(members):
         raise BallotError("a candidate is ranked twice on one ballot")
 
 
@@ -131,10 +128,10 @@ def strict_sequences(
     sequences: dict[StrictSequence, int] = {}
     invalid = 0
     for ballot, count in groups:
-        if withdrawn or any(len(rank) != 1 for rank in ballot):
+        sequence = tuple(chain.from_iterable(ballot))
+        # One candidate per rank and none withdrawn (the usual case): the ballot is the sequence.
+        if len(sequence) != len(ballot) or (withdrawn and not withdrawn.isdisjoint(sequence)):
             sequence = _strict_prefix(ballot, withdrawn)
-        else:
-            sequence = tuple([c for rank in ballot for c in rank])
         if sequence:
             sequences[sequence] = sequences.get(sequence, 0) + count
         else:

@@ -28,8 +28,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
-from .ballots import BallotError, RankedBallot, RankedGroup, prepare_ranked
+from .ballots import RankedBallot, RankedGroup
 from .results import Serialisable
 
 
@@ -53,8 +54,7 @@ _BALLOT_ID = re.compile(r"^\([^)]*\)\s*")
 _ALTERNATIVE = re.compile(r"#\s*ALTERNATIVE NAME\s+(\d+)\s*:(.*)$", re.IGNORECASE)
 
 
-@dataclass
-class _Line:
+class _Line(NamedTuple):
     number: int
     text: str
 
@@ -73,11 +73,13 @@ def parse_blt(text: str) -> BltElection:
     if len(names) > num_candidates + 1:
         raise BltError(f"{len(names) - num_candidates - 1} unexpected lines after the title")
     title = names[num_candidates] if len(names) > num_candidates else ""
-    try:
-        ballots = tuple(prepare_ranked(groups, num_candidates).items())
-    except BallotError as error:
-        raise BltError(str(error)) from error
-    return BltElection(tuple(names[:num_candidates]), seats, ballots, withdrawn, title)
+    merged: dict[RankedBallot, int] = {}
+    for ballot, count in groups:  # already checked line by line; only merge here
+        if count:
+            merged[ballot] = merged.get(ballot, 0) + count
+    return BltElection(
+        tuple(names[:num_candidates]), seats, tuple(merged.items()), withdrawn, title
+    )
 
 
 def read_blt(path: str | Path) -> BltElection:

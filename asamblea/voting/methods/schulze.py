@@ -23,9 +23,9 @@ a Schulze tier are then ordered by the TBRC. The paper's further refinement, whi
 the method with a tie-breaking ranking of the *links* so that equal link strengths cannot
 change the tiers, is not applied: the tiers reported are those of the plain method.
 
-The pairwise counts are added one ballot *group* at a time, with a row of ``d`` packed into
-one Python integer (one field per candidate): a ranked candidate beats every candidate below
-it in one addition, so a ballot costs one addition per rank instead of one per pair.
+The pairwise counts are added one ballot *group* at a time, with a row of the count packed
+into one Python integer (one field per candidate): each ranked candidate of a ballot costs
+two additions instead of one per pair of candidates.
 """
 
 from __future__ import annotations
@@ -62,21 +62,38 @@ class SchulzeResult(Serialisable):
 
 
 def pairwise_matrix(groups: Sequence[RankedGroup], n: int) -> list[list[int]]:
-    """``d[a][b]``: how many voters rank ``a`` strictly above ``b`` (unranked is last)."""
+    """``d[a][b]``: how many voters rank ``a`` strictly above ``b`` (unranked is last).
+
+    A voter prefers ``a`` to ``b`` exactly when they rank ``a`` and do not rank ``b`` at or
+    above it, so ``d[a][b] = ranked[a] - not_below[a][b]``, where ``ranked[a]`` counts the
+    ballots ranking ``a`` and ``not_below[a][b]`` those ranking ``b`` at or above ``a``. A
+    row of ``not_below`` is one packed integer (a field per candidate), so each ranked
+    candidate of a ballot costs two big-integer additions, whatever the number of candidates.
+    """
     total = sum(count for _, count in groups)
     width = max(total.bit_length(), 1) + 1  # a field never carries into its neighbour
     bit = [1 << (width * c) for c in range(n)]
-    everyone = sum(bit)
-    rows = [0] * n
+    ranked_by = [0] * n
+    not_below = [0] * n
     for ballot, count in groups:
-        below = everyone - sum(bit[c] for rank in ballot for c in rank)
-        for rank in reversed(ballot):
-            gain = count * below
+        above = 0
+        for rank in ballot:
+            if len(rank) == 1:
+                (candidate,) = rank
+                not_below[candidate] += above * count if count != 1 else above
+                ranked_by[candidate] += count
+                above += bit[candidate]
+                continue
+            level = above + sum(bit[c] for c in rank)
             for candidate in rank:
-                rows[candidate] += gain
-            below += sum(bit[c] for c in rank)
+                not_below[candidate] += (level - bit[candidate]) * count
+                ranked_by[candidate] += count
+            above = level
     mask = (1 << width) - 1
-    return [[(row >> (width * b)) & mask for b in range(n)] for row in rows]
+    return [
+        [ranked_by[a] - ((not_below[a] >> (width * b)) & mask) if a != b else 0 for b in range(n)]
+        for a in range(n)
+    ]
 
 
 def strongest_paths(d: list[list[int]]) -> list[list[int]]:
@@ -101,12 +118,14 @@ def strongest_paths(d: list[list[int]]) -> list[list[int]]:
 
 def schulze_tiers(p: list[list[int]]) -> list[list[int]]:
     """The Schulze ranking as tiers: each tier is not beaten by anyone still unranked."""
-    remaining = list(range(len(p)))
+    n = len(p)
+    beaten_by = [{b for b in range(n) if p[b][a] > p[a][b]} for a in range(n)]
+    remaining = set(range(n))
     tiers: list[list[int]] = []
     while remaining:
-        tier = [a for a in remaining if not any(p[b][a] > p[a][b] for b in remaining if b != a)]
+        tier = sorted(a for a in remaining if not beaten_by[a] & remaining)
         tiers.append(tier)
-        remaining = [c for c in remaining if c not in tier]
+        remaining.difference_update(tier)
     return tiers
 
 
@@ -174,12 +193,15 @@ def count_schulze(
     """
     check_candidates(candidates)
     n = len(candidates)
-    groups = canonical_groups(prepare_ranked(ballots, n).items())
+    groups = tuple(prepare_ranked(ballots, n).items())
     d = pairwise_matrix(groups, n)
     p = strongest_paths(d)
     tiers = schulze_tiers(p)
     tied = [tier for tier in tiers if len(tier) > 1]
-    tbrc, drawn, draws = tie_breaking_ranking(groups, tied, seed) if tied else ([], 0, ())
+    # The canonical order of the groups makes the drawn ballots independent of input order.
+    tbrc, drawn, draws = (
+        tie_breaking_ranking(canonical_groups(groups), tied, seed) if tied else ([], 0, ())
+    )
     position = {c: i for i, c in enumerate(tbrc)}
     order = [c for tier in tiers for c in sorted(tier, key=lambda c: position.get(c, 0))]
     return SchulzeResult(

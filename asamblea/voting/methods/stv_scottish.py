@@ -31,7 +31,7 @@ at each earlier stage those no longer lowest (or highest) drop out of the tie.
 Arithmetic is exact: votes are integers in units of 0.00001 vote. Ballots are grouped once
 into a prefix tree of preference sequences, and every parcel is a whole subtree of that tree
 held at one value, so a transfer costs work in proportion to the distinct ballot prefixes it
-moves, never to the number of ballots.
+moves, never to the number of ballots; the tree only grows where papers actually move.
 """
 
 from __future__ import annotations
@@ -129,37 +129,52 @@ class ScottishStvResult(Serialisable):
 
 
 class _Tree:
-    """Preference sequences merged into a prefix tree; node 0 is the root.
+    """Preference sequences merged into a prefix tree, grown only where papers move.
 
-    ``through[n]`` counts the ballots whose sequence passes through node ``n``; ``ends[n]``
-    those whose sequence stops there (they become non-transferable when ``n`` passes on).
+    Node 0 is the root; every other node is a preference prefix, and ``through[n]`` counts
+    the ballots whose sequence starts with it. A node's children are worked out the first
+    time its papers pass on (most later preferences are never looked at), from ``members``:
+    the sequences below it, which it then hands down to its children.
     """
 
     def __init__(self, sequences: dict[StrictSequence, int]) -> None:
+        self.sequences = list(sequences)
+        self.counts = list(sequences.values())
         self.candidate: list[int] = [-1]
-        self.children: list[dict[int, int]] = [{}]
-        self.through: list[int] = [0]
-        self.ends: list[int] = [0]
-        for sequence, count in sequences.items():
-            self._add(sequence, count)
+        self.depth: list[int] = [0]
+        self.through: list[int] = [sum(self.counts)]
+        self.members: list[list[int]] = [list(range(len(self.sequences)))]
+        self.branches: list[dict[int, int] | None] = [None]
 
-    def _add(self, sequence: StrictSequence, count: int) -> None:
-        node = 0
-        self.through[0] += count
-        for candidate in sequence:
-            child = self.children[node].get(candidate)
+    def children(self, node: int) -> dict[int, int]:
+        """The children of ``node`` by candidate, created on first use."""
+        branches = self.branches[node]
+        if branches is None:
+            branches = self._expand(node)
+        return branches
+
+    def _expand(self, node: int) -> dict[int, int]:
+        depth = self.depth[node]
+        branches: dict[int, int] = {}
+        for index in self.members[node]:
+            sequence = self.sequences[index]
+            if len(sequence) == depth:
+                continue  # the ballot ends here: it will be non-transferable
+            child = branches.get(sequence[depth])
             if child is None:
-                child = self._new_node(candidate)
-                self.children[node][candidate] = child
-            node = child
-            self.through[node] += count
-        self.ends[node] += count
+                child = branches[sequence[depth]] = self._new_node(sequence[depth], depth + 1)
+            self.members[child].append(index)
+            self.through[child] += self.counts[index]
+        self.members[node] = []
+        self.branches[node] = branches
+        return branches
 
-    def _new_node(self, candidate: int) -> int:
+    def _new_node(self, candidate: int, depth: int) -> int:
         self.candidate.append(candidate)
-        self.children.append({})
+        self.depth.append(depth)
         self.through.append(0)
-        self.ends.append(0)
+        self.members.append([])
+        self.branches.append(None)
         return len(self.candidate) - 1
 
 
@@ -285,7 +300,7 @@ class _Count:
         passed = 0
         while stack:
             current = stack.pop()
-            for candidate, child in tree.children[current].items():
+            for candidate, child in tree.children(current).items():
                 if self.continuing[candidate]:
                     papers = tree.through[child]
                     self.piles[candidate].append((child, value))
