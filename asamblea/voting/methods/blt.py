@@ -1,6 +1,7 @@
 """Read and write the BLT ballot format, how STV ballot data is exchanged.
 
-The format (David Hill's, as used by ERS, OpenSTV, Droop and the Scottish data sets)::
+The format (as used by the Electoral Reform Society's counting programs, OpenSTV, Droop and
+the Scottish data sets)::
 
     4 2                  number of candidates, number of seats
     -2                   optional: withdrawn candidates, as negative numbers

@@ -25,8 +25,12 @@ filled, or when the hopeful candidates are no more than the seats left, who are 
 
 Arithmetic: every value is an integer number of 10**-9 votes. The share a candidate keeps,
 ``value x keep``, is rounded up to the next 10**-9, and the ballot passes on exactly the
-remainder (as the New Zealand STV calculator and Hill's programs do), so no value is created
-or lost by rounding; the new keep value is rounded up at each of its two steps.
+remainder, so no value is created or lost by rounding; the new keep value, ``keep x quota``
+then ``/ votes``, is rounded up at each step. The Schedule's text rounds the passed-on part
+up as well; the New Zealand STV calculator and Hill's programs pass on the exact remainder,
+and this module follows them. The 0.0001 surplus limit and the two-step rounding of keep
+values are the Schedule's as read by OpenSTV's MeekNZSTV; the "stops falling" test is a
+safeguard of this module against a surplus that nine decimals cannot reduce further.
 
 Ties for exclusion are resolved "ahead at first difference" (Schedule 1A Part 5): the tied
 candidate with fewer votes at the earliest round at which their votes differed is excluded;
@@ -86,11 +90,15 @@ class ElectedBecause(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Round(Serialisable):
-    """A round: iterations until someone is elected or the surplus settles, then its outcome."""
+    """A round: iterations until someone is elected or the surplus settles, then its outcome.
+
+    ``reason`` says in words what the round decided (who was elected or excluded, and why).
+    """
 
     number: int
     iterations: int
     ended: RoundEnd
+    reason: str
     quota: Decimal
     votes: tuple[Decimal, ...]
     keep_values: tuple[Decimal, ...]
@@ -292,6 +300,7 @@ class _Count:
                 number=number,
                 iterations=iterations,
                 ended=ended,
+                reason=_reason(reached, excluded, tie),
                 quota=fixed(quota, PLACES),
                 votes=fixed_all(votes, PLACES),
                 keep_values=fixed_all(self.keep, PLACES),
@@ -328,6 +337,16 @@ class _Count:
         self.excluded.append(loser)
         self.ballots.reread(loser, self.hopeful, self._elected_set())
         return loser, tie
+
+
+def _reason(reached: list[int], excluded: int | None, tie: TieBreak | None) -> str:
+    if reached:
+        return "reached the quota: " + ", ".join(map(str, reached))
+    if excluded is None:
+        return "no exclusion needed: the hopeful candidates fill the seats left"
+    if tie is None:
+        return f"fewest votes: {excluded} excluded"
+    return f"equal fewest votes, resolved by {tie.method.value}: {excluded} excluded"
 
 
 def count_meek_stv(

@@ -82,12 +82,19 @@ class TransferValue(Serialisable):
 
 @dataclass(frozen=True)
 class Stage(Serialisable):
-    """One stage of the count, with the state at its end."""
+    """One stage of the count, with the state at its end.
+
+    ``released`` is the value passed on: the surplus of the candidate whose papers were
+    transferred, the votes of the excluded candidate, or all first preferences at stage 1.
+    ``transfers`` is what each candidate gained; ``non_transferable`` what no one received
+    (exhausted papers, and the fractions lost to truncation).
+    """
 
     number: int
     action: StageAction
     subject: int | None
     reason: str
+    released: Decimal
     transfer_values: tuple[TransferValue, ...]
     transfers: tuple[Decimal, ...]
     non_transferable: Decimal
@@ -335,6 +342,7 @@ class _Count:
                 action=action,
                 subject=subject,
                 reason=reason,
+                released=fixed(released, PLACES),
                 transfer_values=_transfer_values(movement.by_value),
                 transfers=fixed_all(movement.gains, PLACES),
                 non_transferable=fixed(lost, PLACES),

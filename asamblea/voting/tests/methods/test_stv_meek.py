@@ -109,6 +109,7 @@ class TestArithmetic:
         result = _meek(groups, 2)
         first, second = result.rounds[0], result.rounds[1]
         assert first.ended is RoundEnd.ELECTED and first.elected == (A,)
+        assert first.reason == "reached the quota: 0"
         assert second.ended is RoundEnd.ELECTED and second.elected == (B,)
         assert Decimal("0.44") < second.keep_values[A] < Decimal("0.45")
         assert result.winners == (A, B)
@@ -158,6 +159,8 @@ class TestTies:
         assert result.winners == (A,)  # the quota shrinks as Y's ballots exhaust: A has 9 > 7.5
         tie = result.rounds[2].tie
         assert tie is not None and tie.method is TieMethod.FIRST_DIFFERENCE
+        assert result.rounds[0].reason == "fewest votes: 3 excluded"
+        assert result.rounds[2].reason.startswith("equal fewest votes, resolved by first stage")
         scottish = count_scottish_stv(names(5), groups, 1, seed="s")
         assert scottish.excluded[:3] == (z, w, x)
 

@@ -66,6 +66,7 @@ class TestWorkedExample:
             (str(tv.received), str(tv.transferred), tv.papers) for tv in stage.transfer_values
         ] == [("1.00000", "0.36363", 11)]
         assert _votes(result, 2) == ["7.00000", "6.27267", "3.72726", "2.00000"]
+        assert stage.released == Decimal("4.00000")
         assert stage.non_transferable == Decimal("0.00007")
 
     def test_it_excludes_the_lowest_at_the_value_papers_were_received(self) -> None:
@@ -73,6 +74,7 @@ class TestWorkedExample:
         assert [s.subject for s in result.stages[2:]] == [D, C]
         assert _votes(result, 3) == ["7.00000", "6.27267", "5.72726", "0.00000"]
         assert _votes(result, 4) == ["7.00000", "6.99993", "0.00000", "0.00000"]
+        assert result.stages[3].released == Decimal("5.72726")
         assert result.stages[3].non_transferable_total == Decimal("5.00007")
 
     def test_it_fills_the_last_vacancy_under_rule_52(self) -> None:
