@@ -112,3 +112,61 @@ def db_state() -> dict[str, list[str]]:
         for model in apps.get_models()
         if model.__module__.startswith("asamblea.") and model._meta.db_table in tables
     }
+
+
+# --- Coordination ---------------------------------------------------------------------------
+# The Federation (a public regional coordination) has North and South as member bodies. cora
+# facilitates it (and nothing else); carol is North's delegate, frank is South's. alice, who
+# facilitates North, has no power in the Federation.
+
+
+@dataclass
+class FederationCast(Cast):
+    federation: Body
+    cora: Person  # facilitator of the Federation only
+
+    @property
+    def roles(self) -> dict[str, Person | None]:
+        """Every role of a coordination's permission matrix, by name."""
+        return super().roles | {"delegate": self.carol, "coordinator": self.cora}
+
+
+def affiliate(body: Body, coordination: Body) -> Any:
+    from asamblea.coordination.models import Affiliation
+
+    return Affiliation.objects.create(member=body, coordination=coordination)
+
+
+def make_delegate(person: Person, body: Body, coordination: Body, days: int = 365) -> Any:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from asamblea.coordination.models import Delegation
+
+    return Delegation.objects.create(
+        body=body,
+        coordination=coordination,
+        person=person,
+        term_ends=timezone.now() + timedelta(days=days),
+    )
+
+
+def make_federation_cast(**statute: Any) -> FederationCast:
+    from asamblea.coordination.actions import coordination_create
+
+    cast = make_cast()
+    cora = make_person("cora")
+    federation = coordination_create(
+        cora,
+        name="Federation",
+        kind="regional_coordination",
+        visibility="public",
+        region="Altiplano",
+        **statute,
+    )
+    affiliate(cast.north, federation)
+    affiliate(cast.south, federation)
+    make_delegate(cast.carol, cast.north, federation)
+    make_delegate(cast.frank, cast.south, federation)
+    return FederationCast(**vars(cast), federation=federation, cora=cora)

@@ -5,3 +5,9 @@ class CoordinationConfig(AppConfig):
     name = "asamblea.coordination"
     label = "coordination"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from asamblea.coordination.actions import on_poll_closed
+        from asamblea.voting.signals import poll_closed
+
+        poll_closed.connect(on_poll_closed, dispatch_uid="coordination.on_poll_closed")

@@ -24,6 +24,7 @@ from asamblea.motions.actions import set_state
 from asamblea.motions.models import Motion
 from asamblea.voting import rules
 from asamblea.voting.models import Ballot, Eligibility, Poll
+from asamblea.voting.signals import poll_closed
 
 CHOICES = ("yes", "no", "abstain")
 RECEIPT_BYTES = 16  # 128 bits: receipts cannot be guessed
@@ -54,6 +55,9 @@ def poll_open(
     The motion row is locked (``select_for_update``) so one motion never has two open votes.
     """
     require_facilitator(facilitator, body)
+    if not body.is_assembly:
+        # A coordination's voters are its member bodies' delegates: see coordination.actions.
+        raise Refused(_("A coordination decides through its delegates' vote."))
     quorum_percent = body.quorum_percent if quorum_percent is None else quorum_percent
     majority = majority or body.majority
     if secrecy not in Poll.Secrecy.values or majority not in Poll.Majority.values:
@@ -217,6 +221,7 @@ def poll_close(poll: Poll, by: Any | None) -> Poll:
         motion = Motion.objects.select_for_update().select_related("body").get(pk=locked.motion_id)
         to_state = Motion.State.ADOPTED if outcome.adopted else Motion.State.REJECTED
         set_state(motion, to_state, by, f"poll {locked.pk}")
+    poll_closed.send(sender=Poll, poll=locked, by=by)
     record(
         locked.body,
         "poll.closed",

@@ -1,0 +1,432 @@
+"""Coordination actions, called directly: joining, delegates, mandates, delegate votes,
+forwarding and solidarity."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from asamblea.coordination import actions
+from asamblea.coordination.models import (
+    Affiliation,
+    AffiliationRequest,
+    Delegation,
+    Seat,
+    Solidarity,
+)
+from asamblea.errors import Conflict, NotAllowed, Refused
+from asamblea.ledger.actions import verify_chain
+from asamblea.ledger.models import LedgerEntry
+from asamblea.motions.actions import motion_submit
+from asamblea.motions.models import Motion
+from asamblea.testing import affiliate, join, make_delegate, make_person
+from asamblea.voting.actions import ballot_cast, poll_close, poll_open
+
+
+def _kinds(body):
+    return list(LedgerEntry.objects.filter(chain=body.ledger_chain).values_list("kind", flat=True))
+
+
+def _adopt(facilitator, body, motion):
+    """The assembly adopts ``motion`` by an ordinary vote: every member votes yes."""
+    poll = poll_open(facilitator, body, motion=motion, secrecy="named")
+    for eligibility in poll.eligibilities.select_related("person"):
+        ballot_cast(poll, eligibility.person, "yes")
+    return poll_close(poll, facilitator)
+
+
+def _coord(fed, **fields):
+    fields.setdefault("visibility", "public")
+    return actions.coordination_create(fed.cora, **fields)
+
+
+def _agenda(fed, title="Huelga general"):
+    """A motion on the Federation's agenda (forwarded by North, threshold 1)."""
+    origin = motion_submit(fed.bob, fed.north, title=title, text="Convocar")
+    _adopt(fed.alice, fed.north, origin)
+    return actions.motion_forward(fed.alice, origin, fed.federation).agenda_motion
+
+
+# --- Joining and leaving ---------------------------------------------------------------------
+
+
+def test_an_assembly_joins_by_its_own_vote_and_the_coordinations_acceptance(fed):
+    region = _coord(fed, name="Region", kind="regional_coordination")
+    request = actions.affiliation_propose(fed.bob, fed.north, region, "join")
+    assert request.motion.body == fed.north
+    with pytest.raises(Conflict):  # the assembly has not decided yet
+        actions.affiliation_decide(fed.cora, request, accept=True)
+    _adopt(fed.alice, fed.north, request.motion)
+    request.refresh_from_db()
+    assert request.state == AffiliationRequest.State.DECIDED
+    with pytest.raises(NotAllowed):  # alice facilitates North, not the Region
+        actions.affiliation_decide(fed.alice, request, accept=True)
+    actions.affiliation_decide(fed.cora, request, accept=True)
+    assert Affiliation.objects.filter(member=fed.north, coordination=region).exists()
+    for body in (fed.north, region):
+        assert "affiliation.accepted" in _kinds(body)
+        assert "affiliation.assembly_decided" in _kinds(body)
+        assert verify_chain(body.ledger_chain).ok
+    with pytest.raises(Conflict):
+        actions.affiliation_decide(fed.cora, request, accept=True)
+
+
+def test_an_assembly_that_votes_no_does_not_join(fed):
+    region = _coord(fed, name="Region", kind="regional_coordination")
+    request = actions.affiliation_propose(fed.bob, fed.north, region, "join")
+    poll = poll_open(fed.alice, fed.north, motion=request.motion, secrecy="named")
+    ballot_cast(poll, fed.bob, "no")
+    poll_close(poll, fed.alice)
+    request.refresh_from_db()
+    assert request.state == AffiliationRequest.State.DROPPED
+    assert not Affiliation.objects.filter(member=fed.north, coordination=region).exists()
+
+
+def test_automatic_admission_accepts_once_the_assembly_decides(fed):
+    region = _coord(fed, name="Open region", kind="regional_coordination", admission="automatic")
+    request = actions.affiliation_propose(fed.bob, fed.north, region, "join")
+    _adopt(fed.alice, fed.north, request.motion)
+    request.refresh_from_db()
+    assert request.state == AffiliationRequest.State.ACCEPTED
+    assert Affiliation.objects.filter(member=fed.north, coordination=region).exists()
+
+
+def test_leaving_ends_the_bodys_delegations(fed):
+    request = actions.affiliation_propose(fed.bob, fed.north, fed.federation, "leave")
+    _adopt(fed.alice, fed.north, request.motion)
+    with pytest.raises(Refused):  # a decision to leave cannot be held back
+        actions.affiliation_decide(fed.cora, request, accept=False)
+    actions.affiliation_decide(fed.cora, request, accept=True)
+    assert not Affiliation.objects.filter(
+        member=fed.north, coordination=fed.federation, left_at__isnull=True
+    ).exists()
+    assert not Delegation.objects.get(person=fed.carol).is_active()
+
+
+def test_a_cycle_is_refused(fed):
+    nation = _coord(fed, name="Nation", kind="national_coordination")
+    affiliate(fed.federation, nation)
+    sub = _coord(fed, name="Sub", kind="district_coordination")
+    affiliate(nation, sub)  # nation is now a member of sub
+    join(fed.bob, sub)
+    with pytest.raises(Refused) as refused:
+        actions.affiliation_propose(fed.cora, sub, fed.federation, "join")
+    assert refused.value.code == "cycle"
+
+
+def test_one_assembly_belongs_to_several_coordinations(fed):
+    sector = _coord(fed, name="Sector", kind="sector_federation")
+    affiliate(fed.north, sector)
+    assert set(
+        Affiliation.objects.filter(member=fed.north).values_list("coordination__name", flat=True)
+    ) == {"Federation", "Sector"}
+
+
+def test_only_members_propose_joining(fed):
+    region = _coord(fed, name="Region", kind="regional_coordination")
+    for person in (fed.olivia, fed.frank, fed.oscar):
+        with pytest.raises(NotAllowed):
+            actions.affiliation_propose(person, fed.north, region, "join")
+    with pytest.raises(Refused):
+        actions.affiliation_propose(fed.bob, fed.north, region, "sideways")
+    with pytest.raises(Conflict):
+        actions.affiliation_propose(fed.bob, fed.north, fed.federation, "join")
+
+
+def test_a_private_coordination_cannot_be_joined_by_outsiders(fed):
+    secret = actions.coordination_create(
+        fed.cora, name="Secret", kind="sector_federation", visibility="members"
+    )
+    with pytest.raises(NotAllowed):
+        actions.affiliation_propose(fed.bob, fed.north, secret, "join")
+
+
+# --- Delegates -------------------------------------------------------------------------------
+
+
+def test_several_seats_are_filled_by_approval_voting(fed):
+    dave = make_person("dave")
+    join(dave, fed.north)
+    Delegation.objects.all().delete()
+    election = actions.election_open(
+        fed.alice,
+        fed.north,
+        fed.federation,
+        candidates=[fed.bob, fed.carol, dave],
+        seats=2,
+        term_days=90,
+    )
+    polls = {c.person_id: c.poll for c in election.candidacies.all()}
+    votes = {  # approvals: bob 2, carol 3, dave 2 (tie with bob: bob was nominated first)
+        fed.alice: {"bob": "yes", "carol": "yes", "dave": "no"},
+        fed.bob: {"bob": "yes", "carol": "yes", "dave": "yes"},
+        fed.carol: {"bob": "no", "carol": "yes", "dave": "yes"},
+        dave: {"bob": "abstain", "carol": "abstain", "dave": "abstain"},
+    }
+    people = {"bob": fed.bob, "carol": fed.carol, "dave": dave}
+    for voter, choices in votes.items():
+        for name, choice in choices.items():
+            ballot_cast(polls[people[name].pk], voter, choice)
+    for poll in polls.values():
+        poll_close(poll, fed.alice)
+    elected = set(
+        Delegation.objects.filter(body=fed.north).values_list("person__username", flat=True)
+    )
+    assert elected == {"bob", "carol"}
+    assert "delegate.elected" in _kinds(fed.federation)
+
+
+def test_candidates_must_be_members(fed):
+    with pytest.raises(Refused):
+        actions.election_open(
+            fed.alice, fed.north, fed.federation, candidates=[fed.oscar], seats=1, term_days=30
+        )
+    with pytest.raises(NotAllowed):
+        actions.election_open(
+            fed.bob, fed.north, fed.federation, candidates=[fed.bob], seats=1, term_days=30
+        )
+    with pytest.raises(Refused):
+        actions.election_open(
+            fed.alice, fed.north, fed.federation, candidates=[fed.bob], seats=2, term_days=30
+        )
+
+
+def test_a_recall_removes_the_delegates_vote_at_once_even_in_an_open_vote(fed):
+    motion = _agenda(fed)
+    vote = actions.vote_open(fed.cora, fed.federation, motion)
+    actions.delegate_cast(fed.carol, vote, fed.north, choice="yes")
+    actions.delegate_cast(fed.frank, vote, fed.south, choice="no")
+    assert actions.seat_votes(vote)[0].choice in ("yes", "no")
+    delegation = Delegation.objects.get(person=fed.carol)
+    recall = actions.recall_open(fed.bob, delegation)  # a plain member calls the vote
+    with pytest.raises(Conflict):
+        actions.recall_open(fed.bob, delegation)
+    for person in (fed.alice, fed.bob):
+        ballot_cast(recall.poll, person, "yes")
+    poll_close(recall.poll, fed.alice)
+    delegation.refresh_from_db()
+    assert delegation.recalled_at is not None
+    north_seat = Seat.objects.get(vote=vote, body=fed.north)
+    assert north_seat.delegation is None and north_seat.vacated and not north_seat.choice
+    with pytest.raises(NotAllowed):
+        actions.delegate_cast(fed.carol, vote, fed.north, choice="yes")
+    # A new delegate elected while the vote is open takes the empty seat.
+    new = make_delegate(fed.bob, fed.north, fed.federation)
+    actions._fill_vacant_seats(new)
+    actions.delegate_cast(fed.bob, vote, fed.north, choice="no")
+    vote = actions.vote_close(fed.cora, vote)
+    assert vote.result["no"] == "2" and not vote.result["adopted"]
+    assert "delegate.recalled" in _kinds(fed.north)
+
+
+def test_a_recall_voted_down_keeps_the_delegate(fed):
+    delegation = Delegation.objects.get(person=fed.carol)
+    recall = actions.recall_open(fed.bob, delegation)
+    ballot_cast(recall.poll, fed.alice, "no")
+    ballot_cast(recall.poll, fed.bob, "yes")
+    poll_close(recall.poll, fed.alice)
+    delegation.refresh_from_db()
+    assert delegation.recalled_at is None
+
+
+def test_observers_and_outsiders_cannot_recall(fed):
+    delegation = Delegation.objects.get(person=fed.carol)
+    for person in (fed.olivia, fed.oscar, fed.frank, fed.cora):
+        with pytest.raises(NotAllowed):
+            actions.recall_open(person, delegation)
+
+
+# --- Mandates and the delegates' vote --------------------------------------------------------
+
+
+def test_divergence_from_the_mandate_is_flagged_and_a_binding_mandate_casts_as_mandated(fed):
+    motion = _agenda(fed)
+    actions.mandate_set(fed.alice, fed.north, motion, position="for", binding=False)
+    actions.mandate_set(fed.frank, fed.south, motion, position="against", binding=True)
+    vote = actions.vote_open(fed.cora, fed.federation, motion)
+    north = actions.delegate_cast(fed.carol, vote, fed.north, choice="no")
+    south = actions.delegate_cast(fed.frank, vote, fed.south, choice="yes")
+    assert north.choice == "no" and north.mandate == "for"
+    assert south.choice == "no" and south.requested == "yes" and south.binding
+    vote = actions.vote_close(fed.cora, vote)
+    assert vote.result["divergent"] == 1
+    assert "coordination.decided" in _kinds(fed.north)
+
+
+def test_a_mandate_decided_by_the_members_vote(fed):
+    motion = _agenda(fed)
+    mandate = actions.mandate_vote_open(fed.alice, fed.north, motion, binding=True)
+    for person, choice in ((fed.alice, "no"), (fed.bob, "no"), (fed.carol, "yes")):
+        ballot_cast(mandate.poll, person, choice)
+    poll_close(mandate.poll, fed.alice)
+    mandate.refresh_from_db()
+    assert mandate.position == "against"
+    vote = actions.vote_open(fed.cora, fed.federation, motion)
+    seat = actions.delegate_cast(fed.carol, vote, fed.north, choice="yes")
+    assert seat.choice == "no"
+
+
+def test_mandates_are_set_by_the_bodys_facilitators_only(fed):
+    motion = _agenda(fed)
+    for person in (fed.bob, fed.carol, fed.frank, fed.cora, fed.olivia):
+        with pytest.raises(NotAllowed):
+            actions.mandate_set(person, fed.north, motion, position="for", binding=False)
+    with pytest.raises(Refused):
+        actions.mandate_set(fed.alice, fed.north, motion, position="maybe", binding=False)
+
+
+def test_a_delegate_acts_only_for_their_own_body(fed):
+    motion = _agenda(fed)
+    vote = actions.vote_open(fed.cora, fed.federation, motion)
+    with pytest.raises(NotAllowed):
+        actions.delegate_cast(fed.carol, vote, fed.south, choice="yes")
+    for person in (fed.alice, fed.bob, fed.oscar, fed.cora):
+        with pytest.raises(NotAllowed):
+            actions.delegate_cast(person, vote, fed.north, choice="yes")
+    actions.delegate_cast(fed.carol, vote, fed.north, choice="yes")
+    with pytest.raises(Conflict):
+        actions.delegate_cast(fed.carol, vote, fed.north, choice="no")
+    with pytest.raises(Refused):
+        actions.delegate_cast(fed.frank, vote, fed.south, choice="maybe")
+
+
+def test_a_facilitator_of_a_member_assembly_has_no_power_in_the_coordination(fed):
+    motion = _agenda(fed)
+    with pytest.raises(NotAllowed):
+        actions.vote_open(fed.alice, fed.federation, motion)
+    with pytest.raises(NotAllowed):
+        actions.consultation_open(
+            fed.alice,
+            fed.federation,
+            motion,
+            rule="head_count",
+            deadline=timezone.now() + timedelta(days=1),
+        )
+    vote = actions.vote_open(fed.cora, fed.federation, motion)
+    with pytest.raises(NotAllowed):
+        actions.vote_close(fed.alice, vote)
+    with pytest.raises(NotAllowed):
+        actions.statute_set(
+            fed.frank,
+            fed.federation,
+            weighting="body",
+            forward_threshold=1,
+            admission="automatic",
+            quorum_percent=10,
+            majority="simple",
+        )
+
+
+def test_weighted_votes_use_the_membership_frozen_at_opening(fed):
+    actions.statute_set(
+        fed.cora,
+        fed.federation,
+        weighting="membership",
+        forward_threshold=1,
+        admission="facilitators",
+        quorum_percent=50,
+        majority="simple",
+    )
+    motion = _agenda(fed)
+    vote = actions.vote_open(fed.cora, fed.federation, motion)  # North 3 voters, South 1
+    for name in ("sam", "sue", "sol"):  # South grows after opening: no effect on this vote
+        join(make_person(name), fed.south)
+    actions.delegate_cast(fed.carol, vote, fed.north, choice="yes")
+    actions.delegate_cast(fed.frank, vote, fed.south, choice="no")
+    vote = actions.vote_close(fed.cora, vote)
+    assert (vote.result["yes"], vote.result["no"], vote.result["electorate"]) == ("3", "1", "4")
+    assert vote.result["adopted"]
+
+
+def test_split_votes_cast_the_bases_counts(fed):
+    actions.statute_set(
+        fed.cora,
+        fed.federation,
+        weighting="split",
+        forward_threshold=1,
+        admission="facilitators",
+        quorum_percent=50,
+        majority="simple",
+    )
+    for name in ("sam", "sue", "sol"):
+        join(make_person(name), fed.south)
+    motion = _agenda(fed)
+    vote = actions.vote_open(fed.cora, fed.federation, motion)  # North 3, South 4
+    with pytest.raises(Refused):
+        actions.delegate_cast(fed.carol, vote, fed.north, split=(3, 1, 0))
+    with pytest.raises(Refused):
+        actions.delegate_cast(fed.carol, vote, fed.north, split=("x", 1, 0))
+    actions.delegate_cast(fed.carol, vote, fed.north, split=(1, 2, 0))
+    actions.delegate_cast(fed.frank, vote, fed.south, split=(3, 0, 1))
+    vote = actions.vote_close(fed.cora, vote)
+    assert (vote.result["yes"], vote.result["no"], vote.result["abstain"]) == ("4", "2", "1")
+
+
+def test_a_vote_needs_a_motion_on_the_agenda(fed):
+    pending = Motion.objects.create(body=fed.federation, number=99, title="t", text="x")
+    with pytest.raises(Conflict):
+        actions.vote_open(fed.cora, fed.federation, pending)
+    assembly_motion = motion_submit(fed.bob, fed.north, title="t", text="x")
+    with pytest.raises(NotAllowed):
+        actions.vote_open(fed.cora, fed.federation, assembly_motion)
+    with pytest.raises(Refused):
+        actions.vote_open(fed.alice, fed.north, assembly_motion)
+
+
+def test_ordinary_polls_cannot_be_opened_in_a_coordination(fed):
+    with pytest.raises(Refused):
+        poll_open(fed.cora, fed.federation, title="Q")
+
+
+# --- Up and sideways -------------------------------------------------------------------------
+
+
+def test_a_forwarded_motion_reaches_the_agenda_when_enough_bodies_back_it(fed):
+    actions.statute_set(
+        fed.cora,
+        fed.federation,
+        weighting="body",
+        forward_threshold=2,
+        admission="facilitators",
+        quorum_percent=50,
+        majority="simple",
+    )
+    origin = motion_submit(fed.bob, fed.north, title="Agua", text="Agua para todos")
+    with pytest.raises(Conflict):  # not adopted yet
+        actions.motion_forward(fed.alice, origin, fed.federation)
+    _adopt(fed.alice, fed.north, origin)
+    forward = actions.motion_forward(fed.alice, origin, fed.federation)
+    assert forward.agenda_motion is None
+    with pytest.raises(Conflict):
+        actions.motion_forward(fed.alice, origin, fed.federation)
+    with pytest.raises(Conflict):
+        actions.forward_back(fed.alice, forward, fed.north)
+    with pytest.raises(NotAllowed):
+        actions.forward_back(fed.carol, forward, fed.south)  # a delegate of North, not South
+    actions.forward_back(fed.frank, forward, fed.south)
+    forward.refresh_from_db()
+    agenda = forward.agenda_motion
+    assert agenda.body == fed.federation and agenda.state == Motion.State.SUPPORTED
+    assert agenda.title == "Agua"
+    assert "motion.forwarded" in _kinds(fed.north) and "motion.backed" in _kinds(fed.south)
+
+
+def test_solidarity_goes_to_sister_assemblies_only(fed):
+    origin = motion_submit(fed.bob, fed.north, title="Solidaridad", text="Apoyo")
+    _adopt(fed.alice, fed.north, origin)
+    lonely = make_person("lonely")
+    from asamblea.bodies.actions import body_create
+
+    stranger = body_create(lonely, name="Stranger", kind="rural", visibility="public")
+    with pytest.raises(Refused):
+        actions.solidarity_send(fed.alice, origin, stranger)
+    sent = actions.solidarity_send(fed.alice, origin, fed.south, note="Con vosotras")
+    with pytest.raises(Conflict):
+        actions.solidarity_send(fed.alice, origin, fed.south)
+    with pytest.raises(NotAllowed):
+        actions.solidarity_answer(fed.alice, sent, take_up=True)
+    answered = actions.solidarity_answer(fed.frank, sent, take_up=True)
+    assert answered.state == Solidarity.State.TAKEN_UP
+    assert answered.motion.body == fed.south and answered.motion.title == "Solidaridad"
+    with pytest.raises(Conflict):
+        actions.solidarity_answer(fed.frank, sent, take_up=False)
