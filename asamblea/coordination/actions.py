@@ -60,6 +60,7 @@ from asamblea.live.events import publish_on_commit
 from asamblea.motions.actions import motion_submit, set_state
 from asamblea.motions.models import TEXT_MAX, TITLE_MAX, Motion, MotionVersion, StateChange
 from asamblea.voting.actions import poll_close, poll_open
+from asamblea.voting.methods.plurality import count_approval
 from asamblea.voting.models import Eligibility, Poll
 
 MAX_SEATS = 10
@@ -375,7 +376,8 @@ def election_open(
 
 
 def _settle_election(candidacy: Candidacy, poll: Poll) -> None:
-    """Store a candidate's approvals; when every candidate's poll is closed, fill the seats.
+    """Store a candidate's approvals (the yes of its poll, if the poll met its quorum); when
+    every candidate's poll is closed, fill the seats by approval voting.
     Locks the election row so two polls closing at once settle it once."""
     election = DelegateElection.objects.select_for_update().get(pk=candidacy.election_id)
     result = poll.result or {}
@@ -387,8 +389,16 @@ def _settle_election(candidacy: Candidacy, poll: Poll) -> None:
     if any(c.approvals is None for c in candidacies):
         return
     counts = {c.person_id: c.approvals or 0 for c in candidacies}
-    order = [c.person_id for c in candidacies]
-    winners = agg.approval_winners(counts, order, election.seats)
+    # Approval voting from the shared counting methods: a yes on a candidate's poll is one
+    # approval mark; ties at the last seat are drawn by the seeded lot. Nobody is elected
+    # without at least one approval.
+    counted = count_approval(
+        [str(c.person_id) for c in candidacies],
+        [(frozenset({i}), c.approvals or 0) for i, c in enumerate(candidacies)],
+        election.seats,
+        seed=f"delegate-election:{election.pk}",
+    )
+    winners = [candidacies[i].person_id for i in counted.elected if counted.votes[i] > 0]
     election.state = DelegateElection.State.CLOSED
     election.closed_at = timezone.now()
     election.save(update_fields=["state", "closed_at"])
@@ -409,7 +419,9 @@ def _settle_election(candidacy: Candidacy, poll: Poll) -> None:
         "delegate.elected",
         {
             "election": election.pk,
+            "method": counted.method,
             "approvals": {str(k): v for k, v in counts.items()},
+            "draws": [list(d.order) for d in counted.draws],
             "elected": winners,
             "term_ends": term_ends.isoformat(timespec="seconds"),
         },

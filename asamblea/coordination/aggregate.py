@@ -31,7 +31,6 @@ Everything a coordination counts is here, so it can be read and tested on its ow
   the electorate but casts nothing, so it weighs on the quorum. The quorum and majority rules of
   :mod:`asamblea.voting.rules` then decide, for the whole and for every breakdown (by member body,
   by sector, by region) alike.
-* **several seats**: :func:`approval_winners` elects the candidates with most approvals.
 """
 
 from __future__ import annotations
@@ -428,20 +427,3 @@ def progress_by(
         for key in list(keys) or [""]:
             buckets[key].append((key, electorate, decided, took_part))
     return {key: progress(buckets[key]) for key in sorted(buckets)}
-
-
-# --- Several seats ---------------------------------------------------------------------------
-
-
-def approval_winners(approvals: Mapping[K, int], order: Sequence[K], seats: int) -> list[K]:
-    """Approval voting: the ``seats`` candidates with most approvals, at least one each.
-
-    Ties at the cut are broken by ``order`` (the order in which candidates were nominated), which
-    the election page states before the vote; the result is reproducible.
-    """
-    if seats < 1:
-        raise ValueError("an election fills at least one seat")
-    rank = {candidate: i for i, candidate in enumerate(order)}
-    eligible = [c for c in order if approvals.get(c, 0) > 0]
-    eligible.sort(key=lambda c: (-approvals.get(c, 0), rank[c]))
-    return eligible[:seats]

@@ -14,7 +14,6 @@ from asamblea.coordination.aggregate import (
     SeatVote,
     Weighting,
     aggregate,
-    approval_winners,
     base_assemblies,
     check_affiliation,
     creates_cycle,
@@ -237,12 +236,3 @@ def test_progress_by_key():
     by = progress_by(rows)
     assert by["a"].bodies == 2 and by["a"].bodies_decided == 1 and by["a"].people_voted == 12
     assert by[""].people == 3
-
-
-def test_approval_winners_with_ties_broken_by_nomination_order():
-    approvals = {"ana": 5, "beto": 7, "cris": 5, "dani": 0}
-    assert approval_winners(approvals, ["ana", "beto", "cris", "dani"], 2) == ["beto", "ana"]
-    assert approval_winners(approvals, ["cris", "ana", "beto", "dani"], 2) == ["beto", "cris"]
-    assert approval_winners(approvals, ["ana", "dani"], 3) == ["ana"]
-    with pytest.raises(ValueError):
-        approval_winners(approvals, ["ana"], 0)
