@@ -319,29 +319,30 @@ def read_ballot(election: Election, form: Mapping[str, Sequence[str]]) -> str:
 
 def ballot_message(error: InvalidBallot) -> Any:
     """The translated sentence for a ballot problem."""
-    p = error.params
     messages = {
-        "bad_rank": _("A rank must be a whole number from 1 to %(high)s.") % p,
+        "bad_rank": _("A rank must be a whole number from 1 to %(high)s."),
         "equal_ranks": _(
             "Two or more candidates share rank %(rank)s. This method needs one candidate per "
             "rank: give each a different number."
-        )
-        % p,
-        "rank_gap": _("Your ranks skip %(rank)s. Number your choices 1, 2, 3… without gaps.") % p,
+        ),
+        "rank_gap": _("Your ranks skip %(rank)s. Number your choices 1, 2, 3… without gaps."),
         "empty_ranking": _("Rank at least one candidate (1 for your first choice)."),
         "unknown_candidate": _("Your ballot names a candidate who is not on this ballot."),
         "repeated_field": _("Your ballot gives two answers for the same candidate."),
         "repeated_mark": _("Your ballot marks the same candidate twice."),
-        "too_many_marks": _("Mark at most %(most)s candidates.") % p,
+        "too_many_marks": _("Mark at most %(most)s candidates."),
         "no_marks": _("Mark at least one candidate."),
         "missing_score": _("Give every candidate a score (0 if you do not support them)."),
-        "bad_score": _("A score must be a whole number from %(low)s to %(high)s.") % p,
-        "bad_stance": _("Choose consent or objection for each proposal."),
+        "bad_score": _("A score must be a whole number from %(low)s to %(high)s."),
+        "bad_stance": _("Choose consent, stand aside or objection for each proposal."),
         "reason_required": _("Say why you object: an objection needs a reason."),
-        "reason_too_long": _("A reason has at most %(most)s characters.") % p,
+        "reason_too_long": _("A reason has at most %(most)s characters."),
         "no_candidates": _("This ballot has no candidates."),
     }
-    return messages.get(error.code, _("This ballot cannot be read."))
+    message = messages.get(error.code)
+    if message is None:
+        return _("This ballot cannot be read.")
+    return message % error.params if error.params else message
 
 
 @transaction.atomic
