@@ -1,6 +1,39 @@
+"""The ASGI entry point: Django for pages and forms, the lean cast endpoint for ``/cast/``.
+
+Both run in every worker process; the cast endpoint shares Django's settings, database and
+session table (see :mod:`asamblea.voting.fastcast`).
+"""
+
 import os
+from typing import Any
 
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "asamblea.settings")
-application = get_asgi_application()
+django_application = get_asgi_application()
+
+from asamblea.voting.fastcast import PREFIX, CastApp  # noqa: E402 - needs Django set up
+
+cast_application = CastApp()
+
+
+async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    if scope["type"] == "http" and scope["path"].startswith(PREFIX):
+        await cast_application(scope, receive, send)
+    elif scope["type"] == "lifespan":
+        await _lifespan(receive, send)
+    else:
+        await django_application(scope, receive, send)
+
+
+async def _lifespan(receive: Any, send: Any) -> None:
+    """Start nothing up front (writers start with the first ballot); on shutdown, finish the
+    ballots already queued so every one that was accepted is answered."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            cast_application.shutdown()
+            await send({"type": "lifespan.shutdown.complete"})
+            return

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -36,6 +37,53 @@ def hit(rule: str, subject: str) -> bool:
         log.warning("rate limit cache unavailable; %s not limited", rule)
         return True
     return int(count) <= settings.RATE_LIMITS[rule][0]
+
+
+def hit_many(rule: str, subjects: list[str]) -> list[bool]:
+    """Count one attempt for each subject (a subject listed twice counts twice); one verdict
+    each, as :func:`hit` would give. On Redis the whole batch is one round trip; after a cache
+    failure the cache is left alone for a few seconds so a dead Redis cannot slow down a vote.
+    """
+    if not settings.RATE_LIMITS_ENABLED or not subjects:
+        return [True] * len(subjects)
+    if time.monotonic() < _cache_down_until[0]:
+        return [True] * len(subjects)
+    limit = settings.RATE_LIMITS[rule][0]
+    try:
+        client = _redis_client()
+        if client is None:
+            return [hit(rule, subject) for subject in subjects]
+        pipe = client.pipeline(transaction=False)
+        for subject in subjects:
+            key, window = _key(rule, subject)
+            full = cache.make_and_validate_key(key)
+            pipe.set(full, 0, ex=window + 1, nx=True)
+            pipe.incr(full)
+        counts = pipe.execute()[1::2]
+    except Exception:  # noqa: BLE001 - the cache is optional; fail open and say so
+        _cache_down_until[0] = time.monotonic() + CACHE_RETRY_SECONDS
+        log.warning("rate limit cache unavailable; %s not limited", rule)
+        return [True] * len(subjects)
+    return [int(count) <= limit for count in counts]
+
+
+CACHE_RETRY_SECONDS = 5.0
+_cache_down_until = [0.0]
+
+
+def _redis_client() -> Any:
+    """The raw client behind Django's Redis cache (for pipelining), or None for other caches.
+
+    Django's Redis cache stores integers as plain Redis integers, so the INCR here and
+    ``cache.incr``/``cache.get`` in :func:`hit` count the same keys.
+    """
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return None
+    return backend._cache.get_client(write=True)
 
 
 def exceeded(rule: str, subject: str) -> bool:

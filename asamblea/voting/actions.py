@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import random
-import secrets
-from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,16 +19,13 @@ from asamblea.errors import Conflict, NotAllowed, Refused
 from asamblea.live.events import publish_on_commit
 from asamblea.motions.actions import set_state
 from asamblea.motions.models import Motion
-from asamblea.voting import rules
+from asamblea.voting import casting, rules
+from asamblea.voting.casting import CHOICES, RECEIPT_BYTES, CastReceipt, hash_receipt
 from asamblea.voting.models import Ballot, Eligibility, Poll
 from asamblea.voting.signals import poll_closed
 
-CHOICES = ("yes", "no", "abstain")
-RECEIPT_BYTES = 16  # 128 bits: receipts cannot be guessed
-
-
-def hash_receipt(code: str) -> str:
-    return hashlib.sha256(code.strip().encode("utf-8")).hexdigest()
+# The cast rules live in ``casting`` (shared with the lean endpoint); these names stay here.
+__all__ = ["CHOICES", "RECEIPT_BYTES", "CastReceipt", "hash_receipt"]
 
 
 def _channel(poll: Poll) -> str:
@@ -114,65 +108,17 @@ def poll_open(
     return poll
 
 
-@dataclass(frozen=True)
-class CastReceipt:
-    poll_id: int
-    receipt: str | None  # secret polls only
-
-
 @transaction.atomic
 def ballot_cast(poll: Poll, person: Any, choice: str) -> CastReceipt:
     """Cast one ballot. The caller acknowledges only after this returns, i.e. after commit.
 
-    Locks: one person, one ballot is a conditional UPDATE that flips ``Eligibility.voted`` from
-    false to true under that row's lock (the snapshot row is unique per poll and person); a
-    second or concurrent attempt updates no row and is refused. The poll row is held under a
-    shared lock (see :func:`_poll_shared`) so a close waits for casts in flight.
+    The rules are :func:`asamblea.voting.casting.cast_batch` with a batch of one, the same code
+    the lean endpoint runs for many. Locks: one person, one ballot is a conditional UPDATE that
+    flips ``Eligibility.voted`` from false to true under that row's lock (the snapshot row is
+    unique per poll and person); a second or concurrent attempt updates no row and is refused.
+    The poll row is held under ``FOR SHARE`` so a close waits for casts in flight.
     """
-    if choice not in CHOICES:
-        raise Refused(_("Choose yes, no or abstain."), code="bad_choice")
-    if person is None or not person.is_authenticated:
-        raise NotAllowed(_("Log in to vote."), code="login_required")
-    locked = _poll_shared(poll)
-    if not locked.is_open or locked.is_past_closing_time():
-        raise Conflict(_("This vote is closed."), code="poll_closed")
-    flipped = Eligibility.objects.filter(poll=locked, person=person, voted=False).update(voted=True)
-    if not flipped:
-        if Eligibility.objects.filter(poll=locked, person=person).exists():
-            raise Conflict(_("You have already voted in this poll."), code="already_voted")
-        raise NotAllowed(_("You are not in the electorate of this vote."), code="not_eligible")
-    weight = Eligibility.objects.filter(poll=locked, person=person).values_list(
-        "weight", flat=True
-    )[0]
-    receipt = None
-    if locked.is_secret:
-        receipt = secrets.token_hex(RECEIPT_BYTES)
-        Ballot.objects.create(
-            poll=locked, choice=choice, weight=weight, receipt_hash=hash_receipt(receipt)
-        )
-    else:
-        Ballot.objects.create(poll=locked, choice=choice, weight=weight, voter=person)
-    publish_on_commit(_channel(locked), "poll.progress", {"poll": locked.pk})
-    return CastReceipt(locked.pk, receipt)
-
-
-def _poll_shared(poll: Poll) -> Poll:
-    """Read the poll under a lock that a close (which takes ``FOR UPDATE``) must wait for.
-
-    PostgreSQL: ``FOR SHARE`` lets casts run side by side but not beside a close. SQLite: every
-    write transaction is serialised (BEGIN IMMEDIATE), which gives the same ordering.
-    """
-    if connection.vendor == "postgresql":
-        rows = list(
-            Poll.objects.raw("SELECT * FROM voting_poll WHERE id = %s FOR SHARE", [poll.pk])
-        )
-        if not rows:
-            raise Refused(_("This vote does not exist."), code="no_poll", status=404)
-        return rows[0]
-    found = Poll.objects.filter(pk=poll.pk).first()
-    if found is None:
-        raise Refused(_("This vote does not exist."), code="no_poll", status=404)
-    return found
+    return casting.cast_one(poll, person, choice)
 
 
 def count(poll: Poll) -> rules.Outcome:

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from asamblea.accounts.models import Person
-from asamblea.bodies.actions import invitation_create
+from asamblea.bodies.actions import body_create, invitation_create
 from asamblea.bodies.models import Invitation, Membership
+from asamblea.coordination.models import Delegation
 from asamblea.motions.actions import motion_submit
 from asamblea.motions.models import Motion
 from asamblea.testing import PASSPHRASE, Cast, join, make_cast, make_person
@@ -28,9 +31,8 @@ from asamblea.voting.models import Poll
 @dataclass
 class World:
     cast: Cast
-    # The delegate role: a member of North who carries its mandate to a coordinating body. Until
-    # coordination's Delegation model exists this is a plain member; once it lands, build()
-    # records the delegation too, and the matrix shows whether the mandate changes any answer.
+    # The delegate role: a member of North who carries its mandate to the Region coordination
+    # (an active Delegation). The matrix shows that the mandate gives no extra power in North.
     dave: Person
     motion: Motion  # bob's motion in North, open for support, edits and comments
     voted_motion: Motion  # a motion of North under an open secret vote
@@ -53,6 +55,15 @@ def build() -> World:
     cast = make_cast()
     dave = make_person("dave")
     join(dave, cast.north)
+    region = body_create(
+        cast.frank, name="Region", kind="regional_coordination", visibility="public"
+    )
+    Delegation.objects.create(
+        body=cast.north,
+        coordination=region,
+        person=dave,
+        term_ends=timezone.now() + timedelta(days=365),
+    )
     motion = motion_submit(cast.bob, cast.north, title="Agua", text="Exigir agua potable")
     voted = motion_submit(cast.carol, cast.north, title="Luz", text="Exigir alumbrado")
     poll = poll_open(cast.alice, cast.north, motion=voted, secrecy=Poll.Secrecy.SECRET)

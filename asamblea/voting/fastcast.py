@@ -1,0 +1,512 @@
+"""The lean cast endpoint: ``POST /cast/<poll id>/`` beside Django, for bursts of ballots.
+
+A plain Django view handles a few hundred ballots a second; this raw ASGI app handles thousands
+because it does per ballot only what a ballot needs, and writes the ballots that arrived within
+a few milliseconds in one transaction (group commit). It applies the same rules as the form view
+through the same code (:func:`asamblea.voting.casting.cast_batch`):
+
+* the person is the one of Django's session cookie (the session row, its expiry, the session
+  hash against the passphrase hash and an active account, as ``django.contrib.auth.get_user``);
+* the CSRF token (``X-CSRFToken`` header or ``csrfmiddlewaretoken`` field) must match the CSRF
+  cookie, and an ``Origin`` header, when sent, must be this site's;
+* the ``ballot_cast`` rate limit is the same counter the form view uses;
+* the answer is sent only after the transaction holding the ballot has committed. If the
+  database cannot be reached the answer is ``503`` with ``Retry-After``, never a 500 and never
+  a hang: nothing was acknowledged, and trying again is safe (one person, one ballot).
+
+Answers are JSON: ``{"ok": true, "poll": 7, "receipt": "..."}`` or
+``{"ok": false, "code": "already_voted", "message": "..."}`` (the message in the person's
+language). The voter's page stays the plain form of :mod:`asamblea.voting.views`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import queue
+import re
+import threading
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import DatabaseError, connection, transaction
+from django.http.cookie import parse_cookie
+from django.http.request import split_domain_port, validate_host
+from django.middleware.csrf import (
+    CSRF_TOKEN_LENGTH,
+    InvalidTokenFormat,
+    _check_token_format,
+    _does_token_match,
+    _unmask_cipher_token,
+)
+from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext_lazy as _
+
+from asamblea import ratelimit
+from asamblea.accounts.models import Person
+from asamblea.errors import NotAllowed, Refused
+from asamblea.middleware import CONTENT_SECURITY_POLICY
+from asamblea.voting import casting
+
+log = logging.getLogger(__name__)
+
+PREFIX = "/cast/"
+PATH = re.compile(r"^/cast/(\d{1,12})/$")
+MAX_BODY = 4096
+CAST_TIMEOUT = 10.0  # seconds before a waiting client is told to try again
+MAX_PENDING = 20_000  # ballots waiting for a writer before new ones are turned away
+RETRY_AFTER = "2"
+
+ASGIReceive = Callable[[], Awaitable[dict[str, Any]]]
+ASGISend = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class Unavailable(Exception):
+    """The database could not take the batch; nothing in it was acknowledged."""
+
+
+def unavailable() -> Refused:
+    return Refused(
+        _("The vote cannot be recorded right now. Your ballot was not counted; try again."),
+        code="unavailable",
+        status=503,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Group commit
+
+
+@dataclass
+class Pending:
+    """One request waiting for a writer: what it carries and where its answer goes."""
+
+    item: Any
+    future: asyncio.Future[Any]
+
+
+Process = Callable[[Sequence[Any]], list[Any]]
+
+
+class Committer:
+    """Writer threads that each take every request queued so far and process them together.
+
+    Each writer owns its own Django database connection. While one writer commits, requests pile
+    up and the next batch takes them all: the batch grows with the load, so the number of
+    transactions stays small when many ballots arrive at once (group commit), and a lone ballot
+    waits for nobody. ``process`` gets the items and returns one result each; if it raises, every
+    item of the batch gets :class:`Unavailable`.
+    """
+
+    def __init__(self, process: Process, *, writers: int, max_batch: int = 1000) -> None:
+        self.process = process
+        self.writers = writers
+        self.max_batch = max_batch
+        self.queue: queue.SimpleQueue[tuple[asyncio.AbstractEventLoop, Pending] | None] = (
+            queue.SimpleQueue()
+        )
+        self.threads: list[threading.Thread] = []
+        self.lock = threading.Lock()
+
+    def start(self) -> None:
+        with self.lock:
+            if self.threads:
+                return
+            for number in range(self.writers):
+                thread = threading.Thread(
+                    target=self._run, name=f"cast-writer-{number}", daemon=True
+                )
+                thread.start()
+                self.threads.append(thread)
+
+    def stop(self) -> None:
+        """Finish the queued work, then stop the writers and close their connections."""
+        with self.lock:
+            threads, self.threads = self.threads, []
+        for _thread in threads:
+            self.queue.put(None)
+        for thread in threads:
+            thread.join(timeout=CAST_TIMEOUT)
+
+    def pending(self) -> int:
+        return self.queue.qsize()
+
+    def submit(self, item: Any) -> asyncio.Future[Any]:
+        self.start()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self.queue.put((loop, Pending(item, future)))
+        return future
+
+    def _take(self) -> tuple[list[tuple[asyncio.AbstractEventLoop, Pending]], bool]:
+        first = self.queue.get()
+        if first is None:
+            return [], True
+        batch = [first]
+        stop = False
+        while len(batch) < self.max_batch:
+            try:
+                more = self.queue.get_nowait()
+            except queue.Empty:
+                break
+            if more is None:
+                stop = True
+                break
+            batch.append(more)
+        return batch, stop
+
+    def _run(self) -> None:
+        try:
+            while True:
+                batch, stop = self._take()
+                if batch:
+                    self._handle(batch)
+                if stop:
+                    return
+        finally:
+            connection.close()
+
+    def _handle(self, batch: list[tuple[asyncio.AbstractEventLoop, Pending]]) -> None:
+        items = [pending.item for _loop, pending in batch]
+        try:
+            results: list[Any] = self.process(items)
+        except Exception as exc:  # noqa: BLE001 - every failure means "not recorded, try again"
+            log.warning("cast batch of %d not recorded: %s", len(items), exc)
+            _drop_connection()
+            results = [Unavailable() for _ in items]
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Pending, Any]]] = defaultdict(list)
+        for (loop, pending), result in zip(batch, results, strict=True):
+            by_loop[loop].append((pending, result))
+        for loop, answers in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_resolve, answers)
+            except RuntimeError:  # the loop has closed: nobody is waiting any more
+                continue
+
+
+def _resolve(answers: list[tuple[Pending, Any]]) -> None:
+    for pending, result in answers:
+        if not pending.future.done():
+            pending.future.set_result(result)
+
+
+def _drop_connection() -> None:
+    """Close a connection that failed, so the next batch connects afresh."""
+    try:
+        connection.close()
+    except Exception:  # noqa: BLE001 - it is broken already; closing it is all we can do
+        connection.connection = None
+
+
+def retrying(work: Callable[[], Any], attempts: int = 3) -> Any:
+    """Run ``work`` again when PostgreSQL aborted it for a deadlock or a serialisation failure
+    (the transaction rolled back whole, so repeating it is safe)."""
+    for attempt in range(attempts):
+        try:
+            return work()
+        except DatabaseError as exc:
+            code = getattr(exc.__cause__, "sqlstate", None)
+            if code not in {"40P01", "40001"} or attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+# ---------------------------------------------------------------------------------------------
+# Who is asking: Django's session, read for a whole batch at once
+
+
+def people_of_sessions(session_keys: Sequence[str]) -> dict[str, int]:
+    """{session key: person id} for the sessions that belong to a logged-in, active person.
+
+    The same checks as ``django.contrib.auth.get_user``: an unexpired session row, a known
+    backend, and a session hash that matches the person's current passphrase hash (changing the
+    passphrase logs every other session out).
+    """
+    keys = sorted({key for key in session_keys if key})
+    if not keys:
+        return {}
+    store = SessionStore()
+    rows = SessionStore.get_model_class().objects.filter(
+        session_key__in=keys, expire_date__gt=timezone.now()
+    )
+    claims: dict[str, tuple[int, str]] = {}
+    for key, data in rows.values_list("session_key", "session_data"):
+        session = store.decode(data)
+        if session.get(BACKEND_SESSION_KEY) not in settings.AUTHENTICATION_BACKENDS:
+            continue
+        try:
+            person_id = int(session[SESSION_KEY])
+        except (KeyError, TypeError, ValueError):
+            continue
+        claims[key] = (person_id, str(session.get(HASH_SESSION_KEY) or ""))
+    people = {
+        person.pk: person
+        for person in Person.objects.filter(
+            pk__in={pid for pid, _hash in claims.values()}, is_active=True
+        ).only("id", "password", "is_active")
+    }
+    found = {}
+    for key, (person_id, session_hash) in claims.items():
+        person = people.get(person_id)
+        if person is not None and session_hash and _hash_matches(person, session_hash):
+            found[key] = person_id
+    return found
+
+
+def _hash_matches(person: Person, session_hash: str) -> bool:
+    if constant_time_compare(session_hash, person.get_session_auth_hash()):
+        return True
+    return any(
+        constant_time_compare(session_hash, fallback)
+        for fallback in person.get_session_auth_fallback_hash()
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# One batch of casts
+
+
+@dataclass(frozen=True)
+class CastItem:
+    session_key: str
+    poll_id: int
+    choice: str
+
+
+def process_casts(items: Sequence[CastItem]) -> list[casting.CastOutcome]:
+    """Authenticate, rate-limit and cast a batch; one outcome per item, in order."""
+    people = people_of_sessions([item.session_key for item in items])
+    outcomes: list[casting.CastOutcome | None] = [None] * len(items)
+    allowed = _within_rate(people.values())
+    by_poll: dict[int, list[tuple[int, casting.CastRequest]]] = defaultdict(list)
+    for index, item in enumerate(items):
+        person_id = people.get(item.session_key)
+        if person_id is None:
+            outcomes[index] = casting.CastOutcome(refusal=casting.login_required())
+        elif not allowed[person_id]:
+            outcomes[index] = casting.CastOutcome(refusal=casting.too_many_attempts())
+        else:
+            by_poll[item.poll_id].append((index, casting.CastRequest(person_id, item.choice)))
+
+    def cast_all() -> dict[int, casting.CastOutcome]:
+        done = {}
+        with transaction.atomic():
+            for poll_id, entries in sorted(by_poll.items()):
+                results = casting.cast_batch(poll_id, [request for _i, request in entries])
+                done.update(
+                    (index, result)
+                    for (index, _request), result in zip(entries, results, strict=True)
+                )
+        return done
+
+    if by_poll:
+        for index, outcome in retrying(cast_all).items():
+            outcomes[index] = outcome
+    return [outcome or casting.CastOutcome(refusal=unavailable()) for outcome in outcomes]
+
+
+def _within_rate(person_ids: Any) -> dict[int, bool]:
+    """Count one attempt per person (a person sending twice in a batch counts twice)."""
+    ids = [str(pid) for pid in person_ids]
+    verdicts = ratelimit.hit_many("ballot_cast", ids)
+    allowed: dict[int, bool] = {}
+    for pid, ok in zip(ids, verdicts, strict=True):
+        allowed[int(pid)] = allowed.get(int(pid), True) and ok
+    return allowed
+
+
+# ---------------------------------------------------------------------------------------------
+# The ASGI application
+
+
+def _writers() -> int:
+    # SQLite takes one writer at a time anyway; PostgreSQL commits one batch while the next fills.
+    return 1 if connection.vendor == "sqlite" else 2
+
+
+class CastApp:
+    """The raw ASGI app for ``/cast/<poll id>/``."""
+
+    def __init__(self, process: Process = process_casts) -> None:
+        self.process = process
+        self.committer: Committer | None = None
+
+    def _committer(self) -> Committer:
+        if self.committer is None:
+            self.committer = Committer(self.process, writers=_writers())
+        return self.committer
+
+    def shutdown(self) -> None:
+        if self.committer is not None:
+            self.committer.stop()
+            self.committer = None
+
+    async def __call__(self, scope: dict[str, Any], receive: ASGIReceive, send: ASGISend) -> None:
+        headers = _headers(scope)
+        with translation.override(_language(headers)):
+            status, payload, extra = await self._answer(scope, receive, headers)
+            body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        await _send(send, status, body, extra)
+
+    async def _answer(
+        self, scope: dict[str, Any], receive: ASGIReceive, headers: dict[str, str]
+    ) -> tuple[int, dict[str, Any], list[tuple[bytes, bytes]]]:
+        try:
+            item = await self._read(scope, receive, headers)
+            committer = self._committer()
+            if committer.pending() > MAX_PENDING:
+                raise Unavailable
+            result = await asyncio.wait_for(committer.submit(item), CAST_TIMEOUT)
+        except Refused as exc:
+            return _refusal(exc)
+        except (Unavailable, TimeoutError):
+            return _refusal(unavailable())
+        if isinstance(result, Unavailable):
+            return _refusal(unavailable())
+        if result.refusal is not None:
+            return _refusal(result.refusal)
+        receipt = result.receipt
+        return 200, {"ok": True, "poll": receipt.poll_id, "receipt": receipt.receipt}, []
+
+    async def _read(
+        self, scope: dict[str, Any], receive: ASGIReceive, headers: dict[str, str]
+    ) -> CastItem:
+        match = PATH.match(scope.get("path", ""))
+        if match is None:
+            raise Refused(_("There is no vote at this address."), code="not_found", status=404)
+        if scope.get("method") != "POST":
+            raise Refused(_("Send your ballot with POST."), code="method", status=405)
+        _check_host(headers)
+        cookies = parse_cookie(headers.get("cookie", ""))
+        body = await _read_body(receive)
+        fields = _fields(headers.get("content-type", ""), body)
+        _check_csrf(scope, headers, cookies, fields)
+        session_key = cookies.get(settings.SESSION_COOKIE_NAME, "")
+        if not session_key or len(session_key) > 64:
+            raise casting.login_required()
+        choice = fields.get("choice", "")
+        if choice not in casting.CHOICES:
+            raise casting.bad_choice()
+        return CastItem(session_key, int(match.group(1)), choice)
+
+
+def _headers(scope: dict[str, Any]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for name, value in scope.get("headers", []):
+        found[name.decode("latin-1").lower()] = value.decode("latin-1")
+    return found
+
+
+def _language(headers: dict[str, str]) -> str:
+    codes = {code for code, _name in settings.LANGUAGES}
+    chosen = parse_cookie(headers.get("cookie", "")).get(settings.LANGUAGE_COOKIE_NAME, "")
+    if chosen in codes:
+        return chosen
+    for part in headers.get("accept-language", "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in codes:
+            return code
+    return str(settings.LANGUAGE_CODE)
+
+
+async def _read_body(receive: ASGIReceive) -> bytes:
+    body = b""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise Refused(_("The request was cut short."), code="disconnected")
+        body += message.get("body", b"")
+        if len(body) > MAX_BODY:
+            raise Refused(_("This request is too large."), code="too_large", status=413)
+        if not message.get("more_body", False):
+            return body
+
+
+def _fields(content_type: str, body: bytes) -> dict[str, str]:
+    """The submitted fields, from JSON or a form; every value a short string."""
+    try:
+        text = body.decode("utf-8")
+        if content_type.split(";")[0].strip() == "application/json":
+            data = json.loads(text) if text else {}
+            if not isinstance(data, dict):
+                raise ValueError("not an object")
+            return {str(k): v for k, v in data.items() if isinstance(v, str) and len(v) <= 200}
+        parsed = parse_qs(text, keep_blank_values=True, max_num_fields=20, strict_parsing=False)
+        return {k: values[0] for k, values in parsed.items() if len(values) == 1}
+    except ValueError as exc:  # bad UTF-8, bad JSON, too many fields
+        raise Refused(_("This request could not be read."), code="malformed") from exc
+
+
+def _check_host(headers: dict[str, str]) -> None:
+    domain, _port = split_domain_port(headers.get("host", ""))
+    if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
+        raise Refused(_("This request was sent to an unknown address."), code="bad_host")
+
+
+def _csrf_refused() -> NotAllowed:
+    return NotAllowed(
+        _(
+            "Your form has expired or was sent from elsewhere. "
+            "Go back, reload the page and try again."
+        ),
+        code="csrf",
+    )
+
+
+def _check_csrf(
+    scope: dict[str, Any], headers: dict[str, str], cookies: dict[str, str], fields: dict[str, str]
+) -> None:
+    """Django's double-submit check (the cookie's secret against the masked token sent back),
+    and the origin check: a browser's ``Origin`` must be this site or a trusted origin."""
+    origin = headers.get("origin")
+    if scope.get("scheme") == "https" and not origin:
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(headers.get("referer", "")))
+    if origin is not None:
+        own = f"{scope.get('scheme', 'http')}://{headers.get('host', '')}"
+        if origin != own and origin not in settings.CSRF_TRUSTED_ORIGINS:
+            raise _csrf_refused()
+    secret = cookies.get(settings.CSRF_COOKIE_NAME, "")
+    token = headers.get("x-csrftoken") or fields.get("csrfmiddlewaretoken", "")
+    try:
+        _check_token_format(secret)
+        _check_token_format(token)
+    except InvalidTokenFormat as exc:
+        raise _csrf_refused() from exc
+    if len(secret) == CSRF_TOKEN_LENGTH:
+        secret = _unmask_cipher_token(secret)
+    if not _does_token_match(token, secret):
+        raise _csrf_refused()
+
+
+def _refusal(exc: Refused) -> tuple[int, dict[str, Any], list[tuple[bytes, bytes]]]:
+    extra = []
+    if exc.status == 503:
+        extra.append((b"retry-after", RETRY_AFTER.encode()))
+    if exc.status == 405:
+        extra.append((b"allow", b"POST"))
+    return exc.status, {"ok": False, "code": exc.code, "message": str(exc.message)}, extra
+
+
+SECURITY_HEADERS = [
+    (b"content-type", b"application/json; charset=utf-8"),
+    (b"cache-control", b"no-store"),
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+
+
+async def _send(send: ASGISend, status: int, body: bytes, extra: list[tuple[bytes, bytes]]) -> None:
+    headers = [*SECURITY_HEADERS, (b"content-length", str(len(body)).encode()), *extra]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

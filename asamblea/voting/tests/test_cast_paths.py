@@ -1,0 +1,389 @@
+"""The same rule tests, run against both cast paths: the plain form (Django view) and the lean
+endpoint ``/cast/<poll>/`` (raw ASGI, group commit). Both must accept, refuse and store exactly
+alike; where the answer's form differs (a redirect to the login page against a JSON 403) the
+test says so.
+
+The lean endpoint writes from its own threads and connections, so these tests commit for real
+(``transaction=True``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from django.db import DatabaseError
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from asamblea.accounts.models import Person
+from asamblea.bodies.models import Membership
+from asamblea.live import events
+from asamblea.testing import Cast, join, make_cast, make_person
+from asamblea.voting import casting
+from asamblea.voting.actions import poll_close, poll_open, receipt_lookup
+from asamblea.voting.fastcast import CastApp
+from asamblea.voting.lean_client import Answer, call, choice_body, csrf_pair, request_scope
+from asamblea.voting.models import Ballot, Eligibility, Poll
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def lean_app():
+    app = CastApp()
+    yield app
+    app.shutdown()  # the writers' connections must close before the test database goes
+
+
+class FormPath:
+    name = "form"
+
+    def __init__(self, app: CastApp) -> None:
+        self.app = app
+
+    def cast(self, poll: Poll, person: Person | None, choice: str) -> tuple[int, str]:
+        client = Client()
+        if person is not None:
+            client.force_login(person)
+        url = reverse("voting:cast", args=[poll.body.slug, poll.pk])
+        response = client.post(url, {"choice": choice})
+        if response.status_code == 302 and "/accounts/login/" in response["Location"]:
+            return 302, "login_required"
+        if response.status_code == 404:
+            return 404, "not_found"
+        code = response.context["code"] if response.status_code >= 400 else "ok"
+        if response.status_code == 200:
+            self.last_receipt = response.context["receipt"]
+        return response.status_code, code
+
+
+class LeanPath:
+    name = "lean"
+
+    def __init__(self, app: CastApp) -> None:
+        self.app = app
+
+    def session_of(self, person: Person | None) -> str | None:
+        if person is None:
+            return None
+        client = Client()
+        client.force_login(person)
+        return client.cookies["sessionid"].value
+
+    def answer(self, poll: Poll, person: Person | None, choice: str) -> Answer:
+        scope = request_scope(poll.pk, session_key=self.session_of(person), csrf=csrf_pair())
+        return asyncio.run(call(self.app, scope, choice_body(choice)))
+
+    def cast(self, poll: Poll, person: Person | None, choice: str) -> tuple[int, str]:
+        answer = self.answer(poll, person, choice)
+        if answer.status == 200:
+            self.last_receipt = answer.body["receipt"]
+        return answer.status, answer.code
+
+
+@pytest.fixture(params=["form", "lean"])
+def path(request, lean_app):
+    return FormPath(lean_app) if request.param == "form" else LeanPath(lean_app)
+
+
+@pytest.fixture
+def world() -> Cast:
+    return make_cast()
+
+
+@pytest.fixture
+def secret_poll(world) -> Poll:
+    return poll_open(world.alice, world.north, title="Huelga", secrecy="secret")
+
+
+def ballots(poll: Poll) -> int:
+    return Ballot.objects.filter(poll=poll).count()
+
+
+def test_member_casts_a_secret_ballot_and_gets_a_receipt(path, world, secret_poll):
+    assert path.cast(secret_poll, world.bob, "yes") == (200, "ok")
+    ballot = Ballot.objects.get(poll=secret_poll)
+    assert ballot.voter_id is None and ballot.choice == "yes"
+    assert receipt_lookup(secret_poll, path.last_receipt) == ballot
+    assert Eligibility.objects.get(poll=secret_poll, person=world.bob).voted
+
+
+def test_it_rejects_a_second_ballot(path, world, secret_poll):
+    assert path.cast(secret_poll, world.bob, "yes")[0] == 200
+    assert path.cast(secret_poll, world.bob, "no") == (409, "already_voted")
+    assert ballots(secret_poll) == 1
+    assert Ballot.objects.get(poll=secret_poll).choice == "yes"
+
+
+def test_observer_cannot_vote(path, world, secret_poll):
+    assert path.cast(secret_poll, world.olivia, "yes") == (403, "not_eligible")
+    assert ballots(secret_poll) == 0
+
+
+def test_outsider_cannot_vote(path, world, secret_poll):
+    status, _code = path.cast(secret_poll, world.oscar, "yes")
+    # The form answers 404 (a members-only body does not exist for outsiders); the lean
+    # endpoint names no body and answers as for anyone outside the electorate.
+    assert status == (404 if path.name == "form" else 403)
+    assert ballots(secret_poll) == 0
+
+
+def test_facilitator_of_another_body_cannot_vote(path, world, secret_poll):
+    assert path.cast(secret_poll, world.frank, "yes")[0] in {403, 404}
+    assert ballots(secret_poll) == 0
+
+
+def test_anonymous_cannot_vote(path, world, secret_poll):
+    status, code = path.cast(secret_poll, None, "yes")
+    assert code == "login_required"
+    assert status == (302 if path.name == "form" else 403)
+    assert ballots(secret_poll) == 0
+
+
+def test_member_who_joined_after_the_vote_opened_cannot_vote(path, world, secret_poll):
+    late = make_person("late")
+    join(late, world.north)
+    assert path.cast(secret_poll, late, "yes") == (403, "not_eligible")
+    assert ballots(secret_poll) == 0
+
+
+def test_suspended_member_keeps_the_vote_of_the_snapshot(path, world, secret_poll):
+    """Eligibility is the snapshot taken at opening (the core rule, which the lean endpoint
+    applies as it is). The form page cannot even be reached: a suspended member no longer sees
+    a members-only body, so the view answers 404 before the rule is asked."""
+    Membership.objects.filter(person=world.carol, body=world.north).update(status="suspended")
+    status, _code = path.cast(secret_poll, world.carol, "no")
+    assert status == (404 if path.name == "form" else 200)
+    assert ballots(secret_poll) == (0 if path.name == "form" else 1)
+
+
+def test_bad_choice_is_refused(path, world, secret_poll):
+    for choice in ("maybe", "", "YES", "yes\x00", "sí" * 50):
+        assert path.cast(secret_poll, world.bob, choice) == (400, "bad_choice")
+    assert ballots(secret_poll) == 0
+    assert not Eligibility.objects.get(poll=secret_poll, person=world.bob).voted
+
+
+def test_closed_vote_refuses_ballots(path, world, secret_poll):
+    poll_close(secret_poll, world.alice)
+    assert path.cast(secret_poll, world.bob, "yes") == (409, "poll_closed")
+    assert ballots(secret_poll) == 0
+
+
+def test_vote_past_its_closing_time_refuses_ballots(path, world, secret_poll):
+    Poll.objects.filter(pk=secret_poll.pk).update(closes_at=timezone.now() - timedelta(seconds=1))
+    assert path.cast(secret_poll, world.bob, "yes") == (409, "poll_closed")
+    assert ballots(secret_poll) == 0
+
+
+def test_named_vote_records_the_voter(path, world):
+    poll = poll_open(world.alice, world.north, title="Q", secrecy="named")
+    assert path.cast(poll, world.bob, "abstain")[0] == 200
+    assert Ballot.objects.get(poll=poll).voter == world.bob
+    assert path.last_receipt is None
+
+
+def test_ballot_casting_is_rate_limited(path, world, secret_poll, settings):
+    settings.RATE_LIMITS_ENABLED = True
+    settings.RATE_LIMITS = settings.RATE_LIMITS | {"ballot_cast": (2, 60)}
+    assert path.cast(secret_poll, world.bob, "yes")[0] == 200
+    assert path.cast(secret_poll, world.bob, "yes")[0] == 409
+    assert path.cast(secret_poll, world.bob, "yes")[0] == 429
+    assert ballots(secret_poll) == 1
+
+
+def test_progress_is_published_after_commit_without_the_choice(path, world, secret_poll):
+    seen = []
+
+    def sink(channel, kind, data):
+        seen.append((channel, kind, dict(data), Ballot.objects.filter(poll=secret_poll).count()))
+
+    events.subscribe(sink)
+    try:
+        assert path.cast(secret_poll, world.bob, "no")[0] == 200
+    finally:
+        events.unsubscribe(sink)
+    # Published once the ballot was committed (visible to another connection), poll id only.
+    assert seen == [(f"body:{world.north.pk}", "poll.progress", {"poll": secret_poll.pk}, 1)]
+
+
+def test_recount_after_mixed_paths_gives_the_published_result(lean_app, world, secret_poll):
+    FormPath(lean_app).cast(secret_poll, world.bob, "yes")
+    LeanPath(lean_app).cast(secret_poll, world.carol, "no")
+    LeanPath(lean_app).cast(secret_poll, world.alice, "yes")
+    closed = poll_close(secret_poll, world.alice)
+    assert closed.result["yes"] == "2" and closed.result["no"] == "1"
+    from asamblea.voting.actions import count
+
+    assert count(closed).to_dict() | {"participants": 3} == closed.result
+
+
+# ---------------------------------------------------------------------------------------------
+# The lean endpoint's own checks: session, CSRF, request shape, unavailability
+
+
+def lean(app: CastApp, poll_id, body: bytes = b'{"choice": "yes"}', **kwargs) -> Answer:
+    return asyncio.run(call(app, request_scope(poll_id, **kwargs), body))
+
+
+def session_key(person: Person) -> str:
+    client = Client()
+    client.force_login(person)
+    return client.cookies["sessionid"].value
+
+
+def test_lean_refuses_a_missing_or_forged_csrf_token(lean_app, world, secret_poll):
+    key = session_key(world.bob)
+    assert lean(lean_app, secret_poll.pk, session_key=key, csrf=None).status == 403
+    secret, _token = csrf_pair()
+    forged = lean(lean_app, secret_poll.pk, session_key=key, csrf=(secret, csrf_pair()[1]))
+    assert (forged.status, forged.code) == (403, "csrf")
+    bad_format = lean(lean_app, secret_poll.pk, session_key=key, csrf=csrf_pair(), token="x<>")
+    assert bad_format.status == 403
+    assert ballots(secret_poll) == 0
+
+
+def test_lean_refuses_a_foreign_origin(lean_app, world, secret_poll):
+    answer = lean(
+        lean_app,
+        secret_poll.pk,
+        session_key=session_key(world.bob),
+        csrf=csrf_pair(),
+        origin="https://evil.example",
+    )
+    assert (answer.status, answer.code) == (403, "csrf")
+    same = lean(
+        lean_app,
+        secret_poll.pk,
+        session_key=session_key(world.bob),
+        csrf=csrf_pair(),
+        origin="http://testserver",
+    )
+    assert same.status == 200
+
+
+def test_lean_refuses_a_session_after_logout_or_a_passphrase_change(lean_app, world, secret_poll):
+    client = Client()
+    client.force_login(world.bob)
+    key = client.cookies["sessionid"].value
+    client.post(reverse("accounts:logout"))
+    assert lean(lean_app, secret_poll.pk, session_key=key, csrf=csrf_pair()).code == (
+        "login_required"
+    )
+    key = session_key(world.carol)
+    world.carol.set_password("another long passphrase")
+    world.carol.save()
+    assert lean(lean_app, secret_poll.pk, session_key=key, csrf=csrf_pair()).code == (
+        "login_required"
+    )
+    key = session_key(world.alice)
+    Person.objects.filter(pk=world.alice.pk).update(is_active=False)
+    assert lean(lean_app, secret_poll.pk, session_key=key, csrf=csrf_pair()).status == 403
+    assert ballots(secret_poll) == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        (b"{", "application/json", 400),
+        (b"[1, 2]", "application/json", 400),
+        (b'{"choice": 5}', "application/json", 400),
+        (b"\xff\xfe", "application/json", 400),
+        (b"choice=yes&choice=no", "application/x-www-form-urlencoded", 400),
+        (b"x" * 5000, "application/json", 413),
+    ],
+)
+def test_lean_refuses_malformed_requests(lean_app, world, secret_poll, body, content_type, status):
+    answer = lean(
+        lean_app,
+        secret_poll.pk,
+        body=body,
+        session_key=session_key(world.bob),
+        csrf=csrf_pair(),
+        content_type=content_type,
+    )
+    assert answer.status == status and answer.body["ok"] is False and answer.body["message"]
+    assert ballots(secret_poll) == 0
+
+
+def test_lean_takes_a_plain_form_body(lean_app, world, secret_poll):
+    secret, token = csrf_pair()
+    answer = lean(
+        lean_app,
+        secret_poll.pk,
+        body=f"choice=no&csrfmiddlewaretoken={token}".encode(),
+        session_key=session_key(world.bob),
+        csrf=(secret, token),
+        token="",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert answer.status == 200
+
+
+def test_lean_answers_unknown_votes_addresses_methods_and_hosts(lean_app, world):
+    key = session_key(world.bob)
+    assert lean(lean_app, 999999, session_key=key, csrf=csrf_pair()).code == "no_poll"
+    assert lean(lean_app, "abc", session_key=key, csrf=csrf_pair()).status == 404
+    get = lean(lean_app, 1, session_key=key, csrf=csrf_pair(), method="GET")
+    assert get.status == 405 and get.headers["allow"] == "POST"
+    assert lean(lean_app, 1, session_key=key, csrf=csrf_pair(), host="evil.example").status == 400
+
+
+def test_lean_answers_in_the_persons_language(lean_app, world):
+    scope = request_scope(1, session_key=None, csrf=None) | {"path": "/cast/x/"}
+    scope["headers"] = [*scope["headers"], (b"cookie", b"django_language=en")]
+    english = asyncio.run(call(lean_app, scope, b""))
+    assert english.body["message"] == "There is no vote at this address."
+    scope = request_scope(1, session_key=None, csrf=None) | {"path": "/cast/x/"}
+    scope["headers"] = [*scope["headers"], (b"accept-language", b"es-PE,es;q=0.9")]
+    spanish = asyncio.run(call(lean_app, scope, b""))
+    assert spanish.body["message"] == "No hay ninguna votación en esta dirección."
+
+
+def test_lean_answers_carry_the_security_headers(lean_app, world, secret_poll):
+    answer = lean(lean_app, secret_poll.pk, session_key=session_key(world.bob), csrf=csrf_pair())
+    assert "default-src 'self'" in answer.headers["content-security-policy"]
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.headers["cache-control"] == "no-store"
+
+
+def test_lean_answers_503_with_retry_after_when_the_database_fails(
+    lean_app, world, secret_poll, monkeypatch
+):
+    def broken(*args, **kwargs):
+        raise DatabaseError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(casting, "cast_batch", broken)
+    answer = lean(lean_app, secret_poll.pk, session_key=session_key(world.bob), csrf=csrf_pair())
+    assert (answer.status, answer.code) == (503, "unavailable")
+    assert answer.headers["retry-after"] == "2"
+    monkeypatch.undo()
+    again = lean(lean_app, secret_poll.pk, session_key=session_key(world.bob), csrf=csrf_pair())
+    assert again.status == 200
+    assert ballots(secret_poll) == 1
+
+
+def test_concurrent_duplicates_and_replays_give_one_ballot_each(lean_app, world, secret_poll):
+    voters = [make_person(f"v{i}") for i in range(30)]
+    for person in voters:
+        join(person, world.north)
+    poll = poll_open(world.alice, world.north, title="Burst", secrecy="secret")
+    keys = [session_key(person) for person in voters]
+    csrf = csrf_pair()
+
+    async def burst() -> list[Answer]:
+        requests = []
+        for key in keys:
+            scope = request_scope(poll.pk, session_key=key, csrf=csrf)
+            # Each voter sends the same request three times at once (double clicks, replays).
+            requests += [call(lean_app, scope, choice_body("yes")) for _ in range(3)]
+        return await asyncio.gather(*requests)
+
+    answers = asyncio.run(burst())
+    assert sum(a.status == 200 for a in answers) == len(voters)
+    assert sum(a.code == "already_voted" for a in answers) == 2 * len(voters)
+    assert ballots(poll) == len(voters)
+    assert Eligibility.objects.filter(poll=poll, voted=True).count() == len(voters)
