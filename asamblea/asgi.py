@@ -1,4 +1,5 @@
-"""The ASGI entry point: Django for pages and forms, the lean cast endpoint for ``/cast/``.
+"""The ASGI entry point: Django for pages and forms, the lean cast endpoint for ``/cast/``,
+the lean live-stream endpoint for ``/live/meetings/``.
 
 Both run in every worker process; the cast endpoint shares Django's settings, database and
 session table (see :mod:`asamblea.voting.fastcast`).
@@ -14,7 +15,14 @@ django_application = get_asgi_application()
 
 from asamblea.voting.fastcast import PREFIX, CastApp  # noqa: E402 - needs Django set up
 
+from asamblea.live.asgi import SSEApp  # noqa: E402
+from asamblea.live.broker import broker  # noqa: E402
+from asamblea.meetings.live import STREAM_PREFIX, resolve_stream  # noqa: E402
+
 cast_application = CastApp()
+# Live streams: thousands of long-lived connections need the session checked once, not
+# Django's whole request cycle; everything else falls through to Django.
+live_application = SSEApp(django_application, resolve_stream, broker, STREAM_PREFIX)
 
 
 async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -23,7 +31,7 @@ async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
     elif scope["type"] == "lifespan":
         await _lifespan(receive, send)
     else:
-        await django_application(scope, receive, send)
+        await live_application(scope, receive, send)
 
 
 async def _lifespan(receive: Any, send: Any) -> None:

@@ -7,5 +7,6 @@ urlpatterns = [
     path("", include("asamblea.motions.urls")),
     path("", include("asamblea.voting.urls")),
     path("", include("asamblea.voting.election_urls")),
+    path("", include("asamblea.meetings.urls")),
     path("", include("asamblea.bodies.urls")),
 ]

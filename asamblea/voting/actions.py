@@ -17,11 +17,13 @@ from asamblea.bodies.models import Body
 from asamblea.bodies.queries import require_facilitator, voting_members
 from asamblea.errors import Conflict, NotAllowed, Refused
 from asamblea.live.events import publish_on_commit
+from asamblea.meetings.models import Meeting
+from asamblea.meetings.queries import present_voters
 from asamblea.motions.actions import set_state
 from asamblea.motions.models import Motion
 from asamblea.voting import casting, rules
 from asamblea.voting.casting import CHOICES, RECEIPT_BYTES, CastReceipt, hash_receipt
-from asamblea.voting.models import Ballot, Eligibility, Poll
+from asamblea.voting.models import Ballot, Eligibility, HandCount, Poll
 from asamblea.voting.signals import poll_closed
 
 # The cast rules live in ``casting`` (shared with the lean endpoint); these names stay here.
@@ -43,15 +45,30 @@ def poll_open(
     quorum_percent: int | None = None,
     majority: str | None = None,
     closes_at: datetime | None = None,
+    meeting: Meeting | None = None,
+    decides_agenda: bool = False,
 ) -> Poll:
     """Open a yes / no / abstain vote and snapshot its electorate (the body's voting members).
 
     The motion row is locked (``select_for_update``) so one motion never has two open votes.
+    In a meeting (``meeting`` given) the electorate is the voting members present at opening,
+    read under the meeting row's lock so no check-in or departure slips between count and
+    snapshot; ``decides_agenda`` makes it the vote that adopts the meeting's agenda.
     """
     require_facilitator(facilitator, body)
     if not body.is_assembly:
         # A coordination's voters are its member bodies' delegates: see coordination.actions.
         raise Refused(_("A coordination decides through its delegates' vote."))
+    if meeting is not None:
+        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if meeting.body_id != body.pk:
+            raise NotAllowed(_("This meeting belongs to another assembly."))
+        if not meeting.is_open:
+            raise Conflict(_("This meeting is not in session."), code="meeting_not_open")
+        if decides_agenda and meeting.agenda_adopted_at is not None:
+            raise Conflict(_("The agenda is already adopted."), code="agenda_adopted")
+    elif decides_agenda:
+        raise Refused(_("Only a meeting adopts an agenda."))
     quorum_percent = body.quorum_percent if quorum_percent is None else quorum_percent
     majority = majority or body.majority
     if secrecy not in Poll.Secrecy.values or majority not in Poll.Majority.values:
@@ -81,10 +98,15 @@ def poll_open(
         majority=majority,
         opened_by=facilitator,
         closes_at=closes_at,
+        meeting=meeting,
+        decides_agenda=decides_agenda,
     )
-    person_ids = list(
-        voting_members(body).order_by("person_id").values_list("person_id", flat=True)
-    )
+    if meeting is not None:
+        person_ids = present_voters(meeting)
+    else:
+        person_ids = list(
+            voting_members(body).order_by("person_id").values_list("person_id", flat=True)
+        )
     Eligibility.objects.bulk_create(
         [Eligibility(poll=poll, person_id=pid) for pid in person_ids], batch_size=2000
     )
@@ -102,9 +124,12 @@ def poll_open(
             "majority": majority,
             "electorate": len(person_ids),
             "closes_at": closes_at.isoformat() if closes_at else None,
-        },
+        }
+        | ({"meeting": meeting.pk, "decides_agenda": decides_agenda} if meeting else {}),
     )
     publish_on_commit(_channel(poll), "poll.opened", {"poll": poll.pk})
+    if meeting is not None:
+        publish_on_commit(meeting.channel, "poll.opened", {"poll": poll.pk})
     return poll
 
 
@@ -128,6 +153,9 @@ def count(poll: Poll) -> rules.Outcome:
         for row in Ballot.objects.filter(poll=poll).values("choice").annotate(total=Sum("weight"))
     }
     tally = rules.Tally(sums.get("yes", 0), sums.get("no", 0), sums.get("abstain", 0))
+    hands = HandCount.objects.filter(poll=poll, attested_by__isnull=False).first()
+    if hands is not None:
+        tally = tally + rules.Tally(hands.yes, hands.no, hands.abstain)
     electorate = Eligibility.objects.filter(poll=poll).aggregate(total=Sum("weight"))["total"] or 0
     return rules.decide(
         tally, electorate, Fraction(poll.quorum_percent, 100), rules.Majority(poll.majority)
@@ -157,11 +185,24 @@ def poll_close(poll: Poll, by: Any | None) -> Poll:
         raise Conflict(_("This vote is already closed."), code="poll_closed")
     if locked.is_secret:
         _shuffle_secret_ballots(locked)
+    hands = _settled_hand_count(locked)
     outcome = count(locked)
     participants = Eligibility.objects.filter(poll=locked, voted=True).count()
     locked.state = Poll.State.CLOSED
     locked.closed_at = timezone.now()
     locked.result = outcome.to_dict() | {"participants": participants}
+    if hands is not None:
+        locked.result |= {
+            "participants": participants + hands.total,
+            "electronic": participants,
+            "hand_count": {
+                "yes": hands.yes,
+                "no": hands.no,
+                "abstain": hands.abstain,
+                "recorded_by": hands.recorded_by_id,
+                "attested_by": hands.attested_by_id,
+            },
+        }
     locked.save(update_fields=["state", "closed_at", "result"])
     if locked.motion_id is not None:
         motion = Motion.objects.select_for_update().select_related("body").get(pk=locked.motion_id)
@@ -174,6 +215,8 @@ def poll_close(poll: Poll, by: Any | None) -> Poll:
         {"poll": locked.pk, "by": by.pk if by is not None else None, "result": locked.result},
     )
     publish_on_commit(_channel(locked), "poll.closed", {"poll": locked.pk})
+    if locked.meeting_id is not None:
+        _settle_meeting_vote(locked, outcome.adopted)
     return locked
 
 
@@ -208,3 +251,120 @@ def participation_counts(poll: Poll) -> dict[str, int]:
         total=Count("pk"),
     )
     return {"voted": counts["voted"] or 0, "electorate": counts["total"] or 0}
+
+
+# -- in-meeting votes: hand counts ---------------------------------------------------------
+
+MAX_HAND_COUNT = 100_000
+
+
+def _settle_meeting_vote(poll: Poll, adopted: bool) -> None:
+    """After a meeting vote closes: tell the meeting's screens, and adopt the agenda if this
+    was the agenda vote and it passed."""
+    meeting = Meeting.objects.select_for_update().get(pk=poll.meeting_id)
+    if poll.decides_agenda and adopted and meeting.agenda_adopted_at is None:
+        meeting.agenda_adopted_at = timezone.now()
+        meeting.save(update_fields=["agenda_adopted_at"])
+        record(poll.body, "agenda.adopted", {"meeting": meeting.pk, "poll": poll.pk})
+    publish_on_commit(meeting.channel, "poll.closed", {"poll": poll.pk})
+
+
+def _hand_count_room(poll: Poll) -> int:
+    """How many hands may still be counted: the electorate who have not voted electronically.
+    Checked-in people who voted on their phone are thereby never counted twice."""
+    return Eligibility.objects.filter(poll=poll, voted=False).count()
+
+
+def _settled_hand_count(poll: Poll) -> HandCount | None:
+    """The attested hand count of a (locked) poll, checked again at closing: electronic
+    ballots cast after the count must not make anyone count twice."""
+    hands = HandCount.objects.filter(poll=poll).first()
+    if hands is None:
+        return None
+    if not hands.is_attested:
+        raise Conflict(
+            _("A second facilitator must attest the hand count before the vote closes."),
+            code="hand_count_unattested",
+        )
+    if hands.total > _hand_count_room(poll):
+        raise Conflict(
+            _(
+                "More people voted on their phones after the hand count: the hands now exceed "
+                "the people who have not voted. Count the hands again."
+            ),
+            code="hand_count_exceeds",
+        )
+    return hands
+
+
+@transaction.atomic
+def hand_count_record(
+    facilitator: Any, poll: Poll, *, yes: int, no: int, abstain: int
+) -> HandCount:
+    """Record (or correct, until attested) a show-of-hands count for an in-meeting vote.
+
+    Takes ``FOR UPDATE`` on the poll row, so no close runs meanwhile; the maximum is the
+    electorate who have not voted electronically (a close checks it again)."""
+    require_facilitator(facilitator, poll.body)
+    locked = Poll.objects.select_for_update().select_related("body").get(pk=poll.pk)
+    if locked.meeting_id is None:
+        raise Refused(_("Hand counts are for votes held in a meeting."), code="not_meeting_vote")
+    if not locked.is_open:
+        raise Conflict(_("This vote is closed."), code="poll_closed")
+    counts = (yes, no, abstain)
+    if any(not isinstance(n, int) or n < 0 or n > MAX_HAND_COUNT for n in counts):
+        raise Refused(_("Counts are whole numbers, zero or more."), code="bad_count")
+    room = _hand_count_room(locked)
+    if sum(counts) > room:
+        raise Refused(
+            _("At most %(room)s people can still be counted by hand.") % {"room": room},
+            code="hand_count_exceeds",
+        )
+    existing = HandCount.objects.filter(poll=locked).first()
+    if existing is not None and existing.is_attested:
+        raise Conflict(_("The hand count is already attested."), code="hand_count_attested")
+    hands, _created = HandCount.objects.update_or_create(
+        poll=locked,
+        defaults={
+            "yes": yes,
+            "no": no,
+            "abstain": abstain,
+            "recorded_by": facilitator,
+            "recorded_at": timezone.now(),
+        },
+    )
+    record(
+        locked.body,
+        "poll.hand_count_recorded",
+        {"poll": locked.pk, "yes": yes, "no": no, "abstain": abstain, "by": facilitator.pk},
+    )
+    publish_on_commit(f"meeting:{locked.meeting_id}", "poll.hand_count", {"poll": locked.pk})
+    return hands
+
+
+@transaction.atomic
+def hand_count_attest(facilitator: Any, poll: Poll) -> HandCount:
+    """A second facilitator confirms the hand count; only then is it added to the result."""
+    require_facilitator(facilitator, poll.body)
+    locked = Poll.objects.select_for_update().select_related("body").get(pk=poll.pk)
+    if not locked.is_open:
+        raise Conflict(_("This vote is closed."), code="poll_closed")
+    hands = HandCount.objects.filter(poll=locked).first()
+    if hands is None:
+        raise Conflict(_("No hand count has been recorded."), code="no_hand_count")
+    if hands.is_attested:
+        raise Conflict(_("The hand count is already attested."), code="hand_count_attested")
+    if hands.recorded_by_id == facilitator.pk:
+        raise NotAllowed(
+            _("A second facilitator, not the one who counted, must attest."), code="same_person"
+        )
+    hands.attested_by = facilitator
+    hands.attested_at = timezone.now()
+    hands.save(update_fields=["attested_by", "attested_at"])
+    record(
+        locked.body,
+        "poll.hand_count_attested",
+        {"poll": locked.pk, "total": hands.total, "by": facilitator.pk},
+    )
+    publish_on_commit(f"meeting:{locked.meeting_id}", "poll.hand_count", {"poll": locked.pk})
+    return hands

@@ -1,0 +1,322 @@
+"""The live broker: numbers events, keeps a bounded log per channel for Last-Event-ID replay and
+fans them out to the connected Server-Sent Events streams of this process.
+
+Without ``REDIS_URL`` everything stays in this process. With it, :func:`publish` sends each
+event through Redis (a global counter numbers it, a capped list per channel keeps the log, a
+pub/sub channel carries it) and every worker's listener fans it out to its own streams. If Redis
+is unreachable the event is still delivered in this process, the streams tell their pages to
+fall back to polling, and nothing that writes (voting above all) waits on Redis for more than
+its short socket timeout: after a failure Redis is not tried again for a few seconds.
+
+Event ids are ``<epoch>-<n>``: the epoch changes when the numbering restarts (a restart of the
+in-process broker, a flushed Redis), so a stale Last-Event-ID is recognised and the page told
+to reload its live parts instead of silently missing events.
+
+``live`` knows nothing about the domain: who may read a channel is decided by the caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+from asamblea.live import events
+
+log = logging.getLogger(__name__)
+
+LOG_SIZE = 200  # events kept per channel for replay
+QUEUE_SIZE = 500  # events buffered per stream before it is cut off as too slow
+KEEPALIVE = 20.0  # seconds between comment lines that keep proxies from closing a stream
+REDIS_RETRY = 5.0  # seconds before trying Redis again after a failure
+PUBSUB = "asamblea:live"
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    channel: str
+    kind: str
+    data: str  # JSON text
+
+    def encode(self) -> bytes:
+        """The SSE wire form. ``event`` stays ``message`` so one handler sees everything."""
+        payload = json.dumps(
+            {"channel": self.channel, "kind": self.kind, "data": json.loads(self.data)},
+            separators=(",", ":"),
+        )
+        return f"id: {self.id}\ndata: {payload}\n\n".encode()
+
+
+def control(kind: str, retry_ms: int | None = None) -> bytes:
+    """A control event for the page (``reset``: reload live parts; ``degraded``: poll)."""
+    head = f"retry: {retry_ms}\n" if retry_ms is not None else ""
+    return f"{head}event: {kind}\ndata: {{}}\n\n".encode()
+
+
+def parse_id(value: str | None) -> tuple[str, int] | None:
+    if not value or len(value) > 80 or "-" not in value:
+        return None
+    epoch, _sep, number = value.rpartition("-")
+    if not number.isdigit():
+        return None
+    return epoch, int(number)
+
+
+class Broker:
+    def __init__(self) -> None:
+        self.epoch = secrets.token_hex(4)
+        self._counter = 0
+        self._lock = threading.Lock()
+        self._logs: dict[str, deque[Event]] = {}
+        self._streams: dict[str, set[asyncio.Queue[Event | None]]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._redis: Any = None
+        self._redis_down_until = 0.0
+        self._listener: asyncio.Task[None] | None = None
+        self.redis_connected = False
+
+    # -- configuration -------------------------------------------------------------------
+
+    @property
+    def redis_url(self) -> str:
+        return str(getattr(settings, "REDIS_URL", "") or "")
+
+    def _sync_redis(self) -> Any:
+        if self._redis is None:
+            import redis
+
+            self._redis = redis.Redis.from_url(
+                self.redis_url, socket_connect_timeout=0.5, socket_timeout=0.5
+            )
+        return self._redis
+
+    # -- publishing (any thread) ---------------------------------------------------------
+
+    def publish(self, channel: str, kind: str, data: Mapping[str, Any]) -> None:
+        """Number, log and fan out one event. Never raises for a Redis failure."""
+        text = json.dumps(dict(data), sort_keys=True, separators=(",", ":"), default=str)
+        if self.redis_url and time.monotonic() >= self._redis_down_until:
+            try:
+                self._publish_redis(channel, kind, text)
+                return
+            except Exception as exc:  # any Redis failure degrades to in-process delivery
+                self._redis_down_until = time.monotonic() + REDIS_RETRY
+                log.warning("live: Redis publish failed, delivering in-process: %s", exc)
+        with self._lock:
+            self._counter += 1
+            event = Event(f"{self.epoch}-{self._counter}", channel, kind, text)
+        self.deliver(event)
+
+    def _publish_redis(self, channel: str, kind: str, text: str) -> None:
+        client = self._sync_redis()
+        epoch = client.get(f"{PUBSUB}:epoch")
+        if epoch is None:
+            client.set(f"{PUBSUB}:epoch", secrets.token_hex(4), nx=True)
+            epoch = client.get(f"{PUBSUB}:epoch")
+        number = client.incr(f"{PUBSUB}:seq")
+        event = Event(f"{epoch.decode()}-{number}", channel, kind, text)
+        wire = json.dumps([event.id, channel, kind, text])
+        pipe = client.pipeline()
+        pipe.lpush(f"{PUBSUB}:log:{channel}", wire)
+        pipe.ltrim(f"{PUBSUB}:log:{channel}", 0, LOG_SIZE - 1)
+        pipe.publish(PUBSUB, wire)
+        pipe.execute()
+
+    def deliver(self, event: Event) -> None:
+        """Append to this process's log and hand to this process's streams."""
+        with self._lock:
+            log_ = self._logs.setdefault(event.channel, deque(maxlen=LOG_SIZE))
+            log_.append(event)
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._fan_out(event)
+        else:
+            loop.call_soon_threadsafe(self._fan_out, event)
+
+    def _fan_out(self, event: Event) -> None:
+        for queue in list(self._streams.get(event.channel, ())):
+            try:
+                queue.put_nowait(event)
+            except asyncio.QueueFull:
+                # A stream that cannot keep up is closed; its browser reconnects and replays.
+                with contextlib.suppress(asyncio.QueueFull):
+                    queue.get_nowait()
+                    queue.put_nowait(None)
+
+    # -- replay --------------------------------------------------------------------------
+
+    def _local_since(self, channels: Iterable[str], last: tuple[str, int]) -> list[Event] | None:
+        epoch, number = last
+        found: list[Event] = []
+        with self._lock:
+            for channel in channels:
+                log_ = self._logs.get(channel, deque())
+                mine = [e for e in log_ if e.id.startswith(epoch + "-")]
+                if len(mine) != len(log_):
+                    return None
+                found.extend(e for e in log_ if int(e.id.rpartition("-")[2]) > number)
+        found.sort(key=lambda e: int(e.id.rpartition("-")[2]))
+        return found
+
+    def since(self, channels: Iterable[str], last_id: str | None) -> list[Event] | None:
+        """Events after ``last_id`` on ``channels``, oldest first; None when they cannot be
+        known (other epoch, or the log no longer reaches back) and the page must reload."""
+        last = parse_id(last_id)
+        if last is None:
+            return None
+        channels = list(channels)
+        if self.redis_url and self.redis_connected:
+            events_ = self._redis_since(channels, last)
+        else:
+            events_ = self._local_since(channels, last)
+        if events_ is None:
+            return None
+        if self._log_truncated(channels, last, events_):
+            return None
+        return events_
+
+    def _redis_since(self, channels: list[str], last: tuple[str, int]) -> list[Event] | None:
+        try:
+            client = self._sync_redis()
+            found: list[Event] = []
+            for channel in channels:
+                for raw in client.lrange(f"{PUBSUB}:log:{channel}", 0, LOG_SIZE - 1):
+                    event = Event(*json.loads(raw))
+                    epoch, _sep, number = event.id.rpartition("-")
+                    if epoch != last[0]:
+                        return None
+                    if int(number) > last[1]:
+                        found.append(event)
+        except Exception:
+            return None
+        found.sort(key=lambda e: int(e.id.rpartition("-")[2]))
+        return found
+
+    def _log_truncated(
+        self, channels: list[str], last: tuple[str, int], found: list[Event]
+    ) -> bool:
+        """True when the log is full and its oldest event is newer than the one after
+        ``last``: events in between may have been dropped."""
+        with self._lock:
+            for channel in channels:
+                log_ = self._logs.get(channel)
+                if log_ is not None and len(log_) == LOG_SIZE:
+                    oldest = int(log_[0].id.rpartition("-")[2])
+                    if oldest > last[1] + 1 and not self.redis_connected:
+                        return True
+        return False
+
+    # -- streaming (the server's event loop) ---------------------------------------------
+
+    def attach(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            self._loop = loop
+            self._listener = None
+        if self.redis_url and (self._listener is None or self._listener.done()):
+            self._listener = loop.create_task(self._listen())
+
+    @property
+    def degraded(self) -> bool:
+        """Redis is configured but this worker is not receiving from it."""
+        return bool(self.redis_url) and not self.redis_connected
+
+    async def _listen(self) -> None:
+        import redis.asyncio as aioredis
+
+        while True:
+            client = aioredis.Redis.from_url(self.redis_url, socket_connect_timeout=0.5)
+            try:
+                pubsub = client.pubsub()
+                await pubsub.subscribe(PUBSUB)
+                self.redis_connected = True
+                async for message in pubsub.listen():
+                    if message.get("type") != "message":
+                        continue
+                    self.deliver(Event(*json.loads(message["data"])))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if self.redis_connected:
+                    log.warning("live: lost Redis, pages fall back to polling: %s", exc)
+            finally:
+                self.redis_connected = False
+                with contextlib.suppress(Exception):
+                    await client.aclose()
+            self._drop_streams()
+            await asyncio.sleep(REDIS_RETRY)
+
+    def _drop_streams(self) -> None:
+        """End every stream, so their pages reconnect and learn they must poll."""
+        for queues in self._streams.values():
+            for queue in queues:
+                with contextlib.suppress(asyncio.QueueFull):
+                    queue.put_nowait(None)
+
+    async def stream(
+        self, channels: list[str], last_id: str | None, *, keepalive: float = KEEPALIVE
+    ) -> AsyncIterator[bytes]:
+        """The bytes of one SSE stream: replay after ``last_id``, then live events."""
+        self.attach()
+        if self.degraded:
+            # Give the listener a moment on a fresh worker before declaring Redis down.
+            for _ in range(10):
+                await asyncio.sleep(0.05)
+                if self.redis_connected:
+                    break
+        if self.degraded:
+            yield control("degraded", retry_ms=10_000)
+            return
+        queue: asyncio.Queue[Event | None] = asyncio.Queue(QUEUE_SIZE)
+        for channel in channels:
+            self._streams.setdefault(channel, set()).add(queue)
+        try:
+            yield b"retry: 2000\nevent: hello\ndata: {}\n\n"
+            if last_id:
+                missed = self.since(channels, last_id)
+                if missed is None:
+                    yield control("reset")
+                else:
+                    for event in missed:
+                        yield event.encode()
+            while True:
+                try:
+                    event = await asyncio.wait_for(queue.get(), keepalive)
+                except TimeoutError:
+                    yield b": keepalive\n\n"
+                    continue
+                if event is None:
+                    return
+                yield event.encode()
+        finally:
+            for channel in channels:
+                streams = self._streams.get(channel)
+                if streams is not None:
+                    streams.discard(queue)
+                    if not streams:
+                        self._streams.pop(channel, None)
+
+    @property
+    def stream_count(self) -> int:
+        return len({id(q) for qs in self._streams.values() for q in qs})
+
+
+broker = Broker()
+events.subscribe(broker.publish)

@@ -1,0 +1,157 @@
+"""Minutes as a PDF fit to print as a leaflet: A5 pages (two to an A4 sheet, folded), large
+enough type to read, built with fpdf2's core fonts so no font files are needed.
+
+The core fonts cover Latin-1, which holds Spanish (á é í ó ú ü ñ ¿ ¡) and most of the Latin
+letters Quechua and Aymara are written in; typographic punctuation is mapped to its plain form
+and anything else becomes "?" rather than breaking the download.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+from fpdf import FPDF
+
+_PLAIN = str.maketrans(
+    {"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...", "•": "-", "€": "EUR"}
+)
+
+
+def latin1(text: Any) -> str:
+    plain = str(text or "").translate(_PLAIN)
+    return plain.encode("latin-1", "replace").decode("latin-1")
+
+
+def when(value: str | None) -> str:
+    parsed = parse_datetime(value) if value else None
+    return date_format(localtime(parsed), "SHORT_DATETIME_FORMAT") if parsed else "-"
+
+
+def minutes_of(seconds: int) -> str:
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class _Leaflet(FPDF):
+    def __init__(self, title: str) -> None:
+        super().__init__(orientation="P", unit="mm", format=(148, 210))  # A5
+        self.set_margins(12, 12, 12)
+        self.set_auto_page_break(True, margin=14)
+        self.footer_title = latin1(title)
+
+    def footer(self) -> None:
+        self.set_y(-10)
+        self.set_font("Helvetica", size=7)
+        self.cell(0, 5, f"{self.footer_title} - {self.page_no()}", align="C")
+
+
+def _heading(pdf: FPDF, text: str, size: int = 12) -> None:
+    pdf.ln(2)
+    pdf.set_font("Helvetica", "B", size)
+    pdf.multi_cell(0, size * 0.5, latin1(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=9)
+
+
+def _para(pdf: FPDF, text: str) -> None:
+    pdf.multi_cell(0, 4.5, latin1(text), new_x="LMARGIN", new_y="NEXT")
+
+
+def _result_line(result: dict[str, Any]) -> str:
+    outcome = _("Adopted") if result.get("adopted") else _("Rejected")
+    line = _("%(outcome)s: yes %(yes)s, no %(no)s, abstain %(abstain)s; electorate %(e)s") % {
+        "outcome": outcome,
+        "yes": result.get("yes"),
+        "no": result.get("no"),
+        "abstain": result.get("abstain"),
+        "e": result.get("electorate"),
+    }
+    hands = result.get("hand_count")
+    if hands:
+        line += (
+            " " + _("(includes a hand count: yes %(yes)s, no %(no)s, abstain %(abstain)s)") % hands
+        )
+    if not result.get("quorum_met"):
+        line += " - " + _("quorum not met")
+    return line
+
+
+def render(record: dict[str, Any], notes: str) -> bytes:
+    pdf = _Leaflet(record.get("title", ""))
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 15)
+    pdf.multi_cell(
+        0,
+        7,
+        latin1(_("Minutes: %(title)s") % {"title": record.get("title", "")}),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.set_font("Helvetica", size=9)
+    _para(pdf, record.get("body", ""))
+    _para(
+        pdf,
+        _("From %(start)s to %(end)s")
+        % {"start": when(record.get("opened")), "end": when(record.get("closed"))},
+    )
+    if record.get("place"):
+        _para(pdf, _("Place: %(place)s") % {"place": record["place"]})
+    if record.get("agenda_adopted"):
+        _para(pdf, _("Agenda adopted at %(at)s") % {"at": when(record["agenda_adopted"])})
+    people = record.get("attendance", [])
+    _heading(pdf, _("Attendance (%(n)s)") % {"n": len(people)})
+    _para(pdf, ", ".join(p["name"] for p in people) or "-")
+    for number, item in enumerate(record.get("items", []), start=1):
+        _heading(pdf, f"{number}. {item['title']}")
+        if item.get("description"):
+            _para(pdf, item["description"])
+        for motion in item.get("motions", []):
+            pdf.set_font("Helvetica", "B", 9)
+            _para(pdf, f"#{motion['number']} {motion['title']} ({motion['state']})")
+            pdf.set_font("Helvetica", size=9)
+            _para(pdf, motion.get("text", ""))
+            for amendment in motion.get("amendments", []):
+                _para(
+                    pdf,
+                    "  "
+                    + _("Amendment")
+                    + f" #{amendment['number']} {amendment['title']} ({amendment['state']})",
+                )
+        for speakers_list in item.get("lists", []):
+            if speakers_list.get("speeches"):
+                label = _("Speakers")
+                if speakers_list.get("motion"):
+                    label += f" (#{speakers_list['motion']})"
+                pdf.set_font("Helvetica", "I", 9)
+                _para(pdf, label)
+                pdf.set_font("Helvetica", size=9)
+                for speech in speakers_list["speeches"]:
+                    kind = {
+                        "point_of_order": _("point of order"),
+                        "direct_reply": _("direct reply"),
+                    }.get(speech["kind"], "")
+                    suffix = f" [{kind}]" if kind else ""
+                    _para(pdf, f"- {speech['name']}{suffix}: {minutes_of(speech['seconds'])}")
+    votes = record.get("votes", [])
+    if votes:
+        _heading(pdf, _("Votes"))
+        for vote in votes:
+            pdf.set_font("Helvetica", "B", 9)
+            _para(pdf, vote["title"])
+            pdf.set_font("Helvetica", size=9)
+            if vote.get("result"):
+                _para(pdf, _result_line(vote["result"]))
+    totals = record.get("totals", {})
+    if totals.get("people"):
+        _heading(pdf, _("Speaking time"))
+        for row in totals["people"]:
+            _para(pdf, f"{row['name']}: {row['speeches']} - {minutes_of(row['seconds'])}")
+        for row in totals.get("groups", []):
+            name = row["name"] or _("No group declared")
+            _para(pdf, f"{name}: {row['speeches']} - {minutes_of(row['seconds'])}")
+    if notes.strip():
+        _heading(pdf, _("Secretary's notes"))
+        _para(pdf, notes)
+    return bytes(pdf.output())
