@@ -87,6 +87,45 @@ MATRIX: dict[tuple[str, str], tuple[object, ...]] = {
     ("elections:result_json", "GET"):    (404,    404,     200,     200,     200,     404,     200),
     ("elections:ballots_json", "GET"):   (404,    404,     200,     200,     200,     404,     200),
     ("elections:ballots_blt", "GET"):    (404,    404,     200,     200,     200,     404,     200),
+    # Meetings (issue 4). Facilitator actions: F; pages for those who may read North: R.
+    ("meetings:list", "GET"):            (404,    404,     200,     200,     200,     404,     200),
+    ("meetings:list", "POST"):           (404,    404,     403,     403,     302,     404,     403),
+    ("meetings:speaking", "GET"):        ("login", 404,    200,     200,     200,     404,     200),
+    ("meetings:speaking", "POST"):       ("login", 404,    403,     403,     302,     404,     403),
+    ("meetings:events", "GET"):          (404,    404,     200,     200,     200,     404,     200),
+    ("meetings:detail", "GET"):          (404,    404,     200,     200,     200,     404,     200),
+    ("meetings:live", "GET"):            (404,    404,     200,     200,     200,     404,     200),
+    ("meetings:projector", "GET"):       (404,    404,     200,     200,     200,     404,     200),
+    ("meetings:projector_live", "GET"):  (404,    404,     200,     200,     200,     404,     200),
+    ("meetings:open", "POST"):           ("login", 404,    403,     403,     302,     404,     403),
+    ("meetings:close", "POST"):          ("login", 404,    403,     403,     302,     404,     403),
+    # Members propose items, facilitators add them; observers do neither.
+    ("meetings:item_add", "POST"):       ("login", 404,    403,     302,     302,     404,     302),
+    ("meetings:item_decide", "POST"):    ("login", 404,    403,     403,     302,     404,     403),
+    ("meetings:item_start", "POST"):     ("login", 404,    403,     403,     302,     404,     403),
+    ("meetings:debate", "POST"):         ("login", 404,    403,     403,     302,     404,     403),
+    # Anyone who belongs checks in; those already present are told so (409).
+    ("meetings:checkin", "GET"):         (404,    404,     200,     200,     200,     404,     200),
+    ("meetings:checkin", "POST"):        (404,    404,     302,     409,     409,     404,     409),
+    ("meetings:checkout", "POST"):       ("login", 404,    409,     302,     302,     404,     302),
+    ("meetings:speak", "POST"):          ("login", 404,    403,     302,     302,     404,     302),
+    ("meetings:next", "POST"):           ("login", 404,    403,     403,     302,     404,     403),
+    # carol's request: only she or a facilitator withdraws it.
+    ("meetings:withdraw", "POST"):       ("login", 404,    403,     403,     302,     404,     403),
+    ("meetings:timer", "POST"):          ("login", 404,    403,     403,     302,     404,     403),
+    ("meetings:finish", "POST"):         ("login", 404,    403,     403,     302,     404,     403),
+    ("meetings:move", "POST"):           ("login", 404,    403,     403,     302,     404,     403),
+    ("meetings:vote_open", "POST"):      ("login", 404,    403,     403,     302,     404,     403),
+    ("meetings:hands", "POST"):          ("login", 404,    403,     403,     302,     404,     403),
+    # No hand count was recorded yet: out of order even for a facilitator.
+    ("meetings:hands_attest", "POST"):   ("login", 404,    403,     403,     409,     404,     403),
+    ("meetings:vote_close", "POST"):     ("login", 404,    403,     403,     302,     404,     403),
+    # Draft minutes: facilitators only, until published.
+    ("meetings:minutes", "GET"):         (404,    404,     404,     404,     200,     404,     404),
+    ("meetings:minutes_pdf", "GET"):     (404,    404,     404,     404,     200,     404,     404),
+    ("meetings:notes", "GET"):           ("login", 404,    403,     403,     200,     404,     403),
+    ("meetings:notes", "POST"):          ("login", 404,    403,     403,     302,     404,     403),
+    ("meetings:publish", "POST"):        ("login", 404,    403,     403,     302,     404,     403),
 }
 # fmt: on
 

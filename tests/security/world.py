@@ -147,6 +147,71 @@ def _empty(w: World) -> dict[str, Any]:
     return {}
 
 
+def _meet(w: World) -> dict[str, Any]:
+    """North's meetings for the meeting routes, built once per world on first use: an open
+    meeting (item under discussion carrying bob's motion, bob speaking, carol waiting, alice,
+    bob, carol and dave present, an open in-meeting vote), a scheduled one, a spare open one
+    and a closed one with draft minutes."""
+    if "meet" not in w.extra:
+        from django.utils import timezone
+
+        from asamblea.meetings import actions as meet
+
+        cast = w.cast
+
+        def new(title: str) -> Any:
+            return meet.meeting_schedule(
+                cast.alice, cast.north, title=title, starts_at=timezone.now(), place="Local"
+            )
+
+        meeting = new("Junio")
+        item = meet.item_add(cast.alice, meeting, title="Agua", motions=[w.motion])
+        later = meet.item_add(cast.alice, meeting, title="Luz")
+        proposal = meet.item_propose(cast.bob, meeting, title="Basura")
+        meet.meeting_open(cast.alice, meeting)
+        for person in (cast.alice, cast.bob, cast.carol, w.dave):
+            meet.check_in(person, meeting)
+        meet.item_start(cast.alice, item)
+        meeting.refresh_from_db()
+        meet.speech_request(cast.bob, meeting.current_list)
+        speaking = meet.speaker_next(cast.alice, meeting.current_list)
+        waiting = meet.speech_request(cast.carol, meeting.current_list)
+        poll = poll_open(cast.alice, cast.north, title="¿Marcha?", meeting=meeting)
+        spare = new("Extra")
+        meet.meeting_open(cast.alice, spare)
+        closed = new("Mayo")
+        meet.meeting_open(cast.alice, closed)
+        meet.meeting_close(cast.alice, closed)
+        w.extra["meet"] = {
+            "slug": cast.north.slug,
+            "pk": meeting.pk,
+            "item": item.pk,
+            "later": later.pk,
+            "proposal": proposal.pk,
+            "speaking": speaking.pk,
+            "waiting": waiting.pk,
+            "poll": poll.pk,
+            "scheduled": new("Julio").pk,
+            "spare": spare.pk,
+            "closed": closed.pk,
+        }
+    return w.extra["meet"]
+
+
+def _m(key: str = "pk", **extra: str) -> Callable[[World], dict[str, Any]]:
+    """Arguments for a meeting route: the meeting at ``key``, plus named ids of the world."""
+
+    def kwargs(w: World) -> dict[str, Any]:
+        ids = _meet(w)
+        return {"slug": ids["slug"], "pk": ids[key]} | {arg: ids[k] for arg, k in extra.items()}
+
+    return kwargs
+
+
+def _meet_events(w: World) -> dict[str, Any]:
+    return {"pk": _meet(w)["pk"]}
+
+
 # Every named route of the project. A route missing here fails test_every_route_is_listed.
 ROUTES: dict[str, Route] = {
     "set_language": Route(_none, post=lambda w: {"language": "en", "next": "/"}),
@@ -238,6 +303,49 @@ ROUTES: dict[str, Route] = {
     "elections:result_json": Route(_closed),
     "elections:ballots_json": Route(_closed),
     "elections:ballots_blt": Route(_closed),
+    "meetings:list": Route(
+        _north,
+        post=lambda w: {"title": "Agosto", "starts_at": "2030-08-01T18:00", "place": "Local"},
+    ),
+    "meetings:speaking": Route(
+        _north,
+        post=lambda w: {"time_limit": 90, "alternate_groups": "on", "groups": "A\nB"},
+    ),
+    "meetings:events": Route(_meet_events),
+    "meetings:detail": Route(_m()),
+    "meetings:live": Route(_m()),
+    "meetings:projector": Route(_m()),
+    "meetings:projector_live": Route(_m()),
+    "meetings:open": Route(_m("scheduled"), post=_empty, get=False),
+    "meetings:close": Route(_m("spare"), post=_empty, get=False),
+    "meetings:item_add": Route(_m(), post=lambda w: {"title": "Basura"}, get=False),
+    "meetings:item_decide": Route(_m(item="proposal"), post=lambda w: {"accept": "1"}, get=False),
+    "meetings:item_start": Route(_m(item="later"), post=_empty, get=False),
+    "meetings:debate": Route(
+        lambda w: _m(item="item")(w) | {"number": w.motion.number}, post=_empty, get=False
+    ),
+    "meetings:checkin": Route(_m(), post=_empty),
+    "meetings:checkout": Route(_m(), post=_empty, get=False),
+    "meetings:speak": Route(_m(), post=lambda w: {"kind": "turn"}, get=False),
+    "meetings:next": Route(_m(), post=_empty, get=False),
+    "meetings:withdraw": Route(_m(speech="waiting"), post=_empty, get=False),
+    "meetings:timer": Route(_m(speech="speaking"), post=lambda w: {"run": "0"}, get=False),
+    "meetings:finish": Route(_m(speech="speaking"), post=_empty, get=False),
+    "meetings:move": Route(
+        _m(speech="waiting"), post=lambda w: {"reason": "Lleva esperando"}, get=False
+    ),
+    "meetings:vote_open": Route(
+        _m(), post=lambda w: {"title": "Otra", "secrecy": "secret"}, get=False
+    ),
+    "meetings:hands": Route(
+        _m(poll="poll"), post=lambda w: {"yes": 1, "no": 0, "abstain": 0}, get=False
+    ),
+    "meetings:hands_attest": Route(_m(poll="poll"), post=_empty, get=False),
+    "meetings:vote_close": Route(_m(poll="poll"), post=_empty, get=False),
+    "meetings:minutes": Route(_m("closed")),
+    "meetings:minutes_pdf": Route(_m("closed")),
+    "meetings:notes": Route(_m("closed"), post=lambda w: {"text": "Notas", "base": 0}),
+    "meetings:publish": Route(_m("closed"), post=lambda w: {"publish": "1"}, get=False),
 }
 
 

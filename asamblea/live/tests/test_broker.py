@@ -138,7 +138,7 @@ def private_redis():
             pytest.fail("redis-server is required under CI=true")
         pytest.skip("redis-server is not installed")
     port = free_port()
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: S603 - a fixed local binary, fixed arguments
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
