@@ -13,11 +13,10 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "asamblea.settings")
 django_application = get_asgi_application()
 
-from asamblea.voting.fastcast import PREFIX, CastApp  # noqa: E402 - needs Django set up
-
 from asamblea.live.asgi import SSEApp  # noqa: E402
 from asamblea.live.broker import broker  # noqa: E402
 from asamblea.meetings.live import STREAM_PREFIX, resolve_stream  # noqa: E402
+from asamblea.voting.fastcast import PREFIX, CastApp  # noqa: E402 - needs Django set up
 
 cast_application = CastApp()
 # Live streams: thousands of long-lived connections need the session checked once, not
