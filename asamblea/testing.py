@@ -170,3 +170,78 @@ def make_federation_cast(**statute: Any) -> FederationCast:
     make_delegate(cast.carol, cast.north, federation)
     make_delegate(cast.frank, cast.south, federation)
     return FederationCast(**vars(cast), federation=federation, cora=cora)
+
+
+def coordination_scene(cast: Cast, delegate: Person) -> dict[str, Any]:
+    """One of everything a coordination route can point at, around the cast's North and South:
+    the public Federation (cora facilitates it; ``delegate`` is North's delegate, frank is
+    South's) with a motion on its agenda, an open delegates' vote, an open consultation, a
+    motion South forwarded (waiting for a second backer), a proposal for solidarity from South
+    to North, North's decided request to join a Region, and an Open region to propose joining."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from asamblea.coordination import actions
+    from asamblea.coordination.models import (
+        AffiliationRequest,
+        Backing,
+        Forward,
+        Solidarity,
+    )
+    from asamblea.motions.models import Motion
+
+    cora = make_person("cora")
+    federation = actions.coordination_create(
+        cora,
+        name="Federation",
+        kind="regional_coordination",
+        visibility="public",
+        forward_threshold=2,
+    )
+    affiliate(cast.north, federation)
+    affiliate(cast.south, federation)
+    delegation = make_delegate(delegate, cast.north, federation)
+    make_delegate(cast.frank, cast.south, federation)
+
+    def motion(body: Body, number: int, title: str, state: str) -> Motion:
+        return Motion.objects.create(body=body, number=number, title=title, text=title, state=state)
+
+    agenda = motion(federation, 1, "Huelga", "supported")
+    voted = motion(federation, 2, "Marcha", "supported")
+    consulted = motion(federation, 3, "Paro", "supported")
+    vote = actions.vote_open(cora, federation, voted)
+    consultation = actions.consultation_open(
+        cora, federation, consulted, rule="head_count", deadline=timezone.now() + timedelta(days=3)
+    )
+    adopted = motion(cast.north, 90, "Agua para todos", "adopted")
+    south_adopted = motion(cast.south, 90, "Pan", "adopted")
+    forward = Forward.objects.create(origin=south_adopted, coordination=federation)
+    Backing.objects.create(forward=forward, body=cast.south, by=cast.frank)
+    solidarity = Solidarity.objects.create(origin=south_adopted, to_body=cast.north)
+    region = actions.coordination_create(
+        cora, name="Region", kind="regional_coordination", visibility="public"
+    )
+    open_region = actions.coordination_create(
+        cora, name="Open region", kind="regional_coordination", visibility="public"
+    )
+    request = AffiliationRequest.objects.create(
+        body=cast.north,
+        coordination=region,
+        direction="join",
+        motion=motion(cast.north, 91, "Join Region", "adopted"),
+        state=AffiliationRequest.State.DECIDED,
+    )
+    return {
+        "cora": cora,
+        "federation": federation,
+        "delegation": delegation,
+        "agenda": agenda,
+        "vote": vote,
+        "consultation": consultation,
+        "adopted": adopted,
+        "forward": forward,
+        "solidarity": solidarity,
+        "request": request,
+        "open_region": open_region,
+    }

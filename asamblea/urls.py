@@ -8,5 +8,6 @@ urlpatterns = [
     path("", include("asamblea.voting.urls")),
     path("", include("asamblea.voting.election_urls")),
     path("", include("asamblea.meetings.urls")),
+    path("", include("asamblea.coordination.urls")),
     path("", include("asamblea.bodies.urls")),
 ]

@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from asamblea.bodies.forms import BodyForm
+from asamblea.bodies.models import Body
+from asamblea.coordination.actions import COORDINATION_KINDS, MAX_TERM_DAYS, MAX_THRESHOLD
+from asamblea.coordination.models import Consultation, ConsultedBody, Mandate, Statute
+from asamblea.voting.models import Poll
+
+COUNT = {"min_value": 0, "max_value": 10_000_000}
+
+
+class StatuteForm(forms.Form):
+    weighting = forms.ChoiceField(label=_("Delegate weighting"), choices=Statute.WEIGHTINGS)
+    forward_threshold = forms.IntegerField(
+        label=_("Member bodies that must back a forwarded motion"),
+        min_value=1,
+        max_value=MAX_THRESHOLD,
+        initial=1,
+    )
+    admission = forms.ChoiceField(
+        label=_("How joining and leaving are accepted"), choices=Statute.Admission.choices
+    )
+    quorum_percent = forms.IntegerField(
+        label=_("Quorum (% of the delegates' weight)"), min_value=0, max_value=100, initial=50
+    )
+    majority = forms.ChoiceField(label=_("Majority rule"), choices=Poll.Majority.choices)
+
+
+class CoordinationForm(BodyForm):
+    """A body form restricted to coordinating kinds, with the statute's own fields."""
+
+    weighting = StatuteForm.base_fields["weighting"]
+    forward_threshold = StatuteForm.base_fields["forward_threshold"]
+    admission = StatuteForm.base_fields["admission"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [
+            (value, label) for value, label in Body.Kind.choices if value in COORDINATION_KINDS
+        ]
+
+
+class ProposeForm(forms.Form):
+    coordination = forms.SlugField(label=_("Coordinating body (its address name)"))
+    direction = forms.ChoiceField(
+        label=_("The assembly decides to"),
+        choices=[("join", _("Join")), ("leave", _("Leave"))],
+    )
+
+
+class DecideRequestForm(forms.Form):
+    accept = forms.TypedChoiceField(
+        coerce=lambda v: v == "yes", choices=[("yes", _("Accept")), ("no", _("Refuse"))]
+    )
+
+
+class ElectionForm(forms.Form):
+    coordination = forms.SlugField(label=_("Coordinating body"))
+    candidates = forms.CharField(
+        label=_("Candidates (user names, separated by commas)"), max_length=2000
+    )
+    seats = forms.IntegerField(label=_("Seats"), min_value=1, max_value=10, initial=1)
+    term_days = forms.IntegerField(
+        label=_("Term (days)"), min_value=1, max_value=MAX_TERM_DAYS, initial=180
+    )
+    closes_at = forms.DateTimeField(
+        label=_("Closes at (optional)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+    def clean_candidates(self) -> list[str]:
+        names = [n.strip() for n in self.cleaned_data["candidates"].split(",") if n.strip()]
+        if not names:
+            raise forms.ValidationError(_("Name at least one candidate."))
+        return names
+
+
+class MandateForm(forms.Form):
+    motion = forms.IntegerField(min_value=1, max_value=2**31 - 1)
+    position = forms.ChoiceField(
+        label=_("Mandate"),
+        choices=[("vote", _("Put it to a vote of the members")), *Mandate.POSITIONS],
+    )
+    binding = forms.BooleanField(label=_("Binding: the delegates vote as mandated"), required=False)
+
+
+class CastForm(forms.Form):
+    body = forms.SlugField(label=_("For the body"))
+    choice = forms.ChoiceField(
+        label=_("Vote"),
+        choices=[("yes", _("Yes")), ("no", _("No")), ("abstain", _("Abstain"))],
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    split_yes = forms.IntegerField(label=_("Yes in the base"), required=False, **COUNT)
+    split_no = forms.IntegerField(label=_("No in the base"), required=False, **COUNT)
+    split_abstain = forms.IntegerField(label=_("Abstentions in the base"), required=False, **COUNT)
+
+
+class VoteOpenForm(forms.Form):
+    closes_at = forms.DateTimeField(
+        label=_("Closes at (optional)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+
+class ConsultationForm(forms.Form):
+    rule = forms.ChoiceField(label=_("How results are added up"), choices=Consultation.RULES)
+    deadline = forms.DateTimeField(
+        label=_("Deadline"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    quorum_percent = forms.IntegerField(label=_("Quorum (%)"), min_value=0, max_value=100)
+    majority = forms.ChoiceField(label=_("Majority rule"), choices=Poll.Majority.choices)
+
+
+class ConsultationDecideForm(forms.Form):
+    means = forms.ChoiceField(
+        label=_("How the assembly decides"), choices=ConsultedBody.Means.choices
+    )
+    secrecy = forms.ChoiceField(
+        label=_("Secrecy (online vote)"),
+        choices=Poll.Secrecy.choices,
+        initial=Poll.Secrecy.SECRET,
+        required=False,
+    )
+    yes = forms.IntegerField(label=_("Yes"), required=False, **COUNT)
+    no = forms.IntegerField(label=_("No"), required=False, **COUNT)
+    abstain = forms.IntegerField(label=_("Abstain"), required=False, **COUNT)
+    present = forms.IntegerField(label=_("People present"), required=False, **COUNT)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
+class BackForm(forms.Form):
+    body = forms.SlugField(label=_("Backing body"))
+
+
+class ForwardForm(forms.Form):
+    coordination = forms.SlugField(label=_("Coordinating body"))
+
+
+class SolidarityForm(forms.Form):
+    to_body = forms.SlugField(label=_("Sister assembly"))
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class AnswerForm(forms.Form):
+    take_up = forms.TypedChoiceField(
+        coerce=lambda v: v == "yes",
+        choices=[("yes", _("Take it up as our motion")), ("no", _("Decline"))],
+    )
