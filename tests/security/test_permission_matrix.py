@@ -126,6 +126,33 @@ MATRIX: dict[tuple[str, str], tuple[object, ...]] = {
     ("meetings:notes", "GET"):           ("login", 404,    403,     403,     200,     404,     403),
     ("meetings:notes", "POST"):          ("login", 404,    403,     403,     302,     404,     403),
     ("meetings:publish", "POST"):        ("login", 404,    403,     403,     302,     404,     403),
+    # Coordination. The Federation is public; only its own facilitator (cora, no role here)
+    # acts for it: facilitating a member assembly (alice) gives no power in it.
+    ("coordination:create", "GET"):      ("login", 200,    200,     200,     200,     200,     200),
+    ("coordination:create", "POST"):     ("login", 302,    302,     302,     302,     302,     302),
+    ("coordination:detail", "GET"):      (200,    200,     200,     200,     200,     200,     200),
+    ("coordination:statute", "POST"):    ("login", 403,    403,     403,     403,     403,     403),
+    ("coordination:request_decide", "POST"): ("login", 403, 403,    403,     403,     403,     403),
+    ("coordination:vote_open", "POST"):  ("login", 403,    403,     403,     403,     403,     403),
+    ("coordination:consult", "POST"):    ("login", 403,    403,     403,     403,     403,     403),
+    ("coordination:vote", "GET"):        (200,    200,     200,     200,     200,     200,     200),
+    # Only North's delegate (dave) votes for North; a body one may not see is "no such body".
+    ("coordination:vote_cast", "POST"):  ("login", 400,    403,     403,     403,     400,     302),
+    ("coordination:vote_close", "POST"): ("login", 403,    403,     403,     403,     403,     403),
+    ("coordination:consultation", "GET"): (200,   200,     200,     200,     200,     200,     200),
+    ("coordination:consultation_progress", "GET"): (200, 200, 200,  200,     200,     200,     200),
+    ("coordination:consultation_close", "POST"): ("login", 403, 403, 403,    403,     403,     403),
+    ("coordination:back", "POST"):       ("login", 400,    403,     403,     302,     400,     403),
+    ("coordination:body", "GET"):        (404,    404,     200,     200,     200,     404,     200),
+    ("coordination:propose", "POST"):    ("login", 404,    403,     302,     302,     404,     302),
+    ("coordination:election_open", "POST"): ("login", 404, 403,     403,     302,     404,     403),
+    ("coordination:recall", "POST"):     ("login", 404,    403,     302,     302,     404,     302),
+    ("coordination:mandate", "POST"):    ("login", 404,    403,     403,     302,     404,     403),
+    ("coordination:consultation_decide", "POST"): ("login", 404, 403, 403,   302,     404,     403),
+    ("coordination:solidarity_answer", "POST"): ("login", 404, 403, 403,     302,     404,     403),
+    ("coordination:forward", "POST"):    ("login", 404,    403,     403,     302,     404,     403),
+    ("coordination:solidarity", "POST"): ("login", 404,    403,     403,     302,     404,     403),
+    ("coordination:provenance", "GET"):  (404,    404,     200,     200,     200,     404,     200),
 }
 # fmt: on
 

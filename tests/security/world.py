@@ -21,7 +21,7 @@ from asamblea.bodies.models import Invitation, Membership
 from asamblea.coordination.models import Delegation
 from asamblea.motions.actions import motion_submit
 from asamblea.motions.models import Motion
-from asamblea.testing import PASSPHRASE, Cast, join, make_cast, make_person
+from asamblea.testing import PASSPHRASE, Cast, coordination_scene, join, make_cast, make_person
 from asamblea.voting import elections
 from asamblea.voting.actions import poll_open
 from asamblea.voting.election_models import Candidate, Election
@@ -80,6 +80,9 @@ def build() -> World:
     closed_election = elections.voting_open(cast.alice, closed_election)
     elections.ballot_cast(closed_election, cast.carol, {"rank_0": ["1"]})
     closed_election = elections.election_close(closed_election, cast.alice)
+    # dave is North's delegate to the public Federation (facilitated by cora, who holds no
+    # role of the matrix: coordination-only actions are refused to every role here).
+    extra = coordination_scene(cast, delegate=dave)
     return World(
         cast=cast,
         dave=dave,
@@ -93,6 +96,7 @@ def build() -> World:
         nomination=nomination,
         voting_election=voting_election,
         closed_election=closed_election,
+        extra=extra,
     )
 
 
@@ -210,6 +214,126 @@ def _m(key: str = "pk", **extra: str) -> Callable[[World], dict[str, Any]]:
 
 def _meet_events(w: World) -> dict[str, Any]:
     return {"pk": _meet(w)["pk"]}
+
+
+def _fed(w: World) -> dict[str, Any]:
+    return {"slug": w.extra["federation"].slug}
+
+
+def _in_fed(key: str) -> Callable[[World], dict[str, Any]]:
+    return lambda w: _fed(w) | {"pk": w.extra[key].pk}
+
+
+def _in_north(key: str, field: str = "pk") -> Callable[[World], dict[str, Any]]:
+    return lambda w: _north(w) | {field: getattr(w.extra[key], field)}
+
+
+def _agenda(w: World) -> dict[str, Any]:
+    return _fed(w) | {"number": w.extra["agenda"].number}
+
+
+def _in_two_days(w: World) -> str:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return (timezone.now() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+
+
+COORDINATION_ROUTES: dict[str, Route] = {
+    "create": Route(
+        _none,
+        post=lambda w: {
+            "name": "Sector",
+            "kind": "sector_federation",
+            "visibility": "public",
+            "quorum_percent": 50,
+            "majority": "simple",
+            "supporters_required": 0,
+            "weighting": "membership",
+            "forward_threshold": 2,
+            "admission": "facilitators",
+        },
+    ),
+    "detail": Route(_fed),
+    "statute": Route(
+        _fed,
+        post=lambda w: {
+            "weighting": "split",
+            "forward_threshold": 3,
+            "admission": "automatic",
+            "quorum_percent": 40,
+            "majority": "absolute",
+        },
+        get=False,
+    ),
+    "request_decide": Route(
+        lambda w: {"slug": w.extra["request"].coordination.slug, "pk": w.extra["request"].pk},
+        post=lambda w: {"accept": "yes"},
+        get=False,
+    ),
+    "vote_open": Route(_agenda, post=_empty, get=False),
+    "consult": Route(
+        _agenda,
+        post=lambda w: {
+            "rule": "weighted",
+            "deadline": _in_two_days(w),
+            "quorum_percent": 30,
+            "majority": "simple",
+        },
+        get=False,
+    ),
+    "vote": Route(_in_fed("vote")),
+    "vote_cast": Route(
+        _in_fed("vote"), post=lambda w: {"body": w.cast.north.slug, "choice": "yes"}, get=False
+    ),
+    "vote_close": Route(_in_fed("vote"), post=_empty, get=False),
+    "consultation": Route(_in_fed("consultation")),
+    "consultation_progress": Route(_in_fed("consultation")),
+    "consultation_close": Route(_in_fed("consultation"), post=_empty, get=False),
+    "back": Route(_in_fed("forward"), post=lambda w: {"body": w.cast.north.slug}, get=False),
+    "body": Route(_north),
+    "propose": Route(
+        _north,
+        post=lambda w: {"coordination": w.extra["open_region"].slug, "direction": "join"},
+        get=False,
+    ),
+    "election_open": Route(
+        _north,
+        post=lambda w: {
+            "coordination": w.extra["federation"].slug,
+            "candidates": "bob, dave",
+            "seats": 1,
+            "term_days": 90,
+        },
+        get=False,
+    ),
+    "recall": Route(_in_north("delegation"), post=_empty, get=False),
+    "mandate": Route(
+        _north,
+        post=lambda w: {"motion": w.extra["agenda"].pk, "position": "against", "binding": "on"},
+        get=False,
+    ),
+    "consultation_decide": Route(
+        _in_north("consultation"),
+        post=lambda w: {"means": "hands", "yes": 2, "no": 1, "abstain": 0, "present": 3},
+        get=False,
+    ),
+    "solidarity_answer": Route(
+        _in_north("solidarity"), post=lambda w: {"take_up": "yes"}, get=False
+    ),
+    "forward": Route(
+        _in_north("adopted", "number"),
+        post=lambda w: {"coordination": w.extra["federation"].slug},
+        get=False,
+    ),
+    "solidarity": Route(
+        _in_north("adopted", "number"),
+        post=lambda w: {"to_body": w.cast.south.slug, "note": "Con vosotras"},
+        get=False,
+    ),
+    "provenance": Route(_in_north("adopted", "number")),
+}
 
 
 # Every named route of the project. A route missing here fails test_every_route_is_listed.
@@ -346,6 +470,7 @@ ROUTES: dict[str, Route] = {
     "meetings:minutes_pdf": Route(_m("closed")),
     "meetings:notes": Route(_m("closed"), post=lambda w: {"text": "Notas", "base": 0}),
     "meetings:publish": Route(_m("closed"), post=lambda w: {"publish": "1"}, get=False),
+    **{f"coordination:{name}": route for name, route in COORDINATION_ROUTES.items()},
 }
 
 
