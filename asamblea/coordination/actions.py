@@ -888,6 +888,10 @@ def vote_close(by: Any | None, vote: CoordinationVote) -> CoordinationVote:
     motion = Motion.objects.select_for_update().get(pk=locked.motion_id)
     to_state = Motion.State.ADOPTED if outcome.adopted else Motion.State.REJECTED
     set_state(motion, to_state, by, f"coordination vote {locked.pk}")
+    # A coordination joins or leaves another by its own delegates' vote on the motion.
+    request = AffiliationRequest.objects.filter(motion=motion).first()
+    if request is not None:
+        _assembly_decided(request, outcome.adopted, by)
     record(
         locked.coordination,
         "coordination.vote_closed",

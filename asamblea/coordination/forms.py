@@ -60,9 +60,11 @@ class DecideRequestForm(forms.Form):
 
 
 class ElectionForm(forms.Form):
-    coordination = forms.SlugField(label=_("Coordinating body"))
-    candidates = forms.CharField(
-        label=_("Candidates (user names, separated by commas)"), max_length=2000
+    """Candidates are the body's voting members; the coordinations are the body's own."""
+
+    coordination = forms.ChoiceField(label=_("Coordinating body"))
+    candidates = forms.TypedMultipleChoiceField(
+        label=_("Candidates"), coerce=int, widget=forms.CheckboxSelectMultiple
     )
     seats = forms.IntegerField(label=_("Seats"), min_value=1, max_value=10, initial=1)
     term_days = forms.IntegerField(
@@ -74,11 +76,18 @@ class ElectionForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
 
-    def clean_candidates(self) -> list[str]:
-        names = [n.strip() for n in self.cleaned_data["candidates"].split(",") if n.strip()]
-        if not names:
-            raise forms.ValidationError(_("Name at least one candidate."))
-        return names
+    def __init__(self, *args: Any, body: Body, **kwargs: Any) -> None:
+        from asamblea.bodies.queries import voting_members
+        from asamblea.coordination.queries import coordinations_of
+
+        super().__init__(*args, **kwargs)
+        self.fields["coordination"].choices = [
+            (c.slug, c.name) for c in coordinations_of(body).order_by("name")
+        ]
+        self.fields["candidates"].choices = [
+            (m.person_id, m.person.display_name)
+            for m in voting_members(body).select_related("person").order_by("person__display_name")
+        ]
 
 
 class MandateForm(forms.Form):

@@ -90,13 +90,6 @@ def _body_by_slug(request: HttpRequest, slug: str) -> Body:
     return body
 
 
-def _person_by_username(username: str) -> Person:
-    person = Person.objects.filter(username=username).first()
-    if person is None:
-        raise Refused(_("There is no person with the user name %(name)s.") % {"name": username})
-    return person
-
-
 # --- Coordinating bodies ---------------------------------------------------------------------
 
 
@@ -460,7 +453,7 @@ def body_page(request: HttpRequest, slug: str) -> HttpResponse:
             to_body=body, state=Solidarity.State.SENT
         ).select_related("origin__body")[:30],
         "propose_form": forms.ProposeForm(),
-        "election_form": forms.ElectionForm(),
+        "election_form": forms.ElectionForm(body=body),
         "mandate_form": forms.MandateForm(),
         "decide_form": forms.ConsultationDecideForm(),
         "now": timezone.now(),
@@ -487,10 +480,10 @@ def propose(request: HttpRequest, slug: str) -> HttpResponse:
 def election_open(request: HttpRequest, slug: str) -> HttpResponse:
     body = viewable_body(request, slug)
     require_facilitator(request.user, body)
-    data = _valid(forms.ElectionForm(request.POST))
+    data = _valid(forms.ElectionForm(request.POST, body=body))
     coordination = _body_by_slug(request, data["coordination"])
     require_coordination(coordination)
-    candidates = [_person_by_username(name) for name in data["candidates"]]
+    candidates = list(Person.objects.filter(pk__in=data["candidates"]))
     actions.election_open(
         request.user,
         body,

@@ -302,7 +302,7 @@ COORDINATION_ROUTES: dict[str, Route] = {
         _north,
         post=lambda w: {
             "coordination": w.extra["federation"].slug,
-            "candidates": "bob, dave",
+            "candidates": [w.cast.bob.pk, w.dave.pk],
             "seats": 1,
             "term_days": 90,
         },

@@ -430,3 +430,16 @@ def test_solidarity_goes_to_sister_assemblies_only(fed):
     assert answered.motion.body == fed.south and answered.motion.title == "Solidaridad"
     with pytest.raises(Conflict):
         actions.solidarity_answer(fed.frank, sent, take_up=False)
+
+
+def test_a_coordination_joins_another_by_its_delegates_vote(fed):
+    nation = _coord(fed, name="Nation", kind="national_coordination")
+    request = actions.affiliation_propose(fed.cora, fed.federation, nation, "join")
+    vote = actions.vote_open(fed.cora, fed.federation, request.motion)
+    actions.delegate_cast(fed.carol, vote, fed.north, choice="yes")
+    actions.delegate_cast(fed.frank, vote, fed.south, choice="yes")
+    actions.vote_close(fed.cora, vote)
+    request.refresh_from_db()
+    assert request.state == AffiliationRequest.State.DECIDED
+    actions.affiliation_decide(fed.cora, request, accept=True)
+    assert Affiliation.objects.filter(member=fed.federation, coordination=nation).exists()

@@ -117,7 +117,7 @@ ROUTES = {
         _north,
         lambda c, s: {
             "coordination": s["federation"].slug,
-            "candidates": "bob, carol",
+            "candidates": [c.bob.pk, c.carol.pk],
             "seats": 1,
             "term_days": 90,
         },
@@ -151,7 +151,7 @@ NORTH_READ = (404, 404, 200, 200, 200, 404, 200, 404)
 NORTH_FACILITATOR = (L, 404, 403, 403, 302, 404, 403, 404)
 COORDINATOR = (L, 403, 403, 403, 403, 403, 403, 302)
 # fmt: off
-#                          anonymous outsider observer member facilitator other_fac delegate coordinator
+#                          anon outsider observer member facilitator other_fac delegate coordinator
 MATRIX = {
     "create":                (L,   200, 200, 200, 200, 200, 200, 200),
     "create POST":           (L,   302, 302, 302, 302, 302, 302, 302),
@@ -195,10 +195,7 @@ def test_every_role_gets_the_answer_the_matrix_says(route):
         client = cast.client(roles[role])
         url = reverse(name, kwargs=kwargs(cast, scene))
         before = db_state()
-        if post is None:
-            response = client.get(url)
-        else:
-            response = client.post(url, post(cast, scene))
+        response = client.get(url) if post is None else client.post(url, post(cast, scene))
         try:
             assert_answer(response, expected)
         except AssertionError as exc:
@@ -267,13 +264,25 @@ BAD = [
     ("mandate", {"motion": "x" * 50, "position": "for"}, "facilitator", 400),
     (
         "election_open",
-        {"coordination": "federation", "candidates": "nobody", "seats": 1, "term_days": 90},
+        {"coordination": "federation", "candidates": [999999], "seats": 1, "term_days": 90},
         "facilitator",
         400,
     ),
     (
         "election_open",
-        {"coordination": "federation", "candidates": "bob", "seats": 3, "term_days": 90},
+        {"coordination": "federation", "candidates": ["x"], "seats": 1, "term_days": 90},
+        "facilitator",
+        400,
+    ),
+    (
+        "election_open",
+        {"coordination": "federation", "candidates": ["2"], "seats": 3, "term_days": 90},
+        "facilitator",
+        400,
+    ),
+    (
+        "election_open",
+        {"coordination": "open-region", "candidates": ["2"], "seats": 1, "term_days": 90},
         "facilitator",
         400,
     ),
@@ -293,9 +302,7 @@ def test_bad_input_is_refused_clearly_and_changes_nothing(route, data, role, sta
     kwargs, _post = ROUTES[route]
     client = cast.client(roles[role])
     before = db_state()
-    response = client.post(
-        reverse(f"coordination:{route}", kwargs=kwargs(cast, scene)), data
-    )
+    response = client.post(reverse(f"coordination:{route}", kwargs=kwargs(cast, scene)), data)
     assert response.status_code == status
     assert db_state() == before
 
@@ -423,3 +430,49 @@ def test_a_member_body_sees_the_decision_with_its_delegates_vote_and_mandate():
         reverse("coordination:vote", args=[scene["federation"].slug, scene["vote"].pk])
     )
     assert b"diverges from the mandate" in vote_page.content
+
+
+@pytest.mark.django_db
+def test_votes_and_consultations_past_their_time_are_closed_by_the_command():
+    from django.core.management import call_command
+
+    from asamblea.coordination.models import Consultation, CoordinationVote
+
+    cast, scene, roles = build()
+    past = timezone.now() - timedelta(minutes=1)
+    CoordinationVote.objects.filter(pk=scene["vote"].pk).update(closes_at=past)
+    Consultation.objects.filter(pk=scene["consultation"].pk).update(deadline=past)
+    call_command("close_due_polls")
+    assert CoordinationVote.objects.get(pk=scene["vote"].pk).state == "closed"
+    assert Consultation.objects.get(pk=scene["consultation"].pk).state == "closed"
+
+
+@pytest.mark.django_db
+def test_a_consultation_page_past_its_deadline_shows_the_result():
+    from asamblea.coordination.models import Consultation
+
+    cast, scene, roles = build()
+    Consultation.objects.filter(pk=scene["consultation"].pk).update(
+        deadline=timezone.now() - timedelta(minutes=1)
+    )
+    page = cast.client(None).get(
+        reverse(
+            "coordination:consultation", args=[scene["federation"].slug, scene["consultation"].pk]
+        )
+    )
+    assert page.status_code == 200 and b'id="consultation-outcome"' in page.content
+
+
+@pytest.mark.django_db
+def test_coordination_pages_speak_spanish():
+    from django.conf import settings
+
+    cast, scene, roles = build()
+    client = cast.client(cast.bob)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    cast.bob.language = "es"
+    cast.bob.save(update_fields=["language"])
+    page = client.get(reverse("coordination:detail", args=[scene["federation"].slug]))
+    assert "Órganos miembros" in page.content.decode()
+    body = client.get(reverse("coordination:body", args=[cast.north.slug])).content.decode()
+    assert "Nuestros delegados" in body

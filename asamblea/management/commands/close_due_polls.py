@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from asamblea.coordination.actions import close_due
 from asamblea.voting.actions import close_due_polls
 
 
@@ -10,3 +11,4 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write(f"{close_due_polls()} votes closed")
+        self.stdout.write(f"{close_due()} delegates' votes and consultations closed")
