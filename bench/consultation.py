@@ -96,7 +96,8 @@ def setup_django(postgres: bool) -> str:
     call_command("migrate", verbosity=0)
     if connection.vendor == "sqlite":
         return f"SQLite {connection.Database.sqlite_version}"
-    return f"PostgreSQL {connection.pg_version}"
+    version = connection.pg_version
+    return f"PostgreSQL {version // 10000}.{version % 10000}"
 
 
 def build_federation(assemblies: int, members: int, rng: random.Random) -> dict[str, Any]:

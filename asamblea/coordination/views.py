@@ -112,6 +112,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     membership = active_membership(request.user, coordination)
     is_facilitator = membership is not None and membership.is_facilitator
     insider = _insider(request, coordination)
+    statute = statute_of(coordination)
     rows = list(member_rows(coordination))
     named = visible_names(request.user, [row.member for row in rows], insider)
     agenda = list(
@@ -139,7 +140,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "body": coordination,
         "membership": membership,
         "is_facilitator": is_facilitator,
-        "statute": statute_of(coordination),
+        "statute": statute,
         "rows": [(row, named[row.member_id]) for row in rows],
         "agenda": agenda,
         "forwards": forwards,
@@ -155,9 +156,9 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         ),
         "statute_form": forms.StatuteForm(
             initial={
-                "weighting": statute_of(coordination).weighting,
-                "forward_threshold": statute_of(coordination).forward_threshold,
-                "admission": statute_of(coordination).admission,
+                "weighting": statute.weighting,
+                "forward_threshold": statute.forward_threshold,
+                "admission": statute.admission,
                 "quorum_percent": coordination.quorum_percent,
                 "majority": coordination.majority,
             }
