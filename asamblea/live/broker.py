@@ -27,6 +27,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -49,13 +50,46 @@ class Event:
     kind: str
     data: str  # JSON text
 
-    def encode(self) -> bytes:
-        """The SSE wire form. ``event`` stays ``message`` so one handler sees everything."""
+    @cached_property
+    def wire(self) -> bytes:
+        """The SSE wire form, encoded once however many streams send it. The SSE event name
+        stays ``message`` so one handler sees everything."""
         payload = json.dumps(
             {"channel": self.channel, "kind": self.kind, "data": json.loads(self.data)},
             separators=(",", ":"),
         )
         return f"id: {self.id}\ndata: {payload}\n\n".encode()
+
+    def encode(self) -> bytes:
+        return self.wire
+
+
+class _Subscriber:
+    """One stream's inbox: encoded chunks waiting to be sent, and the future its stream
+    sleeps on. ``None`` in the inbox ends the stream."""
+
+    __slots__ = ("inbox", "waiter", "filters")
+
+    def __init__(self, filters: dict[str, str]) -> None:
+        self.inbox: deque[bytes | None] = deque()
+        self.waiter: asyncio.Future[None] | None = None
+        self.filters = filters  # channel -> required kind prefix ("" for every kind)
+
+    def push(self, chunk: bytes | None) -> None:
+        if len(self.inbox) >= QUEUE_SIZE:
+            # A stream that cannot keep up is closed; its browser reconnects and replays.
+            self.inbox.clear()
+            chunk = None
+        self.inbox.append(chunk)
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+
+def split_channel(spec: str) -> tuple[str, str]:
+    """``"body:1|poll."`` is the channel ``body:1`` restricted to kinds starting ``poll.``."""
+    channel, _sep, prefix = spec.partition("|")
+    return channel, prefix
 
 
 def control(kind: str, retry_ms: int | None = None) -> bytes:
@@ -79,7 +113,8 @@ class Broker:
         self._counter = 0
         self._lock = threading.Lock()
         self._logs: dict[str, deque[Event]] = {}
-        self._streams: dict[str, set[asyncio.Queue[Event | None]]] = {}
+        self._streams: dict[str, set[_Subscriber]] = {}
+        self._keepalive: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._redis: Any = None
         self._redis_down_until = 0.0
@@ -151,14 +186,14 @@ class Broker:
             loop.call_soon_threadsafe(self._fan_out, event)
 
     def _fan_out(self, event: Event) -> None:
-        for queue in list(self._streams.get(event.channel, ())):
-            try:
-                queue.put_nowait(event)
-            except asyncio.QueueFull:
-                # A stream that cannot keep up is closed; its browser reconnects and replays.
-                with contextlib.suppress(asyncio.QueueFull):
-                    queue.get_nowait()
-                    queue.put_nowait(None)
+        subscribers = self._streams.get(event.channel)
+        if not subscribers:
+            return
+        wire = event.wire
+        for subscriber in list(subscribers):
+            prefix = subscriber.filters.get(event.channel, "")
+            if not prefix or event.kind.startswith(prefix):
+                subscriber.push(wire)
 
     # -- replay --------------------------------------------------------------------------
 
@@ -230,6 +265,7 @@ class Broker:
         if self._loop is not loop:
             self._loop = loop
             self._listener = None
+            self._keepalive = None
         if self.redis_url and (self._listener is None or self._listener.done()):
             self._listener = loop.create_task(self._listen())
 
@@ -265,16 +301,28 @@ class Broker:
 
     def _drop_streams(self) -> None:
         """End every stream, so their pages reconnect and learn they must poll."""
-        for queues in self._streams.values():
-            for queue in queues:
-                with contextlib.suppress(asyncio.QueueFull):
-                    queue.put_nowait(None)
+        for subscriber in self._all_subscribers():
+            subscriber.push(None)
 
-    async def stream(
-        self, channels: list[str], last_id: str | None, *, keepalive: float = KEEPALIVE
-    ) -> AsyncIterator[bytes]:
-        """The bytes of one SSE stream: replay after ``last_id``, then live events."""
+    def _all_subscribers(self) -> set[_Subscriber]:
+        return {sub for subs in self._streams.values() for sub in subs}
+
+    def _send_keepalives(self) -> None:
+        """One timer for every stream: a comment line that keeps proxies from closing it."""
+        for subscriber in self._all_subscribers():
+            if not subscriber.inbox:
+                subscriber.push(b": keepalive\n\n")
+        if self._loop is not None and not self._loop.is_closed():
+            self._keepalive = self._loop.call_later(KEEPALIVE, self._send_keepalives)
+
+    async def stream(self, channels: list[str], last_id: str | None) -> AsyncIterator[bytes]:
+        """The bytes of one SSE stream on ``channels`` (see :func:`split_channel`): replay
+        after ``last_id``, then live events; chunks that arrive together are sent together."""
         self.attach()
+        if self._keepalive is None:
+            self._keepalive = asyncio.get_running_loop().call_later(
+                KEEPALIVE, self._send_keepalives
+            )
         if self.degraded:
             # Give the listener a moment on a fresh worker before declaring Redis down.
             for _ in range(10):
@@ -284,38 +332,48 @@ class Broker:
         if self.degraded:
             yield control("degraded", retry_ms=10_000)
             return
-        queue: asyncio.Queue[Event | None] = asyncio.Queue(QUEUE_SIZE)
-        for channel in channels:
-            self._streams.setdefault(channel, set()).add(queue)
+        filters = dict(split_channel(spec) for spec in channels)
+        names = list(filters)
+        subscriber = _Subscriber(filters)
+        for channel in names:
+            self._streams.setdefault(channel, set()).add(subscriber)
+        loop = asyncio.get_running_loop()
         try:
             yield b"retry: 2000\nevent: hello\ndata: {}\n\n"
             if last_id:
-                missed = self.since(channels, last_id)
+                missed = self.since(names, last_id)
                 if missed is None:
                     yield control("reset")
                 else:
                     for event in missed:
-                        yield event.encode()
+                        prefix = filters.get(event.channel, "")
+                        if event.kind.startswith(prefix):
+                            yield event.wire
             while True:
-                try:
-                    event = await asyncio.wait_for(queue.get(), keepalive)
-                except TimeoutError:
-                    yield b": keepalive\n\n"
-                    continue
-                if event is None:
-                    return
-                yield event.encode()
+                if not subscriber.inbox:
+                    subscriber.waiter = loop.create_future()
+                    await subscriber.waiter
+                    subscriber.waiter = None
+                chunks = []
+                while subscriber.inbox:
+                    chunk = subscriber.inbox.popleft()
+                    if chunk is None:
+                        if chunks:
+                            yield b"".join(chunks)
+                        return
+                    chunks.append(chunk)
+                yield b"".join(chunks)
         finally:
-            for channel in channels:
+            for channel in names:
                 streams = self._streams.get(channel)
                 if streams is not None:
-                    streams.discard(queue)
+                    streams.discard(subscriber)
                     if not streams:
                         self._streams.pop(channel, None)
 
     @property
     def stream_count(self) -> int:
-        return len({id(q) for qs in self._streams.values() for q in qs})
+        return len(self._all_subscribers())
 
 
 broker = Broker()

@@ -1,6 +1,7 @@
 """Who may read a meeting's live stream: anyone who may read its assembly (checked with the
 session, like every page). The stream carries the meeting's channel and its assembly's channel
-(vote progress and results are published there)."""
+(vote progress and results are published there; its other events are filtered out before they
+wake the stream)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ def channels_for(person: Any, meeting_pk: int) -> list[str] | None:
     meeting = Meeting.objects.select_related("body").filter(pk=meeting_pk).first()
     if meeting is None or not can_view(person, meeting.body):
         return None
-    return [meeting.channel, f"body:{meeting.body_id}"]
+    # Of the assembly's channel only the votes matter here (progress and results).
+    return [meeting.channel, f"body:{meeting.body_id}|poll."]
 
 
 def person_from_session(session_key: str | None) -> Any:

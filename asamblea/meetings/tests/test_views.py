@@ -366,3 +366,11 @@ def test_schedule_time_in_the_past_is_allowed_for_records(cast):
         place="Local",
     )
     assert meeting.state == "scheduled"
+
+
+@pytest.mark.django_db
+def test_meeting_page_speaks_spanish(cast, world):
+    page = cast.client(cast.bob, language="es").get(url("detail", cast, world["meeting"]))
+    assert "Orden del día".encode() in page.content
+    assert b"Pedir la palabra" in page.content
+    assert b"Agenda</h2>" not in page.content
