@@ -57,6 +57,7 @@ from asamblea.coordination.queries import (
 )
 from asamblea.errors import Conflict, NotAllowed, Refused
 from asamblea.live.events import publish_on_commit
+from asamblea.meetings.models import Meeting
 from asamblea.motions.actions import motion_submit, set_state
 from asamblea.motions.models import TEXT_MAX, TITLE_MAX, Motion, MotionVersion, StateChange
 from asamblea.voting.actions import poll_close, poll_open
@@ -1164,6 +1165,36 @@ def consultation_poll_open(facilitator: Any, row: ConsultedBody, secrecy: str) -
 
 
 @transaction.atomic
+def consultation_meeting_vote_open(
+    facilitator: Any, row: ConsultedBody, meeting: Meeting, secrecy: str
+) -> Poll:
+    """The assembly decides in one of its open meetings: a vote of the members present (who
+    vote on their phones, or are counted by a show of hands that a second facilitator attests,
+    as for any in-meeting vote). Its result settles the assembly's row when the vote closes."""
+    require_facilitator(facilitator, row.body)
+    if meeting.body_id != row.body_id:
+        raise NotAllowed(_("This meeting belongs to another assembly."))
+    locked = _consulted_open(row)
+    poll = poll_open(
+        facilitator,
+        locked.body,
+        title=locked.consultation.title,
+        secrecy=secrecy,
+        meeting=meeting,
+    )
+    locked.means = ConsultedBody.Means.MEETING
+    locked.poll = poll
+    locked.save(update_fields=["means", "poll"])
+    _record_both(
+        locked.body,
+        locked.consultation.coordination,
+        "consultation.meeting_vote_opened",
+        {"consultation": locked.consultation_id, "poll": poll.pk, "meeting": meeting.pk},
+    )
+    return poll
+
+
+@transaction.atomic
 def consultation_record(
     facilitator: Any,
     row: ConsultedBody,
@@ -1235,12 +1266,18 @@ def _settle_consulted(row: ConsultedBody, poll: Poll) -> None:
         return
     result = poll.result or {}
     counts = [int(Fraction(result.get(k, "0"))) for k in ("yes", "no", "abstain")]
-    # Online votes are taken as cast (people who joined after opening cannot vote, but the
-    # frozen electorate bounds the count all the same).
-    total = sum(counts)
-    if total > locked.electorate:
-        counts = [0, 0, 0]
-    _decide_row(locked, "online", *counts, int(result.get("participants", total)), "")
+    took_part = int(result.get("participants", sum(counts)))
+    if sum(counts) > locked.electorate:
+        # The electorate frozen at opening bounds every assembly's count (people who joined
+        # since cannot add to it). Such a result is recorded in both ledgers, not counted.
+        _record_both(
+            locked.body,
+            locked.consultation.coordination,
+            "consultation.result_not_counted",
+            {"consultation": locked.consultation_id, "poll": poll.pk, "counts": counts},
+        )
+        return
+    _decide_row(locked, locked.means or "online", *counts, took_part, "")
 
 
 def consultation_rows(consultation: Consultation) -> list[agg.BodyResult]:

@@ -144,6 +144,18 @@ class ConsultationDecideForm(forms.Form):
     abstain = forms.IntegerField(label=_("Abstain"), required=False, **COUNT)
     present = forms.IntegerField(label=_("People present"), required=False, **COUNT)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
+    meeting = forms.TypedChoiceField(
+        label=_("Or vote in this open meeting"), coerce=int, required=False, empty_value=None
+    )
+
+    def __init__(self, *args: Any, body: Body, **kwargs: Any) -> None:
+        from asamblea.meetings.models import Meeting
+
+        super().__init__(*args, **kwargs)
+        meetings = Meeting.objects.filter(body=body, state=Meeting.State.OPEN).order_by("pk")
+        self.fields["meeting"].choices = [("", _("(none: give the counts)"))] + [
+            (m.pk, m.title) for m in meetings
+        ]
 
 
 class BackForm(forms.Form):

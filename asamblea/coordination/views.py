@@ -50,6 +50,7 @@ from asamblea.coordination.queries import (
     visible_names,
 )
 from asamblea.errors import Conflict, Refused
+from asamblea.meetings.models import Meeting
 from asamblea.motions.models import Motion
 from asamblea.web import handles_refusal
 
@@ -456,7 +457,7 @@ def body_page(request: HttpRequest, slug: str) -> HttpResponse:
         "propose_form": forms.ProposeForm(),
         "election_form": forms.ElectionForm(body=body),
         "mandate_form": forms.MandateForm(),
-        "decide_form": forms.ConsultationDecideForm(),
+        "decide_form": forms.ConsultationDecideForm(body=body),
         "now": timezone.now(),
     }
     return render(request, "coordination/body_page.html", context)
@@ -535,7 +536,14 @@ def mandate(request: HttpRequest, slug: str) -> HttpResponse:
 def consultation_decide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     body = viewable_body(request, slug)
     row = get_object_or_404(ConsultedBody, consultation_id=pk, body=body)
-    data = _valid(forms.ConsultationDecideForm(request.POST))
+    data = _valid(forms.ConsultationDecideForm(request.POST, body=body))
+    if data["means"] == ConsultedBody.Means.MEETING and data["meeting"]:
+        meeting = get_object_or_404(Meeting, pk=data["meeting"], body=body)
+        actions.consultation_meeting_vote_open(
+            request.user, row, meeting, data["secrecy"] or "secret"
+        )
+        messages.success(request, _("The vote is open to the members present."))
+        return redirect("meetings:detail", slug=slug, pk=meeting.pk)
     if data["means"] == ConsultedBody.Means.ONLINE:
         poll = actions.consultation_poll_open(request.user, row, data["secrecy"] or "secret")
         messages.success(request, _("The online vote is open until the deadline."))

@@ -257,3 +257,42 @@ def test_the_rule_and_weights_are_frozen_when_the_consultation_opens(federation)
         actions.consultation_record(
             people["A12"][0], row, means="hands", yes=5, no=0, abstain=0, present=5
         )
+
+
+def test_an_assembly_decides_in_its_meeting_by_a_vote_of_those_present(federation):
+    from asamblea.meetings import actions as meetings
+
+    cora, coordination, assemblies, people, motion = federation
+    consultation = actions.consultation_open(
+        cora,
+        coordination["Nation"],
+        motion,
+        rule="head_count",
+        deadline=timezone.now() + timedelta(days=1),
+    )
+    body, (facilitator, *members) = assemblies["A3"], people["A3"]
+    row = ConsultedBody.objects.get(consultation=consultation, body=body)
+    meeting = meetings.meeting_schedule(
+        facilitator, body, title="Asamblea", starts_at=timezone.now(), place="Plaza"
+    )
+    meetings.meeting_open(facilitator, meeting)
+    for person in (facilitator, *members[:3]):  # four of the six are present
+        meetings.check_in(person, meeting)
+    with pytest.raises(NotAllowed):
+        actions.consultation_meeting_vote_open(people["A4"][0], row, meeting, "secret")
+    poll = actions.consultation_meeting_vote_open(facilitator, row, meeting, "secret")
+    assert poll.meeting_id == meeting.pk and poll.electorate_size == 4
+    for person, choice in zip(
+        (facilitator, *members[:3]), ("yes", "yes", "no", "abstain"), strict=True
+    ):
+        ballot_cast(poll, person, choice)
+    poll_close(poll, facilitator)
+    row.refresh_from_db()
+    assert (row.decided, row.means, row.yes, row.no, row.abstain, row.participants) == (
+        True,
+        "meeting",
+        2,
+        1,
+        1,
+        4,
+    )

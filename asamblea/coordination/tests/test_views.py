@@ -256,6 +256,7 @@ BAD = [
         400,
     ),
     ("consultation_decide", {"means": "meeting"}, "facilitator", 400),
+    ("consultation_decide", {"means": "meeting", "meeting": 999999}, "facilitator", 400),
     ("mandate", {"motion": 999999, "position": "for"}, "facilitator", 400),
     ("mandate", {"motion": "x" * 50, "position": "for"}, "facilitator", 400),
     (
@@ -472,3 +473,26 @@ def test_coordination_pages_speak_spanish():
     assert "Órganos miembros" in page.content.decode()
     body = client.get(reverse("coordination:body", args=[cast.north.slug])).content.decode()
     assert "Nuestros delegados" in body
+
+
+@pytest.mark.django_db
+def test_an_assembly_opens_its_consultation_vote_in_an_open_meeting():
+    from asamblea.meetings import actions as meetings
+
+    cast, scene, roles = build()
+    meeting = meetings.meeting_schedule(
+        cast.alice, cast.north, title="Asamblea", starts_at=timezone.now(), place="Local"
+    )
+    meetings.meeting_open(cast.alice, meeting)
+    meetings.check_in(cast.bob, meeting)
+    url = reverse(
+        "coordination:consultation_decide", args=[cast.north.slug, scene["consultation"].pk]
+    )
+    form = cast.client(cast.alice).get(reverse("coordination:body", args=[cast.north.slug]))
+    assert f'value="{meeting.pk}"' in form.content.decode()
+    response = cast.client(cast.alice).post(url, {"means": "meeting", "meeting": meeting.pk})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("meetings:detail", args=[cast.north.slug, meeting.pk])
+    row = ConsultedBody.objects.get(consultation=scene["consultation"], body=cast.north)
+    assert row.means == "meeting" and row.poll.meeting_id == meeting.pk
+    assert row.poll.electorate_size == 1
