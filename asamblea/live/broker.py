@@ -29,6 +29,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
+from urllib.parse import urlparse
 
 from django.conf import settings
 
@@ -49,13 +50,19 @@ class Event:
     channel: str
     kind: str
     data: str  # JSON text
+    at: float = 0.0  # when it was published (Unix time), for clocks and delay measurements
 
     @cached_property
     def wire(self) -> bytes:
         """The SSE wire form, encoded once however many streams send it. The SSE event name
         stays ``message`` so one handler sees everything."""
         payload = json.dumps(
-            {"channel": self.channel, "kind": self.kind, "data": json.loads(self.data)},
+            {
+                "channel": self.channel,
+                "kind": self.kind,
+                "data": json.loads(self.data),
+                "at": round(self.at, 3),
+            },
             separators=(",", ":"),
         )
         return f"id: {self.id}\ndata: {payload}\n\n".encode()
@@ -127,6 +134,13 @@ class Broker:
     def redis_url(self) -> str:
         return str(getattr(settings, "REDIS_URL", "") or "")
 
+    @property
+    def pubsub_channel(self) -> str:
+        """Pub/sub channels are shared by every database of a Redis server, keys are not: the
+        database number keeps two installations (or test runs) on one server apart."""
+        database = urlparse(self.redis_url).path.strip("/") or "0"
+        return f"{PUBSUB}:{database}"
+
     def _sync_redis(self) -> Any:
         if self._redis is None:
             import redis
@@ -150,7 +164,7 @@ class Broker:
                 log.warning("live: Redis publish failed, delivering in-process: %s", exc)
         with self._lock:
             self._counter += 1
-            event = Event(f"{self.epoch}-{self._counter}", channel, kind, text)
+            event = Event(f"{self.epoch}-{self._counter}", channel, kind, text, time.time())
         self.deliver(event)
 
     def _publish_redis(self, channel: str, kind: str, text: str) -> None:
@@ -160,12 +174,12 @@ class Broker:
             client.set(f"{PUBSUB}:epoch", secrets.token_hex(4), nx=True)
             epoch = client.get(f"{PUBSUB}:epoch")
         number = client.incr(f"{PUBSUB}:seq")
-        event = Event(f"{epoch.decode()}-{number}", channel, kind, text)
-        wire = json.dumps([event.id, channel, kind, text])
+        event = Event(f"{epoch.decode()}-{number}", channel, kind, text, time.time())
+        wire = json.dumps([event.id, channel, kind, text, event.at])
         pipe = client.pipeline()
         pipe.lpush(f"{PUBSUB}:log:{channel}", wire)
         pipe.ltrim(f"{PUBSUB}:log:{channel}", 0, LOG_SIZE - 1)
-        pipe.publish(PUBSUB, wire)
+        pipe.publish(self.pubsub_channel, wire)
         pipe.execute()
 
     def deliver(self, event: Event) -> None:
@@ -281,7 +295,7 @@ class Broker:
             client = aioredis.Redis.from_url(self.redis_url, socket_connect_timeout=0.5)
             try:
                 pubsub = client.pubsub()
-                await pubsub.subscribe(PUBSUB)
+                await pubsub.subscribe(self.pubsub_channel)
                 self.redis_connected = True
                 async for message in pubsub.listen():
                     if message.get("type") != "message":

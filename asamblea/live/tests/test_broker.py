@@ -88,6 +88,7 @@ def test_event_published_from_another_thread_reaches_the_stream(local):
     hello, event = asyncio.run(scenario())
     assert b"event: hello" in hello
     payload = json.loads(event.decode().split("data: ", 1)[1])
+    assert payload.pop("at") > 0
     assert payload == {"channel": "meeting:7", "kind": "changed", "data": {"a": 1}}
 
 
