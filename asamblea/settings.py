@@ -141,8 +141,11 @@ else:
             "OPTIONS": {
                 # WAL lets readers work while a writer commits; synchronous=FULL makes every
                 # acknowledged commit survive a power cut, not only a process crash.
+                # secure_delete zeroes deleted rows, so the cast-order copies of secret ballots
+                # removed at closing do not linger in free pages (docs/secret-ballots.md).
                 "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+                    "PRAGMA secure_delete=ON;"
                 ),
                 # BEGIN IMMEDIATE takes the write lock up front, so two writers never deadlock
                 # upgrading a read lock; they queue for up to ``timeout`` seconds instead.

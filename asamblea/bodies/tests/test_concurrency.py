@@ -1,0 +1,80 @@
+"""A single-use invitation admits exactly one person, even when many redeem it at once."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection
+
+from asamblea.bodies.actions import invitation_create, invitation_redeem
+from asamblea.bodies.models import Invitation, Membership
+from asamblea.errors import Refused
+from asamblea.ledger.actions import verify_chain
+from asamblea.testing import make_cast, make_person
+
+RACERS = 20
+
+
+def redeem_together(token, people):
+    barrier = threading.Barrier(len(people))
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def worker(person):
+        try:
+            barrier.wait(timeout=60)
+            invitation_redeem(token, person)
+            outcome = "joined"
+        except Refused as exc:
+            outcome = exc.code
+        except Exception as exc:  # noqa: BLE001 - reported below, the test fails on it
+            outcome = f"error: {exc!r}"
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=worker, args=(person,)) for person in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return Counter(outcomes)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_redemptions_of_a_single_use_link_admit_one_person():
+    cast = make_cast()
+    invitation, token = invitation_create(cast.alice, cast.north, max_uses=1)
+    people = [make_person(f"racer{i:02}") for i in range(RACERS)]
+    outcomes = redeem_together(token, people)
+    assert outcomes == {"joined": 1, "expired_invitation": RACERS - 1}, outcomes
+    invitation.refresh_from_db()
+    assert invitation.uses == 1
+    joined = Membership.objects.filter(body=cast.north, person__in=people)
+    assert joined.count() == 1
+    assert verify_chain(cast.north.ledger_chain).ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_redemptions_of_a_three_use_link_admit_three():
+    cast = make_cast()
+    _invitation, token = invitation_create(cast.alice, cast.north, max_uses=3)
+    people = [make_person(f"racer{i:02}") for i in range(RACERS)]
+    outcomes = redeem_together(token, people)
+    assert outcomes == {"joined": 3, "expired_invitation": RACERS - 3}, outcomes
+    assert Invitation.objects.get().uses == 3
+    assert Membership.objects.filter(body=cast.north, person__in=people).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_person_redeeming_twice_at_once_joins_once():
+    cast = make_cast()
+    _invitation, token = invitation_create(cast.alice, cast.north, max_uses=10)
+    outcomes = redeem_together(token, [cast.oscar] * 10)
+    assert outcomes["joined"] == 1, outcomes
+    assert set(outcomes) <= {"joined", "already_member"}, outcomes
+    assert Membership.objects.filter(body=cast.north, person=cast.oscar).count() == 1
+    assert Invitation.objects.get().uses == 1

@@ -1,0 +1,134 @@
+"""Rate limits on login (per account and per address, one neutral message), invitation
+redemption and ballot casting. The clock is frozen so a window never ends mid-test."""
+
+from types import SimpleNamespace
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from asamblea import ratelimit
+from asamblea.accounts.forms import NEUTRAL_LOGIN_ERROR
+from asamblea.bodies.actions import invitation_create
+from asamblea.motions.actions import motion_submit
+from asamblea.testing import PASSPHRASE, db_state
+from asamblea.voting.actions import poll_open
+from asamblea.voting.models import Ballot
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    now = SimpleNamespace(value=1_800_000_000.0)
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: now.value))
+    return now
+
+
+@pytest.fixture(autouse=True)
+def limits(settings, clock):
+    settings.RATE_LIMITS_ENABLED = True
+    settings.RATE_LIMITS = {
+        "login_account": (3, 300),
+        "login_address": (5, 300),
+        "invitation_redeem": (3, 300),
+        "ballot_cast": (3, 60),
+    }
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def login(cast, username, password, address="10.0.0.1"):
+    client = cast.client(None)
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": username, "password": password},
+        REMOTE_ADDR=address,
+    )
+    return response, client
+
+
+def errors(response):
+    return [str(e) for e in response.context["form"].non_field_errors()]
+
+
+def test_login_per_account_blocks_even_the_right_passphrase(cast):
+    for address in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):
+        response, _client = login(cast, "bob", "wrong passphrase", address)
+        assert response.status_code == 400
+    response, client = login(cast, "bob", PASSPHRASE, "10.0.0.9")
+    assert response.status_code == 400
+    assert errors(response) == [str(NEUTRAL_LOGIN_ERROR)]
+    assert "_auth_user_id" not in client.session
+    # Another account is not affected.
+    response, client = login(cast, "carol", PASSPHRASE, "10.0.0.9")
+    assert response.status_code == 302
+
+
+def test_login_per_address_blocks_other_accounts_from_that_address(cast):
+    for name in ("u1", "u2", "u3", "u4", "u5"):
+        response, _client = login(cast, name, "wrong passphrase", "10.0.0.7")
+        assert response.status_code == 400
+    response, client = login(cast, "carol", PASSPHRASE, "10.0.0.7")
+    assert response.status_code == 400
+    assert errors(response) == [str(NEUTRAL_LOGIN_ERROR)]
+    assert "_auth_user_id" not in client.session
+    response, client = login(cast, "carol", PASSPHRASE, "10.0.0.8")
+    assert response.status_code == 302
+
+
+def test_the_limited_message_is_the_wrong_passphrase_message(cast):
+    wrong, _client = login(cast, "bob", "wrong passphrase")
+    for _ in range(3):
+        limited, _client = login(cast, "bob", PASSPHRASE)
+    assert errors(wrong) == errors(limited) == [str(NEUTRAL_LOGIN_ERROR)]
+
+
+def test_login_works_again_after_the_window(cast, clock):
+    for _ in range(3):
+        login(cast, "bob", "wrong passphrase")
+    assert login(cast, "bob", PASSPHRASE)[0].status_code == 400
+    clock.value += 301
+    assert login(cast, "bob", PASSPHRASE)[0].status_code == 302
+
+
+def test_invitation_redemption_is_limited_per_address(cast):
+    _invitation, token = invitation_create(cast.alice, cast.north, max_uses=10)
+    for _ in range(3):
+        response = cast.client(None).post(
+            reverse("bodies:join", args=["guess" * 8]), {}, REMOTE_ADDR="10.0.0.5"
+        )
+        assert response.status_code == 400
+    client = cast.client(cast.oscar)
+    before = db_state()
+    response = client.post(reverse("bodies:join", args=[token]), {}, REMOTE_ADDR="10.0.0.5")
+    assert response.status_code == 429
+    assert "Too many attempts" in response.content.decode()
+    assert db_state() == before
+    response = client.post(reverse("bodies:join", args=[token]), {}, REMOTE_ADDR="10.0.0.6")
+    assert response.status_code == 302
+
+
+def test_ballot_casting_is_limited_per_person(cast):
+    motion = motion_submit(cast.carol, cast.north, title="Olla", text="Cocinar")
+    poll = poll_open(cast.alice, cast.north, motion=motion)
+    url = reverse("voting:cast", args=[cast.north.slug, poll.pk])
+    bob = cast.client(cast.bob)
+    for _ in range(3):
+        assert bob.post(url, {"choice": "maybe"}).status_code == 400
+    before = db_state()
+    response = bob.post(url, {"choice": "yes"})
+    assert response.status_code == 429
+    assert "Too many attempts" in response.content.decode()
+    assert db_state() == before
+    # Others still vote.
+    assert cast.client(cast.carol).post(url, {"choice": "yes"}).status_code == 200
+    assert Ballot.objects.filter(poll=poll).count() == 1
+
+
+def test_limits_are_off_when_disabled(cast, settings):
+    settings.RATE_LIMITS_ENABLED = False
+    for _ in range(10):
+        login(cast, "bob", "wrong passphrase")
+    assert login(cast, "bob", PASSPHRASE)[0].status_code == 302
