@@ -14,6 +14,14 @@ class AsambleaConfig(AppConfig):
         from asamblea.i18n import compile_catalogs
 
         try:
-            compile_catalogs()
+            written = compile_catalogs()
         except OSError as exc:  # a read-only install ships compiled catalogs
             logging.getLogger(__name__).warning("could not compile catalogs: %s", exc)
+            return
+        if written:
+            # Importing the models already loaded (and cached) the default language's
+            # translations, before these catalogs existed: drop the cache so they are read.
+            from django.utils.translation import trans_real
+
+            trans_real._translations = {}
+            trans_real._default = None

@@ -123,8 +123,9 @@ def member_action(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 def qr_svg(url: str) -> str:
-    """The QR code of ``url`` as inline SVG markup (no image libraries, prints sharp)."""
-    return str(segno.make(url, error="m").svg_inline(scale=4, border=2, dark="#000"))
+    """The QR code of ``url`` as inline SVG markup (no image libraries, prints sharp). Without
+    width and height (only a viewBox) it scales to the size the stylesheet gives it."""
+    return str(segno.make(url, error="m").svg_inline(scale=4, border=2, dark="#000", omitsize=True))
 
 
 @login_required

@@ -24,4 +24,4 @@ class CommentForm(forms.Form):
         initial=Comment.Stance.NEUTRAL,
         widget=forms.RadioSelect,
     )
-    text = forms.CharField(label=_("Comment"), max_length=COMMENT_MAX, widget=forms.Textarea)
+    text = forms.CharField(label=_("Your comment"), max_length=COMMENT_MAX, widget=forms.Textarea)

@@ -94,6 +94,15 @@ class StateChange(models.Model):
     class Meta:
         ordering = ["at", "pk"]
 
+    @property
+    def from_label(self) -> str:
+        """The translated name of the state left (empty for the first entry)."""
+        return str(Motion.State(self.from_state).label) if self.from_state else ""
+
+    @property
+    def to_label(self) -> str:
+        return str(Motion.State(self.to_state).label)
+
 
 class Comment(models.Model):
     class Stance(models.TextChoices):
