@@ -1,6 +1,6 @@
 """Every main page on a small phone (360 px wide): nothing overflows sideways, every form control
-has a label, every button has a name, and keyboard focus is visible. Screenshots are saved in
-``test-results/screens/`` for people to look at."""
+has a label, every button has a name, text has WCAG AA contrast, and keyboard focus is visible.
+Screenshots are saved in ``test-results/screens/`` for people to look at."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SCREENS = Path(__file__).resolve().parents[2] / "test-results" / "screens"
 
-AUDIT = """() => {
+AUDIT = r"""() => {
   const problems = [];
   if (document.documentElement.scrollWidth > window.innerWidth + 1) {
     problems.push(`page is ${document.documentElement.scrollWidth}px wide`);
@@ -32,6 +32,32 @@ AUDIT = """() => {
   for (const el of document.querySelectorAll('button, a[href]')) {
     const name = (el.textContent || el.getAttribute('aria-label') || '').trim();
     if (!name) problems.push(`nameless ${el.tagName} ${el.outerHTML.slice(0, 80)}`);
+  }
+  // Contrast (WCAG AA): 4.5:1 for text, 3:1 for large text, against the painted background.
+  const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  for (const el of document.querySelectorAll('body *')) {
+    const text = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    const style = getComputedStyle(el);
+    if (!text || style.visibility === 'hidden' || el.offsetParent === null) continue;
+    const a = lum(rgb(style.color)), b = lum(background(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const size = parseFloat(style.fontSize), bold = Number(style.fontWeight) >= 700;
+    const needed = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+    if (ratio < needed) {
+      const what = el.textContent.trim().slice(0, 30);
+      problems.push(`contrast ${ratio.toFixed(2)} < ${needed}: ${el.tagName} "${what}"`);
+    }
   }
   if (!document.documentElement.lang) problems.push('no lang attribute');
   if (document.querySelectorAll('h1').length !== 1) problems.push('not exactly one h1');
