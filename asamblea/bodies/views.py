@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -185,16 +185,10 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "bodies/join.html", {"body": body, "invitation": invitation})
     initial = {"language": getattr(request, "LANGUAGE_CODE", "es")}
     form = SignupForm(request.POST or None, initial=initial)
+    person = None
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        with transaction.atomic():
-            person = Person.objects.create_user(
-                data["username"],
-                data["password"],
-                display_name=data["display_name"],
-                language=data["language"],
-            )
-            actions.invitation_redeem(token, person)
+        person = _signup_and_redeem(form, token)
+    if person is not None:
         login(request, person, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welcome to %(body)s.") % {"body": body.name})
         response = redirect("bodies:detail", slug=body.slug)
@@ -207,6 +201,26 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         {"body": body, "invitation": invitation, "form": form},
         status=status,
     )
+
+
+def _signup_and_redeem(form: SignupForm, token: str) -> Person | None:
+    """Create the account and redeem the invitation in one transaction. Two people racing for
+    one login name both pass the form's check; the unique index lets one in, and the other gets
+    the form back with the same message instead of a 500."""
+    data = form.cleaned_data
+    try:
+        with transaction.atomic():
+            person = Person.objects.create_user(
+                data["username"],
+                data["password"],
+                display_name=data["display_name"],
+                language=data["language"],
+            )
+            actions.invitation_redeem(token, person)
+    except IntegrityError:
+        form.add_error("username", _("This login name is taken. Choose another."))
+        return None
+    return person
 
 
 @require_GET

@@ -78,3 +78,48 @@ def test_one_person_redeeming_twice_at_once_joins_once():
     assert set(outcomes) <= {"joined", "already_member"}, outcomes
     assert Membership.objects.filter(body=cast.north, person=cast.oscar).count() == 1
     assert Invitation.objects.get().uses == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_newcomers_racing_for_one_login_name_get_a_clear_message():
+    from django.test import Client
+    from django.urls import reverse
+
+    from asamblea.accounts.models import Person
+
+    cast = make_cast()
+    _invitation, token = invitation_create(cast.alice, cast.north, max_uses=20)
+    url = reverse("bodies:join", args=[token])
+    barrier = threading.Barrier(8)
+    statuses: list[object] = []
+    lock = threading.Lock()
+
+    def worker(i):
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        data = {
+            "display_name": f"Twin {i}",
+            "username": "twin",
+            "password": "long enough passphrase",
+            "password2": "long enough passphrase",
+            "language": "en",
+        }
+        try:
+            barrier.wait(timeout=60)
+            response = client.post(url, data)
+            body = response.content.decode()
+            outcome = (response.status_code, "This login name is taken" in body)
+        except Exception as exc:  # noqa: BLE001 - reported below, the test fails on it
+            outcome = f"error: {exc!r}"
+        finally:
+            connection.close()
+        with lock:
+            statuses.append(outcome)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert Counter(statuses) == {(302, False): 1, (400, True): 7}, statuses
+    assert Person.objects.filter(username="twin").count() == 1
+    assert Invitation.objects.get().uses == 1
