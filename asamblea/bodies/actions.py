@@ -61,20 +61,32 @@ def body_create(
     majority: str = "simple",
     supporters_required: int = 0,
 ) -> Body:
-    """Create a body; its creator becomes its first facilitator."""
+    """Create a body; its creator becomes its first facilitator.
+
+    Two bodies with the same name created at once may pick the same slug; the unique index on
+    ``slug`` refuses the second, whose savepoint rolls back and which retries with the next one.
+    """
     if creator is None or not creator.is_authenticated:
         raise NotAllowed(_("Log in to create an assembly."))
-    body = Body.objects.create(
-        name=name,
-        slug=_unique_slug(name),
-        kind=kind,
-        region=region,
-        description=description,
-        visibility=visibility,
-        quorum_percent=quorum_percent,
-        majority=majority,
-        supporters_required=supporters_required,
-    )
+    for _attempt in range(10):
+        try:
+            with transaction.atomic():
+                body = Body.objects.create(
+                    name=name,
+                    slug=_unique_slug(name),
+                    kind=kind,
+                    region=region,
+                    description=description,
+                    visibility=visibility,
+                    quorum_percent=quorum_percent,
+                    majority=majority,
+                    supporters_required=supporters_required,
+                )
+            break
+        except IntegrityError:
+            continue
+    else:
+        raise Conflict(_("Too many assemblies are being created at once. Try again."))
     body.sectors.set(list(sectors))
     Membership.objects.create(person=creator, body=body, role=Membership.Role.FACILITATOR)
     record(

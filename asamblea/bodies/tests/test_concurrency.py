@@ -123,3 +123,36 @@ def test_two_newcomers_racing_for_one_login_name_get_a_clear_message():
     assert Counter(statuses) == {(302, False): 1, (400, True): 7}, statuses
     assert Person.objects.filter(username="twin").count() == 1
     assert Invitation.objects.get().uses == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bodies_with_one_name_created_at_once_get_distinct_slugs():
+    from asamblea.bodies.actions import body_create
+    from asamblea.bodies.models import Body
+
+    people = [make_person(f"founder{i}") for i in range(6)]
+    barrier = threading.Barrier(len(people))
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def worker(person):
+        try:
+            barrier.wait(timeout=60)
+            body_create(person, name="Asamblea de Vecinos", kind="district")
+            outcome = "created"
+        except Exception as exc:  # noqa: BLE001 - reported below, the test fails on it
+            outcome = f"error: {exc!r}"
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=worker, args=(p,)) for p in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert outcomes == ["created"] * len(people), outcomes
+    slugs = set(Body.objects.values_list("slug", flat=True))
+    assert len(slugs) == len(people)
+    assert "asamblea-de-vecinos" in slugs
