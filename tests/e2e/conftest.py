@@ -37,8 +37,10 @@ def _require_chromium() -> None:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """One Chromium per test module. Module scope, not session: a sync Playwright holds an
+    event loop on this thread while open, and other modules start their own."""
     _require_chromium()
     from playwright.sync_api import sync_playwright
 
