@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -96,3 +97,39 @@ def test_three_seat_stv_election_through_the_views(cast):
     )
     assert kinds.index("election.seed") < kinds.index("election.closed")
     assert verify_chain(cast.north.ledger_chain).ok
+
+
+@pytest.mark.django_db
+def test_a_tie_left_to_lot_is_reproducible_from_the_seed_in_the_ledger(cast):
+    election = voting_election_for_tie(cast)
+    entries = {
+        e.kind: json.loads(e.payload)
+        for e in LedgerEntry.objects.filter(chain=cast.north.ledger_chain)
+    }
+    seed = entries["election.seed"]["seed"]
+    # The seed was committed when voting opened, before any ballot existed.
+    assert (
+        hashlib.sha256(seed.encode()).hexdigest()
+        == entries["election.voting_opened"]["seed_sha256"]
+    )
+    trace = election.result["trace"]
+    assert any(stage["tie"] for stage in trace["stages"])  # a tie the rules left to lot
+    stored = elections.stored_ballots(election)
+    names = elections.ballot_names(election)
+    recounted = election_count.count("scottish_stv", names, 1, stored, seed=seed)
+    assert recounted["trace"] == trace
+    assert recounted["winners"] == election.result["winners"]
+    assert entries["election.closed"]["winners"] == [[w, names[w]] for w in recounted["winners"]]
+
+
+def voting_election_for_tie(cast):
+    election = elections.election_create(
+        cast.alice, cast.north, title="Empate", method="scottish_stv", seats=1
+    )
+    for person in (cast.alice, cast.bob, cast.carol):
+        elections.nominate(person, election)
+    elections.voting_open(cast.alice, election)
+    # One first preference each: every exclusion is a tie only the lot can break.
+    for person, first in ((cast.alice, 0), (cast.bob, 1), (cast.carol, 2)):
+        elections.ballot_cast(election, person, ranks(first))
+    return elections.election_close(election, cast.alice)
