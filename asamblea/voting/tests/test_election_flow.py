@@ -133,3 +133,12 @@ def voting_election_for_tie(cast):
     for person, first in ((cast.alice, 0), (cast.bob, 1), (cast.carol, 2)):
         elections.ballot_cast(election, person, ranks(first))
     return elections.election_close(election, cast.alice)
+
+
+@pytest.mark.django_db
+def test_election_pages_speak_spanish_and_english(cast):
+    election = voting_election_for_tie(cast)
+    spanish = cast.client(cast.bob, language="es").get(url("result", election)).content.decode()
+    assert "Ronda a ronda" in spanish and "Comprueba tú el recuento" in spanish
+    english = cast.client(cast.bob).get(url("result", election)).content.decode()
+    assert "Round by round" in english and "Check the count yourself" in english
