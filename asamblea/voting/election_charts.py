@@ -31,9 +31,11 @@ def votes_chart(table: ResultTable, title: str) -> str:
         return _bars(table, title)
     if table.kind != "rounds" or not table.rows:
         return ""
-    width, left, right, top, row_h = 640, 48, 170, 16, 20
-    height = max(240, top * 2 + row_h * len(table.rows))
-    plot_w, plot_h = width - left - right, height - top * 2 - 20
+    # Narrow enough to stay legible on a phone: the legend goes under the plot, one line each.
+    width, left, right, top, plot_h, row_h = 480, 44, 12, 12, 200, 22
+    legend_top = top + plot_h + 30
+    height = legend_top + row_h * len(table.rows)
+    plot_w = width - left - right
     columns = len(table.columns)
     highest = max([max(row.series, default=0) for row in table.rows] + table.quota_series + [1])
 
@@ -50,39 +52,38 @@ def votes_chart(table: ResultTable, title: str) -> str:
     ]
     for i, label in enumerate(table.columns):
         parts.append(
-            f'<text x="{x(i):.1f}" y="{height - 6}" font-size="12" text-anchor="middle" '
+            f'<text x="{x(i):.1f}" y="{top + plot_h + 20}" font-size="14" text-anchor="middle" '
             f'fill="#1a1a1a">{escape(label)}</text>'
         )
     if table.quota:
         q = y(table.quota_series[-1])
         parts.append(
             f'<line x1="{left}" y1="{q:.1f}" x2="{left + plot_w}" y2="{q:.1f}" stroke="#a3151b" '
-            f'stroke-dasharray="4 4"/><text x="4" y="{q + 4:.1f}" font-size="11" '
+            f'stroke-dasharray="4 4"/><text x="2" y="{q + 5:.1f}" font-size="13" '
             f'fill="#a3151b">{escape(_fmt(table.quota_series[-1]))}</text>'
         )
     for n, row in enumerate(table.rows):
         colour, dash = PALETTE[n % len(PALETTE)], DASHES[(n // len(PALETTE)) % len(DASHES)]
         points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(row.series))
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        weight = 3 if row.status == "elected" else 2
+        weight = 4 if row.status == "elected" else 2
         parts.append(
             f'<polyline points="{points}" fill="none" stroke="{colour}" '
             f'stroke-width="{weight}"{dash_attr}/>'
         )
-        ly = top + n * row_h + 10
+        ly = legend_top + n * row_h + 14
         mark = " ✓" if row.status == "elected" else ""
         parts.append(
-            f'<line x1="{width - right + 10}" y1="{ly - 4}" x2="{width - right + 30}" '
-            f'y2="{ly - 4}" stroke="{colour}" stroke-width="3"{dash_attr}/>'
-            f'<text x="{width - right + 36}" y="{ly}" font-size="12" fill="#1a1a1a">'
-            f"{escape(_short(row.name))}{mark}</text>"
+            f'<line x1="{left}" y1="{ly - 5}" x2="{left + 28}" y2="{ly - 5}" stroke="{colour}" '
+            f'stroke-width="4"{dash_attr}/><text x="{left + 36}" y="{ly}" font-size="15" '
+            f'fill="#1a1a1a">{escape(_short(row.name, 40))}{mark}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
 
 
 def _bars(table: ResultTable, title: str) -> str:
-    width, bar_h, gap, label_w = 640, 24, 8, 170
+    width, bar_h, gap, label_w = 480, 26, 8, 150
     height = len(table.rows) * (bar_h + gap) + gap
     top = max([row.series[0] for row in table.rows if row.series] + [1])
     parts = [
@@ -95,9 +96,9 @@ def _bars(table: ResultTable, title: str) -> str:
         w = round((width - label_w - 60) * value / top)
         colour = "#1d6b2f" if row.status == "elected" else "#6b6b6b"
         parts.append(
-            f'<text x="0" y="{y + 17}" font-size="13" fill="#1a1a1a">{escape(_short(row.name))}'
+            f'<text x="0" y="{y + 18}" font-size="15" fill="#1a1a1a">{escape(_short(row.name, 18))}'
             f'</text><rect x="{label_w}" y="{y}" width="{w}" height="{bar_h}" fill="{colour}"/>'
-            f'<text x="{label_w + w + 6}" y="{y + 17}" font-size="13" fill="#1a1a1a">'
+            f'<text x="{label_w + w + 6}" y="{y + 18}" font-size="15" fill="#1a1a1a">'
             f"{escape(_fmt(value))}</text>"
         )
     parts.append("</svg>")

@@ -135,4 +135,14 @@ def to_blt(
     contents = [
         (election_ballots.parse(method, len(names), text), weight) for text, weight in ballots
     ]
-    return BltElection(tuple(names), seats, tuple(_ranked_groups(contents)), title=title)
+    # BLT holds one name per line: any line break typed into a name or title becomes a space.
+    return BltElection(
+        tuple(_one_line(name) for name in names),
+        seats,
+        tuple(_ranked_groups(contents)),
+        title=_one_line(title),
+    )
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

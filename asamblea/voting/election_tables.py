@@ -69,12 +69,11 @@ def result_table(method: str, trace: dict[str, Any], names: list[str]) -> Result
 
 
 def _changes(cells: list[str]) -> list[str]:
-    out, before = [], Decimal(0)
-    for cell in cells:
-        now = Decimal(cell)
-        delta = now - before
+    """The change of each cell from the one before ("" for the first column and no change)."""
+    out = [""]
+    for before, now in zip(cells, cells[1:], strict=False):
+        delta = Decimal(now) - Decimal(before)
         out.append("" if not delta else (f"+{delta}" if delta > 0 else str(delta)))
-        before = now
     return out
 
 

@@ -83,7 +83,7 @@ def election_create(
     _check_settings(title, method, seats, secrecy, max_score)
     election = Election.objects.create(
         body=body,
-        title=title.strip()[:200],
+        title=" ".join(title.split())[:200],
         description=description.strip()[:5000],
         method=method,
         seats=1 if method in Election.SINGLE_SEAT_METHODS else seats,
@@ -193,7 +193,7 @@ def option_add(facilitator: Any, election: Election, name: str) -> Candidate:
     Only a facilitator, during nominations. Locks the election row (``FOR UPDATE``).
     """
     require_facilitator(facilitator, election.body)
-    name = name.strip()
+    name = " ".join(name.split())
     if not name or len(name) > 120:
         raise Refused(_("An option needs a name of at most 120 characters."), code="bad_option")
     locked = _locked(election)
