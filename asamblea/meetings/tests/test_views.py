@@ -374,3 +374,18 @@ def test_meeting_page_speaks_spanish(cast, world):
     assert "Orden del día".encode() in page.content
     assert b"Pedir la palabra" in page.content
     assert b"Agenda</h2>" not in page.content
+
+
+@pytest.mark.django_db
+def test_published_minutes_appear_on_the_public_assembly_page(cast):
+    meeting = actions.meeting_schedule(
+        cast.frank, cast.south, title="Abierta", starts_at=timezone.now(), place="Plaza"
+    )
+    actions.meeting_open(cast.frank, meeting)
+    actions.meeting_close(cast.frank, meeting)
+    page = reverse("bodies:detail", args=[cast.south.slug])
+    minutes = reverse("meetings:minutes", args=[cast.south.slug, meeting.pk])
+    assert minutes.encode() not in cast.client(None).get(page).content
+    actions.minutes_publish(cast.frank, meeting, publish=True)
+    assert minutes.encode() in cast.client(None).get(page).content
+    assert cast.client(None).get(minutes).status_code == 200
