@@ -93,9 +93,8 @@ def chromium():
         browser.close()
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    data = tmp_path_factory.mktemp("e2e-meet")
+def _start(data: Path, extra_env: dict[str, str]):
+    """Migrate, seed and start a server on a spare loopback port; yields the world."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -105,7 +104,7 @@ def server(tmp_path_factory):
         "ASAMBLEA_DATA_DIR": str(data),
         "DJANGO_SETTINGS_MODULE": "asamblea.settings",
         "RATE_LIMITS_ENABLED": "false",
-    }
+    } | extra_env
     python = sys.executable
     subprocess.run(  # noqa: S603 - our own interpreter and fixed arguments
         [python, "manage.py", "migrate", "--verbosity", "0"], cwd=ROOT, env=env, check=True
@@ -141,13 +140,27 @@ def server(tmp_path_factory):
                 pytest.fail(f"server did not start: {process.stderr.read().decode()[-2000:]}")
             time.sleep(0.1)
     world["base"] = f"http://127.0.0.1:{port}"
-    yield world
-    process.terminate()
     try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
+        yield world
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    yield from _start(tmp_path_factory.mktemp("e2e-meet"), {})
+
+
+@pytest.fixture(scope="module")
+def server_without_redis(tmp_path_factory):
+    """A server configured for Redis whose Redis is down (nothing listens on the port)."""
+    redis_url = f"redis://127.0.0.1:{_free_port()}/3"
+    yield from _start(tmp_path_factory.mktemp("e2e-meet-noredis"), {"REDIS_URL": redis_url})
 
 
 def _context(chromium, server, who):
@@ -218,3 +231,23 @@ def test_meeting_page_works_without_javascript(chromium, server):
     assert page.locator("#live").count() == 1
     assert page.locator("form[action$='/checkout/'] button").count() == 1
     context.close()
+
+
+def test_with_redis_down_pages_poll_and_the_meeting_goes_on(chromium, server_without_redis):
+    server = server_without_redis
+    base = f"{server['base']}/b/{server['slug']}/meetings/{server['meeting']}/"
+    participant = _context(chromium, server, "bob").new_page()
+    facilitator = _context(chromium, server, "alice").new_page()
+    participant.goto(base)
+    participant.wait_for_selector("#live[data-mode=polling]", timeout=10_000)
+    participant.evaluate("window.notReloaded = true")
+    facilitator.goto(base)
+    facilitator.click("#next-speaker")
+    expect(participant.locator("#current-speaker")).to_contain_text("Bob", timeout=10_000)
+    facilitator.fill("#id_title", "¿Seguimos?")
+    facilitator.click("#open-vote")
+    participant.wait_for_selector("#cast", timeout=10_000)
+    participant.check("input[name=choice][value=no]")
+    participant.click("#cast")
+    participant.wait_for_load_state()
+    assert participant.locator(".receipt").count() == 1  # the vote was taken
