@@ -156,7 +156,11 @@ def _meet(w: World) -> dict[str, Any]:
     meeting (item under discussion carrying bob's motion, bob speaking, carol waiting, alice,
     bob, carol and dave present, an open in-meeting vote), a scheduled one, a spare open one
     and a closed one with draft minutes."""
-    if "meet" not in w.extra:
+    from asamblea.meetings.models import Meeting
+
+    built = w.extra.get("meet")
+    # Built lazily, possibly inside a savepoint a test rolls back: build again if it is gone.
+    if built is None or not Meeting.objects.filter(pk=built["pk"]).exists():
         from django.utils import timezone
 
         from asamblea.meetings import actions as meet
