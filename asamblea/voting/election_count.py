@@ -47,9 +47,11 @@ def count(
     ``trace`` is the counting core's result as JSON data. Raises ``InvalidBallot`` for a stored
     ballot that is not a ballot of this method.
     """
-    contents = [
-        (election_ballots.parse(method, len(names), text), weight) for text, weight in ballots
-    ]
+    if method == "consent":
+        # Every consent ballot is one member's answer, listed on its own with its reason.
+        texts = [text for text, _weight in ballots]
+        return _consent(names, [election_ballots.parse(method, len(names), t) for t in texts])
+    contents = _parsed(method, len(names), ballots)
     if method in election_ballots.RANKED:
         return _ranked(method, names, seats, _ranked_groups(contents), seed)
     if method in ("plurality", "approval"):
@@ -65,9 +67,20 @@ def count(
             scores[tuple(content["scores"])] += weight
         scored = count_score(names, sorted(scores.items()), seats, seed=seed, max_score=max_score)
         return _done(method, scored.elected, scored.to_dict())
-    if method == "consent":
-        return _consent(names, [content for content, _weight in contents])
     raise election_ballots.InvalidBallot("unknown_method", {"method": method})
+
+
+def _parsed(
+    method: str, num_candidates: int, ballots: Iterable[StoredBallot]
+) -> list[tuple[dict[str, Any], int]]:
+    """Identical stored ballots merged first, so each distinct ballot is read and checked once."""
+    weights: Counter[str] = Counter()
+    for text, weight in ballots:
+        weights[text] += weight
+    return [
+        (election_ballots.parse(method, num_candidates, text), weight)
+        for text, weight in weights.items()
+    ]
 
 
 def _marks_key(item: tuple[frozenset[int], int]) -> list[int]:
@@ -132,9 +145,7 @@ def to_blt(
     """
     if method not in election_ballots.RANKED:
         raise election_ballots.InvalidBallot("not_ranked", {"method": method})
-    contents = [
-        (election_ballots.parse(method, len(names), text), weight) for text, weight in ballots
-    ]
+    contents = _parsed(method, len(names), ballots)
     # BLT holds one name per line: any line break typed into a name or title becomes a space.
     return BltElection(
         tuple(_one_line(name) for name in names),

@@ -17,11 +17,13 @@ from __future__ import annotations
 import hashlib
 import random
 import secrets
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -434,15 +436,27 @@ def ballot_names(election: Election) -> list[str]:
 
 
 def stored_ballots(election: Election) -> list[tuple[str, int]]:
-    """Every stored ballot's canonical content and weight, in stored order."""
-    return list(ElectionBallot.objects.filter(election=election).values_list("content", "weight"))
+    """The stored ballots as (canonical content, weight) pairs, for counting.
+
+    The database merges identical ballots (summing their weights), so a count reads each
+    distinct ballot once. Consent ballots stay one per voter: each is an answer of its own.
+    """
+    rows = ElectionBallot.objects.filter(election=election)
+    if election.method == Election.Method.CONSENT:
+        return list(rows.values_list("content", "weight"))
+    grouped = rows.values("content").annotate(total=Sum("weight")).order_by("content")
+    return [(row["content"], row["total"]) for row in grouped]
 
 
 def ballots_digest(ballots: Iterable[tuple[str, int]]) -> str:
-    """SHA-256 over the ballots in canonical order: the same ballot box, the same digest."""
+    """SHA-256 of the ballot box: one line ``<total weight> <content>`` per distinct ballot,
+    sorted, each ending in a newline. The same ballots give the same digest, however grouped."""
+    totals: Counter[str] = Counter()
+    for content, weight in ballots:
+        totals[content] += weight
     digest = hashlib.sha256()
-    for content, weight in sorted(ballots):
-        digest.update(f"{weight} {content}\n".encode())
+    for content in sorted(totals):
+        digest.update(f"{totals[content]} {content}\n".encode())
     return digest.hexdigest()
 
 
@@ -494,7 +508,7 @@ def election_close(election: Election, by: Any) -> Election:
         {
             "election": locked.pk,
             "seed": locked.seed,
-            "ballots": len(ballots),
+            "ballots": ElectionBallot.objects.filter(election=locked).count(),
             "ballots_sha256": digest,
         },
     )

@@ -91,6 +91,12 @@ def test_three_seat_stv_election_through_the_views(cast):
         (json.dumps(b["ballot"], separators=(",", ":")), b["weight"]) for b in data["ballots"]
     ]
     again = election_count.count("scottish_stv", data["candidates"], 3, stored, seed=data["seed"])
+    # The downloaded ballots are the ballot box whose digest the ledger recorded before counting.
+    totals: dict[str, int] = {}
+    for content, weight in stored:
+        totals[content] = totals.get(content, 0) + weight
+    lines = "".join(f"{totals[c]} {c}\n" for c in sorted(totals))
+    assert hashlib.sha256(lines.encode()).hexdigest() == data["ballots_sha256"]
     assert again["trace"] == election.result["trace"]
     kinds = list(
         LedgerEntry.objects.filter(chain=cast.north.ledger_chain).values_list("kind", flat=True)
