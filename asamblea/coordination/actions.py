@@ -9,6 +9,7 @@ recalling, deciding a mandate or a consultation online) are ordinary polls of th
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
@@ -332,7 +333,12 @@ def election_open(
     closes_at: datetime | None = None,
 ) -> DelegateElection:
     """Open the election of ``seats`` delegates by the body's members: one secret yes / no poll
-    per candidate, where yes approves. Approval voting fills the seats when every poll closed."""
+    per candidate, where yes approves. Approval voting fills the seats when every poll closed.
+
+    A coordinating body elects its own delegates to a higher coordination the same way, but its
+    voters are its delegates: each candidate is a motion on its agenda decided by a delegates'
+    vote (weighed by its statute), and the yes weight of that vote is the approval.
+    """
     require_facilitator(facilitator, body)
     _require_member_body(body, coordination)
     if not 1 <= seats <= MAX_SEATS:
@@ -342,8 +348,7 @@ def election_open(
     people = list(dict.fromkeys(candidates))
     if not seats <= len(people) <= MAX_CANDIDATES:
         raise Refused(_("Name at least as many candidates as seats, and at most 30."))
-    eligible = set(voting_members(body).values_list("person_id", flat=True))
-    if any(p.pk not in eligible for p in people):
+    if any(p.pk not in election_candidates(body) for p in people):
         raise Refused(_("Every candidate must be a member of the assembly."))
     _check_future(closes_at)
     election = DelegateElection.objects.create(
@@ -354,14 +359,17 @@ def election_open(
         opened_by=facilitator,
     )
     for order, person in enumerate(people):
-        title = _("Delegate to %(coordination)s: %(name)s") % {
-            "coordination": coordination.name,
-            "name": person.display_name,
-        }
-        poll = poll_open(
-            facilitator, body, title=str(title)[:200], secrecy="secret", closes_at=closes_at
-        )
-        Candidacy.objects.create(election=election, person=person, poll=poll, order=order)
+        title = str(
+            _("Delegate to %(coordination)s: %(name)s")
+            % {"coordination": coordination.name, "name": person.display_name}
+        )[:TITLE_MAX]
+        if body.is_assembly:
+            poll = poll_open(facilitator, body, title=title, secrecy="secret", closes_at=closes_at)
+            Candidacy.objects.create(election=election, person=person, poll=poll, order=order)
+        else:
+            motion = _put_on_agenda(body, title, title, "", "delegate election", None)
+            vote = vote_open(facilitator, body, motion, closes_at=closes_at)
+            Candidacy.objects.create(election=election, person=person, vote=vote, order=order)
     _record_both(
         body,
         coordination,
@@ -374,6 +382,15 @@ def election_open(
         },
     )
     return election
+
+
+def election_candidates(body: Body) -> set[int]:
+    """Who may stand: an assembly's voting members; for a coordinating body, the persons who
+    facilitate it and the delegates of its member bodies."""
+    members = set(voting_members(body).values_list("person_id", flat=True))
+    if not body.is_assembly:
+        members |= set(active_delegations(coordination=body).values_list("person_id", flat=True))
+    return members
 
 
 def _settle_election(candidacy: Candidacy, poll: Poll) -> None:
@@ -389,13 +406,41 @@ def _settle_election(candidacy: Candidacy, poll: Poll) -> None:
     candidacies = list(election.candidacies.select_related("person"))
     if any(c.approvals is None for c in candidacies):
         return
-    counts = {c.person_id: c.approvals or 0 for c in candidacies}
+    _fill_seats(election, candidacies, {c.person_id: c.approvals or 0 for c in candidacies})
+
+
+def _settle_vote_election(candidacy: Candidacy) -> None:
+    """A coordinating body's election: when every candidate's delegates' vote is closed, the
+    yes weights (exact fractions, scaled by their common denominator to whole numbers so the
+    order and the ties are unchanged) are the approvals. Locks the election row."""
+    election = DelegateElection.objects.select_for_update().get(pk=candidacy.election_id)
+    if election.state != DelegateElection.State.OPEN:
+        return
+    candidacies = list(election.candidacies.select_related("person", "vote"))
+    if any(c.vote is None or c.vote.is_open for c in candidacies):
+        return
+    weights = {
+        c.person_id: Fraction(c.vote.result["yes"]) if c.vote.result["quorum_met"] else Fraction(0)
+        for c in candidacies
+        if c.vote is not None and c.vote.result is not None
+    }
+    scale = math.lcm(*(w.denominator for w in weights.values()))
+    counts = {person: int(w * scale) for person, w in weights.items()}
+    for c in candidacies:
+        Candidacy.objects.filter(pk=c.pk).update(approvals=counts.get(c.person_id, 0))
+        c.approvals = counts.get(c.person_id, 0)
+    _fill_seats(election, candidacies, counts)
+
+
+def _fill_seats(
+    election: DelegateElection, candidacies: list[Candidacy], counts: dict[int, int]
+) -> None:
     # Approval voting from the shared counting methods: a yes on a candidate's poll is one
     # approval mark; ties at the last seat are drawn by the seeded lot. Nobody is elected
     # without at least one approval.
     counted = count_approval(
         [str(c.person_id) for c in candidacies],
-        [(frozenset({i}), c.approvals or 0) for i, c in enumerate(candidacies)],
+        [(frozenset({i}), counts.get(c.person_id, 0)) for i, c in enumerate(candidacies)],
         election.seats,
         seed=f"delegate-election:{election.pk}",
     )
@@ -893,6 +938,9 @@ def vote_close(by: Any | None, vote: CoordinationVote) -> CoordinationVote:
     request = AffiliationRequest.objects.filter(motion=motion).first()
     if request is not None:
         _assembly_decided(request, outcome.adopted, by)
+    candidacy = Candidacy.objects.filter(vote=locked).first()
+    if candidacy is not None:
+        _settle_vote_election(candidacy)
     record(
         locked.coordination,
         "coordination.vote_closed",
@@ -927,15 +975,33 @@ def _next_number(body: Body) -> int:
 
 
 def _agenda_motion(coordination: Body, origin: Motion, reason: str) -> Motion:
-    """Put a motion on the coordination's agenda (``supported``: ready for a vote), keeping
-    where it came from in its reasons and in the ledger. Numbering as in ``motion_submit``."""
+    """Put a forwarded motion on the coordination's agenda, keeping where it came from."""
+    return _put_on_agenda(
+        coordination,
+        origin.title,
+        origin.text,
+        (origin.reasons or "")[:TEXT_MAX],
+        reason,
+        {"body": origin.body_id, "motion": origin.number},
+    )
+
+
+def _put_on_agenda(
+    coordination: Body,
+    title: str,
+    text: str,
+    reasons: str,
+    reason: str,
+    origin: dict[str, Any] | None,
+) -> Motion:
+    """Create a motion on the coordination's agenda (``supported``: ready for a vote) and record
+    it with its origin. The body row is locked for the numbering, as in ``motion_submit``."""
     number = _next_number(coordination)
-    reasons = (origin.reasons or "")[: TEXT_MAX - 300]
     motion = Motion.objects.create(
         body=coordination,
         number=number,
-        title=origin.title,
-        text=origin.text,
+        title=title,
+        text=text,
         reasons=reasons,
         state=Motion.State.SUPPORTED,
     )
@@ -951,7 +1017,7 @@ def _agenda_motion(coordination: Body, origin: Motion, reason: str) -> Motion:
             "title": motion.title,
             "author": None,
             "version": 1,
-            "origin": {"body": origin.body_id, "motion": origin.number},
+            "origin": origin,
             "reason": reason,
         },
     )

@@ -77,7 +77,8 @@ class ElectionForm(forms.Form):
     )
 
     def __init__(self, *args: Any, body: Body, **kwargs: Any) -> None:
-        from asamblea.bodies.queries import voting_members
+        from asamblea.accounts.models import Person
+        from asamblea.coordination.actions import election_candidates
         from asamblea.coordination.queries import coordinations_of
 
         super().__init__(*args, **kwargs)
@@ -85,8 +86,10 @@ class ElectionForm(forms.Form):
             (c.slug, c.name) for c in coordinations_of(body).order_by("name")
         ]
         self.fields["candidates"].choices = [
-            (m.person_id, m.person.display_name)
-            for m in voting_members(body).select_related("person").order_by("person__display_name")
+            (p.pk, p.display_name)
+            for p in Person.objects.filter(pk__in=election_candidates(body)).order_by(
+                "display_name"
+            )
         ]
 
 

@@ -113,8 +113,9 @@ class AffiliationRequest(models.Model):
 
 
 class DelegateElection(models.Model):
-    """A body elects ``seats`` delegates to a coordination. Each candidate has a yes / no poll
-    of the body's members; a yes is an approval, and approval voting fills the seats."""
+    """A body elects ``seats`` delegates to a coordination. Each candidate has a yes / no vote
+    of the body's members (for a coordinating body, of its delegates, weighed by its statute);
+    a yes is an approval, and approval voting fills the seats."""
 
     class State(models.TextChoices):
         OPEN = "open", _("Open")
@@ -138,7 +139,14 @@ class Candidacy(models.Model):
         DelegateElection, on_delete=models.CASCADE, related_name="candidacies"
     )
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
-    poll = models.OneToOneField(Poll, on_delete=models.CASCADE, related_name="+")
+    # An assembly votes on each candidate by a poll of its members; a coordinating body by a
+    # vote of its own delegates (exactly one of the two is set).
+    poll = models.OneToOneField(
+        Poll, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    vote = models.OneToOneField(
+        "CoordinationVote", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     order = models.PositiveSmallIntegerField()
     approvals = models.PositiveIntegerField(null=True, blank=True)
     elected = models.BooleanField(default=False)

@@ -444,7 +444,7 @@ def body_page(request: HttpRequest, slug: str) -> HttpResponse:
         "delegates": delegates,
         "elections": DelegateElection.objects.filter(body=body, state="open")
         .select_related("coordination")
-        .prefetch_related("candidacies__person", "candidacies__poll"),
+        .prefetch_related("candidacies__person", "candidacies__poll", "candidacies__vote"),
         "agenda": [(motion, mandates.get(motion.pk)) for motion in agenda],
         "report": report,
         "consulted": consulted,

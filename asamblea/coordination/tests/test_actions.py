@@ -443,3 +443,26 @@ def test_a_coordination_joins_another_by_its_delegates_vote(fed):
     assert request.state == AffiliationRequest.State.DECIDED
     actions.affiliation_decide(fed.cora, request, accept=True)
     assert Affiliation.objects.filter(member=fed.federation, coordination=nation).exists()
+
+
+def test_a_coordinating_body_elects_its_delegates_by_its_own_delegates_vote(fed):
+    nation = _coord(fed, name="Nation", kind="national_coordination")
+    affiliate(fed.federation, nation)
+    with pytest.raises(Refused):  # bob is neither a facilitator nor a delegate of the Federation
+        actions.election_open(
+            fed.cora, fed.federation, nation, candidates=[fed.bob], seats=1, term_days=30
+        )
+    election = actions.election_open(
+        fed.cora, fed.federation, nation, candidates=[fed.cora, fed.carol], seats=1, term_days=30
+    )
+    votes = {c.person_id: c.vote for c in election.candidacies.all()}
+    assert all(v is not None and v.coordination == fed.federation for v in votes.values())
+    actions.delegate_cast(fed.carol, votes[fed.cora.pk], fed.north, choice="yes")
+    actions.delegate_cast(fed.frank, votes[fed.cora.pk], fed.south, choice="yes")
+    actions.delegate_cast(fed.carol, votes[fed.carol.pk], fed.north, choice="yes")
+    actions.delegate_cast(fed.frank, votes[fed.carol.pk], fed.south, choice="no")
+    for vote in votes.values():
+        actions.vote_close(fed.cora, vote)
+    delegation = Delegation.objects.get(body=fed.federation, coordination=nation)
+    assert delegation.person == fed.cora and delegation.is_active()
+    assert "delegate.elected" in _kinds(nation)

@@ -496,3 +496,27 @@ def test_an_assembly_opens_its_consultation_vote_in_an_open_meeting():
     row = ConsultedBody.objects.get(consultation=scene["consultation"], body=cast.north)
     assert row.means == "meeting" and row.poll.meeting_id == meeting.pk
     assert row.poll.electorate_size == 1
+
+
+@pytest.mark.django_db
+def test_a_coordination_opens_the_election_of_its_own_delegates_through_the_page():
+    cast, scene, roles = build()
+    federation, cora = scene["federation"], scene["cora"]
+    affiliate(federation, scene["open_region"])
+    page = cast.client(cora).get(reverse("coordination:body", args=[federation.slug]))
+    assert page.status_code == 200 and f'value="{cast.carol.pk}"' in page.content.decode()
+    response = cast.client(cora).post(
+        reverse("coordination:election_open", args=[federation.slug]),
+        {
+            "coordination": scene["open_region"].slug,
+            "candidates": [cast.carol.pk],
+            "seats": 1,
+            "term_days": 30,
+        },
+    )
+    assert response.status_code == 302
+    from asamblea.coordination.models import Candidacy
+
+    assert Candidacy.objects.get(person=cast.carol).vote.coordination == federation
+    page = cast.client(cora).get(reverse("coordination:body", args=[federation.slug]))
+    assert page.status_code == 200 and "Open region" in page.content.decode()
