@@ -101,3 +101,21 @@ def test_profile_refuses_an_empty_or_oversized_name(cast):
         client.post(reverse("accounts:profile"), {"display_name": "Bob", "language": "xx"}), 400
     )
     assert db_state() == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_everyone_can_switch_the_language(cast, role):
+    client = cast.client(cast.roles[role], language="es")
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert_answer(response, 302)
+    assert client.cookies["django_language"].value == "en"
+    assert "Public assemblies" in client.get(reverse("bodies:home")).content.decode()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_switching_to_an_unknown_language_changes_nothing(cast, role):
+    client = cast.client(cast.roles[role], language="es")
+    response = client.post(reverse("set_language"), {"language": "xx", "next": "/"})
+    assert_answer(response, 302)
+    assert client.cookies["django_language"].value == "es"
+    assert "Asambleas públicas" in client.get(reverse("bodies:home")).content.decode()
