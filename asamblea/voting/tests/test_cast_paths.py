@@ -387,3 +387,13 @@ def test_concurrent_duplicates_and_replays_give_one_ballot_each(lean_app, world,
     assert sum(a.code == "already_voted" for a in answers) == 2 * len(voters)
     assert ballots(poll) == len(voters)
     assert Eligibility.objects.filter(poll=poll, voted=True).count() == len(voters)
+
+
+def test_lean_unmasking_of_csrf_tokens_is_djangos():
+    from django.middleware.csrf import _unmask_cipher_token
+
+    from asamblea.voting.fastcast import unmask
+
+    for _ in range(200):
+        secret, token = csrf_pair()
+        assert unmask(token) == _unmask_cipher_token(token) == secret

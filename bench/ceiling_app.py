@@ -1,0 +1,67 @@
+"""The ASGI app the load benchmark serves: Asamblea's own application, plus an insert-only
+endpoint on the same stack (same uvicorn workers, same group-commit writers, same database and
+table) that does nothing but store the ballot. Its rate is the ceiling the real cast path is
+compared with. Never served in production.
+
+    POST /bench-insert/<poll id>/   {"choice": "yes"}   ->  {"ok": true}
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+
+from asamblea.asgi import application as asamblea_application
+from asamblea.voting.fastcast import Committer, Unavailable, _writers
+from asamblea.voting.models import Ballot
+
+PREFIX = "/bench-insert/"
+
+
+def insert_only(items: Sequence[tuple[int, str]]) -> list[bool]:
+    with transaction.atomic():
+        Ballot.objects.bulk_create(
+            [Ballot(id=uuid.uuid4(), poll_id=poll, choice=choice) for poll, choice in items],
+            batch_size=1000,
+        )
+    return [True] * len(items)
+
+
+_committer: Committer | None = None
+
+
+async def _insert(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    global _committer
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body", False):
+            break
+    poll_id = int(scope["path"].strip("/").split("/")[-1])
+    choice = json.loads(body).get("choice", "yes")
+    if _committer is None:
+        _committer = Committer(insert_only, writers=_writers())
+    result = await _committer.submit((poll_id, choice))
+    status, payload = (
+        (503, b'{"ok": false}')
+        if isinstance(result, Unavailable)
+        else (
+            200,
+            b'{"ok": true}',
+        )
+    )
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(payload))]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
+
+
+async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    if scope["type"] == "http" and scope["path"].startswith(PREFIX):
+        await _insert(scope, receive, send)
+    else:
+        await asamblea_application(scope, receive, send)
