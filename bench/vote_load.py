@@ -278,7 +278,7 @@ async def _client(
         reader = writer = None
         while queue:
             index = queue.pop()
-            attempts = 0
+            attempts = unavailable = dropped = bare_503 = 0
             first_sent = time.perf_counter()
             while True:
                 attempts += 1
@@ -290,18 +290,21 @@ async def _client(
                         reader, writer = await asyncio.open_connection("127.0.0.1", port)
                     sent = time.perf_counter()
                     writer.write(requests[index])
-                    status, body = await asyncio.wait_for(_response(reader), 30)
+                    status, body, retry_after = await asyncio.wait_for(_response(reader), 30)
                     took = time.perf_counter() - sent
                 except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError) as exc:
                     if writer is not None:
                         writer.close()
                     reader = writer = None
                     if retry:
+                        dropped += 1
                         await asyncio.sleep(0.2)
                         continue
                     results[index] = {"status": 0, "code": type(exc).__name__, "attempts": 1}
                     break
                 if status == 503 and retry:
+                    unavailable += 1
+                    bare_503 += retry_after is None
                     await asyncio.sleep(0.2)
                     continue
                 code = body.get("code", "ok" if body.get("ok") else "?")
@@ -312,6 +315,10 @@ async def _client(
                     "total": time.perf_counter() - first_sent,
                     "receipt": body.get("receipt"),
                     "attempts": attempts,
+                    "retried_503": unavailable,
+                    "retried_dropped": dropped,
+                    "retry_after": retry_after,
+                    "bare_503": bare_503,
                 }
                 break
         if writer is not None:
@@ -321,20 +328,22 @@ async def _client(
     return results
 
 
-async def _response(reader: asyncio.StreamReader) -> tuple[int, dict[str, Any]]:
+async def _response(reader: asyncio.StreamReader) -> tuple[int, dict[str, Any], str | None]:
     head = await reader.readuntil(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     status = int(lines[0].split(" ")[1])
-    length = 0
+    length, retry_after = 0, None
     for line in lines[1:]:
         name, _sep, value = line.partition(":")
         if name.strip().lower() == "content-length":
             length = int(value.strip())
+        elif name.strip().lower() == "retry-after":
+            retry_after = value.strip()
     body = await reader.readexactly(length) if length else b""
     try:
-        return status, json.loads(body) if body else {}
+        return status, json.loads(body) if body else {}, retry_after
     except json.JSONDecodeError:
-        return status, {"code": "not_json"}
+        return status, {"code": "not_json"}, retry_after
 
 
 def client_main(job_path: str, out_path: str) -> None:
