@@ -356,9 +356,11 @@ class CastApp:
 
     async def __call__(self, scope: dict[str, Any], receive: ASGIReceive, send: ASGISend) -> None:
         headers = _headers(scope)
-        with translation.override(_language(headers)):
-            status, payload, extra = await self._answer(scope, receive, headers)
-            body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        status, payload, extra = await self._answer(scope, receive, headers)
+        if "message" in payload:  # only refusals carry words, in the person's language
+            with translation.override(_language(headers)):
+                payload["message"] = str(payload["message"])
+        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         await _send(send, status, body, extra)
 
     async def _answer(
@@ -369,7 +371,8 @@ class CastApp:
             committer = self._committer()
             if committer.pending() > MAX_PENDING:
                 raise Unavailable
-            result = await asyncio.wait_for(committer.submit(item), CAST_TIMEOUT)
+            async with asyncio.timeout(CAST_TIMEOUT):
+                result = await committer.submit(item)
         except Refused as exc:
             return _refusal(exc)
         except (Unavailable, TimeoutError):
@@ -513,7 +516,7 @@ def _refusal(exc: Refused) -> tuple[int, dict[str, Any], list[tuple[bytes, bytes
         extra.append((b"retry-after", RETRY_AFTER.encode()))
     if exc.status == 405:
         extra.append((b"allow", b"POST"))
-    return exc.status, {"ok": False, "code": exc.code, "message": str(exc.message)}, extra
+    return exc.status, {"ok": False, "code": exc.code, "message": exc.message}, extra
 
 
 SECURITY_HEADERS = [

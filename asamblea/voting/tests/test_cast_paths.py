@@ -397,3 +397,86 @@ def test_lean_unmasking_of_csrf_tokens_is_djangos():
     for _ in range(200):
         secret, token = csrf_pair()
         assert unmask(token) == _unmask_cipher_token(token) == secret
+
+
+LEAN_ROLES = {
+    # role: (status, code) of the lean endpoint on North's open vote
+    "anonymous": (403, "login_required"),
+    "outsider": (403, "not_eligible"),
+    "observer": (403, "not_eligible"),
+    "member": (200, "ok"),
+    "facilitator": (200, "ok"),
+    "other_facilitator": (403, "not_eligible"),
+    "delegate": (200, "ok"),
+}
+
+
+def test_lean_endpoint_answers_every_role(lean_app, world, secret_poll):
+    """The lean endpoint is outside Django's URL configuration, so the permission matrix of
+    tests/security does not see it: its row is here. The delegate is a member of North in the
+    snapshot; a mandate elsewhere gives no other right here."""
+    dave = make_person("dave")
+    join(dave, world.north)
+    poll = poll_open(world.alice, world.north, title="Roles", secrecy="secret")
+    roles = world.roles | {"delegate": dave}
+    got = {}
+    for role, person in roles.items():
+        key = session_key(person) if person is not None else None
+        answer = lean(lean_app, poll.pk, session_key=key, csrf=csrf_pair())
+        got[role] = (answer.status, answer.code)
+    assert got == LEAN_ROLES
+    assert ballots(poll) == 3
+
+
+def test_fuzzed_lean_requests_never_fail_and_refusals_store_nothing(lean_app, world, secret_poll):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    key = session_key(world.bob)
+    secret, token = csrf_pair()
+    hostile = st.one_of(
+        st.text(max_size=50),
+        st.sampled_from(["yes", "no", "abstain", "\x00", "yes\u202e", "𝕪𝕖𝕤", "", "YES"]),
+        st.integers(),
+        st.none(),
+        st.lists(st.integers(), max_size=3),
+        st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
+    )
+    json_bodies = st.dictionaries(
+        st.sampled_from(["choice", "csrfmiddlewaretoken", "poll", "person", "x"]), hostile
+    ).map(lambda d: __import__("json").dumps(d).encode())
+    raw_bodies = st.binary(max_size=6000)
+    content_types = st.sampled_from(
+        ["application/json", "application/x-www-form-urlencoded", "text/plain", "", "multipart/x"]
+    )
+    tokens = st.one_of(st.just(token), st.text(max_size=80), st.just(""))
+
+    @settings(
+        max_examples=60,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(body=st.one_of(json_bodies, raw_bodies), content_type=content_types, sent=tokens)
+    def check(body, content_type, sent):
+        before = ballots(secret_poll)
+        try:
+            answer = lean(
+                lean_app,
+                secret_poll.pk,
+                body=body,
+                session_key=key,
+                csrf=(secret, token),
+                token=sent.encode("utf-8", "replace").decode("latin-1"),
+                content_type=content_type,
+            )
+        except UnicodeEncodeError:
+            return
+        assert answer.status < 500 and answer.body["ok"] is (answer.status == 200)
+        if answer.status != 200:
+            assert ballots(secret_poll) == before
+        else:
+            assert ballots(secret_poll) == before + 1
+
+    check()
+    assert ballots(secret_poll) <= 1
