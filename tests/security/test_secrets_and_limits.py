@@ -4,11 +4,15 @@ ballot casting hold."""
 from __future__ import annotations
 
 import math
+import os
+import time
+import uuid
 from collections import Counter
 
 import pytest
 from django.urls import reverse
 
+from asamblea import ratelimit
 from asamblea.bodies.actions import TOKEN_BYTES, invitation_create
 from asamblea.testing import PASSPHRASE
 from asamblea.voting.actions import RECEIPT_BYTES, ballot_cast, poll_open
@@ -102,3 +106,57 @@ def test_ballot_casting_is_rate_limited(limits):
     assert client.post(url, {"choice": "no"}).status_code == 409
     assert client.post(url, {"choice": "no"}).status_code == 409
     assert client.post(url, {"choice": "no"}).status_code == 429
+
+
+def redis_url_or_skip() -> str:
+    url = os.environ.get("REDIS_TEST_URL", "")
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail("REDIS_TEST_URL is required under CI=true")
+        pytest.skip("set REDIS_TEST_URL to test the Redis rate limits")
+    return url
+
+
+@pytest.fixture
+def redis_limits(settings):  # noqa: PT004 - configures settings only
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url_or_skip(),
+            "KEY_PREFIX": f"ratelimit-test-{uuid.uuid4().hex}",
+        }
+    }
+    settings.RATE_LIMITS_ENABLED = True
+    settings.RATE_LIMITS = settings.RATE_LIMITS | {"ballot_cast": (3, 60)}
+    ratelimit._cache_down_until[0] = 0.0
+    # Keys carry a fresh prefix and expire with their window: nothing to clean in a shared Redis.
+
+
+@pytest.mark.parametrize("backend", ["locmem", "redis"])
+def test_batched_and_single_rate_limits_count_the_same_attempts(backend, settings, request):
+    if backend == "redis":
+        request.getfixturevalue("redis_limits")
+    else:
+        settings.RATE_LIMITS_ENABLED = True
+        settings.RATE_LIMITS = settings.RATE_LIMITS | {"ballot_cast": (3, 60)}
+    subject = uuid.uuid4().hex
+    assert ratelimit.hit("ballot_cast", subject)
+    assert ratelimit.hit_many("ballot_cast", [subject, subject, "other"]) == [True, True, True]
+    assert ratelimit.hit_many("ballot_cast", [subject]) == [False]
+    assert not ratelimit.hit("ballot_cast", subject)
+
+
+def test_a_dead_cache_does_not_stop_or_slow_a_vote(settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        }
+    }
+    settings.RATE_LIMITS_ENABLED = True
+    ratelimit._cache_down_until[0] = 0.0
+    started = time.monotonic()
+    assert ratelimit.hit_many("ballot_cast", ["a", "b"]) == [True, True]
+    assert ratelimit.hit_many("ballot_cast", ["a"]) == [True]  # skipped: cache marked down
+    assert time.monotonic() - started < 2
+    ratelimit._cache_down_until[0] = 0.0
