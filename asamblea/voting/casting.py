@@ -105,8 +105,15 @@ def lock_poll_shared(poll_id: int) -> Poll | None:
     return rows[0] if rows else None
 
 
-def _placeholders(count: int) -> str:
-    return ", ".join(["%s"] * count)
+def among(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """``column`` is one of ``values``, as SQL and parameters.
+
+    PostgreSQL gets one array parameter (``= ANY(%s)``): a batch of hundreds would otherwise
+    send, and the driver split, hundreds of placeholders. SQLite gets an ``IN`` list.
+    """
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
 def _flip(poll_id: int, person_ids: list[int]) -> dict[int, int]:
@@ -115,23 +122,23 @@ def _flip(poll_id: int, person_ids: list[int]) -> dict[int, int]:
     Rows are matched through the (poll, person) unique index, so every batch locks them in
     person order and two batches cannot deadlock on each other.
     """
-    among = _placeholders(len(person_ids))
+    condition, params = among("person_id", person_ids)
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE voting_eligibility SET voted = TRUE "  # noqa: S608 - placeholders only
-            f"WHERE poll_id = %s AND voted = FALSE AND person_id IN ({among}) "
+            f"WHERE poll_id = %s AND voted = FALSE AND {condition} "
             "RETURNING person_id, weight",
-            [poll_id, *person_ids],
+            [poll_id, *params],
         )
         return {int(person): int(weight) for person, weight in cursor.fetchall()}
 
 
 def _in_electorate(poll_id: int, person_ids: list[int]) -> set[int]:
+    condition, params = among("person_id", person_ids)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT person_id FROM voting_eligibility "  # noqa: S608 - placeholders only
-            f"WHERE poll_id = %s AND person_id IN ({_placeholders(len(person_ids))})",
-            [poll_id, *person_ids],
+            f"SELECT person_id FROM voting_eligibility WHERE poll_id = %s AND {condition}",  # noqa: S608
+            [poll_id, *params],
         )
         return {int(row[0]) for row in cursor.fetchall()}
 
@@ -201,6 +208,15 @@ def _store_ballots(
     if poll.is_secret:
         SystemRandom().shuffle(rows)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and rows:
+            # One statement with one array per column, however large the batch.
+            cursor.execute(
+                "INSERT INTO voting_ballot (id, poll_id, choice, weight, voter_id, receipt_hash) "
+                "SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::varchar[], %s::integer[], "
+                "%s::bigint[], %s::varchar[])",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+            return receipts
         for start in range(0, len(rows), INSERT_ROWS):
             chunk = rows[start : start + INSERT_ROWS]
             values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))

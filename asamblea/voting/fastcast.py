@@ -234,11 +234,17 @@ def people_of_sessions(session_keys: Sequence[str]) -> dict[str, int]:
     if not keys:
         return {}
     store = SessionStore()
-    rows = SessionStore.get_model_class().objects.filter(
-        session_key__in=keys, expire_date__gt=timezone.now()
-    )
+    table = SessionStore.get_model_class()._meta.db_table
+    condition, params = casting.among("session_key", keys)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT session_key, session_data FROM {table} "  # noqa: S608 - our table name
+            f"WHERE {condition} AND expire_date > %s",
+            [*params, connection.ops.adapt_datetimefield_value(timezone.now())],
+        )
+        rows = cursor.fetchall()
     claims: dict[str, tuple[int, str]] = {}
-    for key, data in rows.values_list("session_key", "session_data"):
+    for key, data in rows:
         session = store.decode(data)
         if session.get(BACKEND_SESSION_KEY) not in settings.AUTHENTICATION_BACKENDS:
             continue
@@ -247,11 +253,17 @@ def people_of_sessions(session_keys: Sequence[str]) -> dict[str, int]:
         except (KeyError, TypeError, ValueError):
             continue
         claims[key] = (person_id, str(session.get(HASH_SESSION_KEY) or ""))
-    passwords = dict(
-        Person.objects.filter(
-            pk__in={pid for pid, _hash in claims.values()}, is_active=True
-        ).values_list("id", "password")
-    )
+    ids = sorted({pid for pid, _hash in claims.values()})
+    if not ids:
+        return {}
+    condition, params = casting.among("id", ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, password FROM {Person._meta.db_table} "  # noqa: S608 - our table name
+            f"WHERE {condition} AND is_active",
+            params,
+        )
+        passwords = dict(cursor.fetchall())
     found = {}
     for key, (person_id, session_hash) in claims.items():
         password = passwords.get(person_id)

@@ -265,7 +265,9 @@ def test_lean_refuses_a_foreign_origin(lean_app, world, secret_poll):
     assert same.status == 200
 
 
-def test_lean_refuses_a_session_after_logout_or_a_passphrase_change(lean_app, world, secret_poll):
+def test_lean_refuses_a_session_after_logout_expiry_or_a_passphrase_change(
+    lean_app, world, secret_poll
+):
     client = Client()
     client.force_login(world.bob)
     key = client.cookies["sessionid"].value
@@ -276,6 +278,13 @@ def test_lean_refuses_a_session_after_logout_or_a_passphrase_change(lean_app, wo
     key = session_key(world.carol)
     world.carol.set_password("another long passphrase")
     world.carol.save()
+    assert lean(lean_app, secret_poll.pk, session_key=key, csrf=csrf_pair()).code == (
+        "login_required"
+    )
+    key = session_key(world.olivia)
+    from django.contrib.sessions.models import Session
+
+    Session.objects.filter(pk=key).update(expire_date=timezone.now() - timedelta(seconds=1))
     assert lean(lean_app, secret_poll.pk, session_key=key, csrf=csrf_pair()).code == (
         "login_required"
     )
