@@ -197,10 +197,7 @@ def test_route_answers_every_role_as_the_matrix_says(name, method):
         savepoint = transaction.savepoint()
         client = world.cast.client(world.roles[role])
         before = fingerprint()
-        if method == "GET":
-            response = client.get(url)
-        else:
-            response = client.post(url, data)
+        response = client.get(url) if method == "GET" else client.post(url, data)
         result = answer(response)
         got.append(result)
         if result == "login" or (isinstance(result, int) and result >= 400):
