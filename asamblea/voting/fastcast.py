@@ -140,7 +140,8 @@ class Committer:
         return self.queue.qsize()
 
     def submit(self, item: Any) -> asyncio.Future[Any]:
-        self.start()
+        if not self.threads:
+            self.start()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         self.queue.put((loop, Pending(item, future)))

@@ -1,6 +1,5 @@
-"""Calling the lean cast endpoint in-process, as a browser would (tests and the fault scripts).
-
-Not used by the server itself.
+"""Calling the lean cast endpoint in-process, as a browser would: for tests. The server never
+imports this module.
 """
 
 from __future__ import annotations
