@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from asamblea.voting.methods.ballots import ranked
 from asamblea.voting.methods.blt import BltElection, BltError, parse_blt, read_blt, write_blt
 
-from .conftest import SCOTLAND_STV
+from .conftest import SCOTLAND_STV, no_ward_data
 
 SIMPLE = """4 2
 12 1 3 2 0
@@ -179,7 +179,7 @@ def test_it_reads_every_scottish_ward_file() -> None:
     """
     files = sorted(SCOTLAND_STV.glob("*/*.blt"))
     if not files:
-        pytest.skip(f"Scottish ward data not found under {SCOTLAND_STV}")
+        no_ward_data("every ward")
     started = time.perf_counter()
     elections = [read_blt(path) for path in files]
     assert len(elections) == 1100
