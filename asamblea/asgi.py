@@ -41,6 +41,6 @@ async def _lifespan(receive: Any, send: Any) -> None:
         if message["type"] == "lifespan.startup":
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
-            cast_application.shutdown()
+            await cast_application.aclose()
             await send({"type": "lifespan.shutdown.complete"})
             return

@@ -86,6 +86,15 @@ def _redis_client() -> Any:
     return backend._cache.get_client(write=True)
 
 
+def uses_network() -> bool:
+    """Whether counting goes over the network (Redis), so an event loop should hand it to a
+    thread; the per-process cache answers at once."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    return settings.RATE_LIMITS_ENABLED and isinstance(caches["default"], RedisCache)
+
+
 def exceeded(rule: str, subject: str) -> bool:
     """Whether the subject is already over its limit, without counting an attempt."""
     if not settings.RATE_LIMITS_ENABLED:

@@ -24,17 +24,17 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
-from random import SystemRandom
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from asamblea.errors import Conflict, NotAllowed, Refused
 from asamblea.live.events import publish_on_commit
-from asamblea.voting.models import Ballot, Poll
+from asamblea.voting.models import Poll
 
 CHOICES = ("yes", "no", "abstain")
 RECEIPT_BYTES = 16  # 128 bits: receipts cannot be guessed
@@ -92,84 +92,156 @@ def _not_eligible() -> NotAllowed:
     return NotAllowed(_("You are not in the electorate of this vote."), code="not_eligible")
 
 
-def lock_poll_shared(poll_id: int) -> Poll | None:
+# ---------------------------------------------------------------------------------------------
+# The rules as plans: generators that yield SQL and receive its rows
+#
+# A plan holds every rule and no connection. The form path runs it on Django's connection
+# (:func:`run_plan`), the lean endpoint on its own asynchronous connection (see
+# :mod:`asamblea.voting.fastcast`): one implementation, two ways of talking to the database.
+
+T = TypeVar("T")
+Step = tuple[str, list[Any]]
+Rows = list[tuple[Any, ...]]
+Plan = Generator[Step, Rows, T]
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What a plan needs to know about the database it runs on."""
+
+    vendor: str  # "postgresql" or "sqlite"
+    now: Any  # the current time, as a parameter for that database
+
+    @property
+    def postgresql(self) -> bool:
+        return self.vendor == "postgresql"
+
+
+def django_dialect() -> Dialect:
+    """The dialect of Django's own connection (the form path, and SQLite's writer thread)."""
+    return Dialect(connection.vendor, connection.ops.adapt_datetimefield_value(timezone.now()))
+
+
+@dataclass(frozen=True)
+class Event:
+    """A live event to publish once the transaction has committed."""
+
+    channel: str
+    kind: str
+    data: dict[str, Any]
+
+
+def run_plan(plan: Plan[T]) -> T:
+    """Run ``plan`` on Django's connection (inside the caller's transaction, if any)."""
+    with connection.cursor() as cursor:
+        try:
+            step = next(plan)
+            while True:
+                cursor.execute(*step)
+                rows = cursor.fetchall() if cursor.description is not None else []
+                step = plan.send(rows)
+        except StopIteration as done:
+            return done.value
+
+
+def among(column: str, values: Sequence[Any], dialect: Dialect) -> tuple[str, list[Any]]:
+    """``column`` is one of ``values`` (integers, or words without commas), as SQL and
+    parameters.
+
+    PostgreSQL gets the values joined into one text parameter that the server splits
+    (``= ANY(string_to_array(%s, ','))``): hundreds of placeholders, or an array parameter,
+    would cost the driver Python work per value. SQLite gets an ``IN`` list.
+    """
+    if dialect.postgresql:
+        if all(isinstance(value, int) for value in values):
+            return f"{column} = ANY(string_to_array(%s, ',')::bigint[])", [joined(values)]
+        return f"{column} = ANY(string_to_array(%s, ','))", [joined(values)]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def joined(values: Sequence[Any]) -> str:
+    """Values as one comma-separated text for ``string_to_array`` (None becomes ``''``, read
+    back as NULL); a value containing a comma is refused, never split."""
+    texts = ["" if value is None else str(value) for value in values]
+    if any("," in text for text in texts):
+        raise ValueError("a value for string_to_array contains a comma")
+    return ",".join(texts)
+
+
+@dataclass(frozen=True)
+class PollRow:
+    id: int
+    body_id: int
+    is_open: bool
+    is_secret: bool
+    past_closing_time: bool
+
+
+def _poll_plan(poll_id: int, dialect: Dialect) -> Plan[PollRow | None]:
     """Read the poll under a lock that a close (which takes ``FOR UPDATE``) must wait for.
 
     PostgreSQL: ``FOR SHARE`` lets casts run side by side but not beside a close. SQLite: every
     write transaction is serialised (BEGIN IMMEDIATE), which gives the same ordering.
     """
-    sql = "SELECT * FROM voting_poll WHERE id = %s"
-    if connection.vendor == "postgresql":
+    sql = (
+        "SELECT id, body_id, state, secrecy, closes_at IS NOT NULL AND closes_at <= %s "
+        "FROM voting_poll WHERE id = %s"
+    )
+    if dialect.postgresql:
         sql += " FOR SHARE"
-    rows = list(Poll.objects.raw(sql, [poll_id]))
-    return rows[0] if rows else None
+    rows = yield sql, [dialect.now, poll_id]
+    if not rows:
+        return None
+    pk, body_id, state, secrecy, past = rows[0]
+    return PollRow(
+        int(pk), int(body_id), state == Poll.State.OPEN, secrecy == Poll.Secrecy.SECRET, bool(past)
+    )
 
 
-def among(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
-    """``column`` is one of ``values``, as SQL and parameters.
-
-    PostgreSQL gets one array parameter (``= ANY(%s)``): a batch of hundreds would otherwise
-    send, and the driver split, hundreds of placeholders. SQLite gets an ``IN`` list.
-    """
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [list(values)]
-    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
-
-
-def _flip(poll_id: int, person_ids: list[int]) -> dict[int, int]:
-    """Flip ``voted`` for those of ``person_ids`` who have not voted; {person: weight} flipped.
-
-    Rows are matched through the (poll, person) unique index, so every batch locks them in
-    person order and two batches cannot deadlock on each other.
-    """
-    condition, params = among("person_id", person_ids)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE voting_eligibility SET voted = TRUE "  # noqa: S608 - placeholders only
-            f"WHERE poll_id = %s AND voted = FALSE AND {condition} "
-            "RETURNING person_id, weight",
-            [poll_id, *params],
-        )
-        return {int(person): int(weight) for person, weight in cursor.fetchall()}
-
-
-def _in_electorate(poll_id: int, person_ids: list[int]) -> set[int]:
-    condition, params = among("person_id", person_ids)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT person_id FROM voting_eligibility WHERE poll_id = %s AND {condition}",  # noqa: S608
-            [poll_id, *params],
-        )
-        return {int(row[0]) for row in cursor.fetchall()}
-
-
-def cast_batch(poll_id: int, requests: Sequence[CastRequest]) -> list[CastOutcome]:
-    """Cast ``requests`` in the poll ``poll_id`` inside the caller's transaction.
-
-    Returns one outcome per request, in order. A refused request changes nothing. A person
-    asking twice in one batch gets one ballot and one "already voted". Must run inside
-    ``transaction.atomic``; the ballots count only once it commits.
-    """
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("cast_batch must run inside transaction.atomic")
+def cast_plan(
+    poll_id: int, requests: Sequence[CastRequest], dialect: Dialect
+) -> Plan[tuple[list[CastOutcome], list[Event]]]:
+    """Cast ``requests`` in the poll ``poll_id``: one outcome per request, in order, and the
+    events to publish after commit. Must run inside one transaction; the ballots count only
+    once it commits. A refused request changes nothing. A person asking twice in one batch
+    gets one ballot and one "already voted"."""
     if not requests:
-        return []
-    poll = lock_poll_shared(poll_id)
+        return [], []
+    poll = yield from _poll_plan(poll_id, dialect)
     if poll is None:
-        return [CastOutcome(refusal=_no_poll()) for _ in requests]
-    if not poll.is_open or poll.is_past_closing_time():
-        return [CastOutcome(refusal=_closed()) for _ in requests]
+        return [CastOutcome(refusal=_no_poll()) for _ in requests], []
+    if not poll.is_open or poll.past_closing_time:
+        return [CastOutcome(refusal=_closed()) for _ in requests], []
     first: dict[int, CastRequest] = {}
     for request in requests:
         if request.choice in CHOICES:
             first.setdefault(request.person_id, request)
     person_ids = sorted(first)
-    flipped = _flip(poll_id, person_ids) if person_ids else {}
+    flipped: dict[int, int] = {}
+    if person_ids:
+        # Flip ``voted`` for those who have not voted; {person: weight} flipped. Rows are
+        # matched through the (poll, person) unique index, so every batch locks them in person
+        # order and two batches cannot deadlock on each other.
+        condition, params = among("person_id", person_ids, dialect)
+        rows = yield (
+            "UPDATE voting_eligibility SET voted = TRUE "  # noqa: S608 - placeholders only
+            f"WHERE poll_id = %s AND voted = FALSE AND {condition} "
+            "RETURNING person_id, weight",
+            [poll_id, *params],
+        )
+        flipped = {int(person): int(weight) for person, weight in rows}
     missing = [pid for pid in person_ids if pid not in flipped]
-    electorate = _in_electorate(poll_id, missing) if missing else set()
-    receipts = _store_ballots(poll, [first[pid] for pid in person_ids if pid in flipped], flipped)
-    if flipped:
-        publish_on_commit(f"body:{poll.body_id}", "poll.progress", {"poll": poll_id})
+    electorate: set[int] = set()
+    if missing:
+        condition, params = among("person_id", missing, dialect)
+        rows = yield (
+            f"SELECT person_id FROM voting_eligibility WHERE poll_id = %s AND {condition}",  # noqa: S608
+            [poll_id, *params],
+        )
+        electorate = {int(row[0]) for row in rows}
+    accepted = [first[pid] for pid in person_ids if pid in flipped]
+    receipts = yield from _store_plan(poll, accepted, flipped, dialect)
+    events = [Event(f"body:{poll.body_id}", "poll.progress", {"poll": poll_id})] if flipped else []
     outcomes = []
     for request in requests:
         if request.choice not in CHOICES:
@@ -180,56 +252,77 @@ def cast_batch(poll_id: int, requests: Sequence[CastRequest]) -> list[CastOutcom
             outcomes.append(CastOutcome(refusal=_already_voted()))
         else:
             outcomes.append(CastOutcome(refusal=_not_eligible()))
-    return outcomes
+    return outcomes, events
 
 
-def _store_ballots(
-    poll: Poll, accepted: list[CastRequest], weights: dict[int, int]
-) -> dict[int, CastReceipt]:
+def _store_plan(
+    poll: PollRow, accepted: list[CastRequest], weights: dict[int, int], dialect: Dialect
+) -> Plan[dict[int, CastReceipt]]:
     """Write the accepted ballots; {person: receipt}. Secret ballots carry no voter and are
-    written in random order so that neither ids nor row order follow the order of arrival.
+    written in the order of their random ids, so that neither ids nor row order follow the
+    order of arrival.
 
-    One multi-row INSERT with plain parameters: building model instances costs more than the
-    database does for a batch of hundreds.
+    The random bytes of the whole batch (ids, receipts) come from one call to the operating
+    system's generator, and the rows go in one multi-row INSERT with plain parameters: per
+    ballot, only what a ballot needs.
     """
     receipts: dict[int, CastReceipt] = {}
+    if not accepted:
+        return receipts
+    size = 16 + (RECEIPT_BYTES if poll.is_secret else 0)
+    entropy = secrets.token_bytes(size * len(accepted))
     rows: list[tuple[Any, ...]] = []
-    prepare_id = Ballot._meta.pk.get_db_prep_value  # type: ignore[union-attr]
-    for request in accepted:
+    for index, request in enumerate(accepted):
+        chunk = entropy[index * size : (index + 1) * size]
+        ballot_id = uuid.UUID(bytes=chunk[:16], version=4)
+        stored_id: Any = ballot_id if dialect.postgresql else ballot_id.hex
         weight = weights[request.person_id]
-        ballot_id = prepare_id(uuid.uuid4(), connection)
         if poll.is_secret:
-            code = secrets.token_hex(RECEIPT_BYTES)
-            receipts[request.person_id] = CastReceipt(poll.pk, code)
-            rows.append((ballot_id, poll.pk, request.choice, weight, None, hash_receipt(code)))
+            code = chunk[16:].hex()
+            receipts[request.person_id] = CastReceipt(poll.id, code)
+            rows.append((stored_id, poll.id, request.choice, weight, None, hash_receipt(code)))
         else:
-            receipts[request.person_id] = CastReceipt(poll.pk, None)
-            rows.append((ballot_id, poll.pk, request.choice, weight, request.person_id, None))
+            receipts[request.person_id] = CastReceipt(poll.id, None)
+            rows.append((stored_id, poll.id, request.choice, weight, request.person_id, None))
     if poll.is_secret:
-        SystemRandom().shuffle(rows)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and rows:
-            # One statement with one array per column, however large the batch.
-            cursor.execute(
-                "INSERT INTO voting_ballot (id, poll_id, choice, weight, voter_id, receipt_hash) "
-                "SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::varchar[], %s::integer[], "
-                "%s::bigint[], %s::varchar[])",
-                [list(column) for column in zip(*rows, strict=True)],
-            )
-            return receipts
-        for start in range(0, len(rows), INSERT_ROWS):
-            chunk = rows[start : start + INSERT_ROWS]
-            values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
-            cursor.execute(
-                "INSERT INTO voting_ballot "  # noqa: S608 - placeholders only
-                f"(id, poll_id, choice, weight, voter_id, receipt_hash) VALUES {values}",
-                [value for row in chunk for value in row],
-            )
+        # Random ids from the system's generator: sorting by them is a uniform random order.
+        rows.sort(key=lambda row: str(row[0]))
+    if dialect.postgresql:
+        # One statement, one text parameter per column, however large the batch.
+        ids, _polls, choices, weights_, voters, hashes = zip(*rows, strict=True)
+        yield (
+            "INSERT INTO voting_ballot (id, poll_id, choice, weight, voter_id, receipt_hash) "
+            "SELECT id::uuid, %s, choice, weight::integer, voter::bigint, receipt FROM unnest("
+            "string_to_array(%s, ','), string_to_array(%s, ','), string_to_array(%s, ','), "
+            "string_to_array(%s, ',', ''), string_to_array(%s, ',', '')"
+            ") AS batch (id, choice, weight, voter, receipt)",
+            [poll.id, *(joined(column) for column in (ids, choices, weights_, voters, hashes))],
+        )
+        return receipts
+    for start in range(0, len(rows), INSERT_ROWS):
+        chunk_rows = rows[start : start + INSERT_ROWS]
+        values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk_rows))
+        yield (
+            "INSERT INTO voting_ballot "  # noqa: S608 - placeholders only
+            f"(id, poll_id, choice, weight, voter_id, receipt_hash) VALUES {values}",
+            [value for row in chunk_rows for value in row],
+        )
     return receipts
 
 
 # SQLite allows 32,766 parameters in one statement (6 per ballot); PostgreSQL 65,535.
 INSERT_ROWS = 1000
+
+
+def cast_batch(poll_id: int, requests: Sequence[CastRequest]) -> list[CastOutcome]:
+    """:func:`cast_plan` on Django's connection, inside the caller's transaction; the progress
+    event is published once that transaction commits."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("cast_batch must run inside transaction.atomic")
+    outcomes, events = run_plan(cast_plan(poll_id, requests, django_dialect()))
+    for event in events:
+        publish_on_commit(event.channel, event.kind, event.data)
+    return outcomes
 
 
 def cast_one(poll: Poll, person: Any, choice: str) -> CastReceipt:

@@ -4,13 +4,14 @@ from fractions import Fraction
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from asamblea import ratelimit
-from asamblea.bodies.queries import active_membership
+from asamblea.bodies.models import Body
+from asamblea.bodies.queries import active_membership, can_view
 from asamblea.bodies.views import viewable_body
 from asamblea.errors import Conflict, Refused
 from asamblea.motions.models import Motion
@@ -22,8 +23,19 @@ from asamblea.web import handles_refusal
 
 
 def _poll(request: HttpRequest, slug: str, pk: int) -> Poll:
-    body = viewable_body(request, slug)
+    """The poll, if the person may read its body, or is in its electorate.
+
+    Eligibility is the snapshot taken when the vote opened: a member suspended or removed
+    afterwards keeps their vote in it (so nobody can change the electorate of an open vote by
+    suspending people), and so keeps access to the vote's page, and to nothing else of the body.
+    """
+    body = get_object_or_404(Body, slug=slug)
     poll = get_object_or_404(Poll.objects.select_related("body", "motion"), body=body, pk=pk)
+    if not can_view(request.user, body) and not (
+        request.user.is_authenticated
+        and Eligibility.objects.filter(poll=poll, person=request.user).exists()
+    ):
+        raise Http404
     if poll.is_open and poll.is_past_closing_time():
         try:
             poll = actions.poll_close(poll, None)

@@ -150,14 +150,15 @@ def test_member_who_joined_after_the_vote_opened_cannot_vote(path, world, secret
     assert ballots(secret_poll) == 0
 
 
-def test_suspended_member_keeps_the_vote_of_the_snapshot(path, world, secret_poll):
-    """Eligibility is the snapshot taken at opening (the core rule, which the lean endpoint
-    applies as it is). The form page cannot even be reached: a suspended member no longer sees
-    a members-only body, so the view answers 404 before the rule is asked."""
-    Membership.objects.filter(person=world.carol, body=world.north).update(status="suspended")
-    status, _code = path.cast(secret_poll, world.carol, "no")
-    assert status == (404 if path.name == "form" else 200)
-    assert ballots(secret_poll) == (0 if path.name == "form" else 1)
+@pytest.mark.parametrize("status", ["suspended", "removed"])
+def test_suspended_member_keeps_the_vote_of_the_snapshot(path, world, secret_poll, status):
+    """Eligibility is the snapshot taken at opening, on both paths: suspending or removing a
+    member while the vote is open cannot take their vote away (nor change the electorate)."""
+    Membership.objects.filter(person=world.carol, body=world.north).update(status=status)
+    assert path.cast(secret_poll, world.carol, "no")[0] == 200
+    assert ballots(secret_poll) == 1
+    assert path.cast(secret_poll, world.carol, "yes") == (409, "already_voted")
+    assert ballots(secret_poll) == 1
 
 
 def test_bad_choice_is_refused(path, world, secret_poll):
@@ -365,7 +366,7 @@ def test_lean_answers_503_with_retry_after_when_the_database_fails(
     def broken(*args, **kwargs):
         raise DatabaseError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(casting, "cast_batch", broken)
+    monkeypatch.setattr(casting, "cast_plan", broken)
     answer = lean(lean_app, secret_poll.pk, session_key=session_key(world.bob), csrf=csrf_pair())
     assert (answer.status, answer.code) == (503, "unavailable")
     assert answer.headers["retry-after"] == "2"

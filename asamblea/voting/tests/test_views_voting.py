@@ -230,3 +230,26 @@ def test_a_closed_named_vote_shows_who_voted_what(cast):
     rows = [(b.voter.display_name, b.choice) for b in page.context["named"]]
     assert rows == [("Bob", "yes"), ("Carol", "no")]
     assert LedgerEntry.objects.filter(kind="poll.closed").count() == 1
+
+
+@pytest.mark.parametrize("status", ["suspended", "removed"])
+def test_a_member_suspended_during_a_vote_keeps_its_page_and_nothing_else(cast, client, status):
+    """The electorate is the snapshot taken at opening: a member suspended or removed while the
+    vote is open still reaches that vote's page and casts; the rest of the body stays closed,
+    and a vote opened after the suspension is as hidden as the body."""
+    poll = open_poll(cast)
+    cast.north.memberships.filter(person=cast.carol).update(status=status)
+    later = poll_open(cast.alice, cast.north, title="Después", secrecy="secret")
+    client.force_login(cast.carol)
+    detail = reverse("voting:detail", args=[cast.north.slug, poll.pk])
+    assert_answer(client.get(detail), 200)
+    assert_answer(client.get(reverse("voting:detail", args=[cast.north.slug, later.pk])), 404)
+    assert_answer(client.get(reverse("bodies:detail", args=[cast.north.slug])), 404)
+    cast_url = reverse("voting:cast", args=[cast.north.slug, poll.pk])
+    assert_answer(client.post(cast_url, {"choice": "no"}), 200)
+    assert Ballot.objects.filter(poll=poll).count() == 1
+    assert_answer(
+        client.post(reverse("voting:cast", args=[cast.north.slug, later.pk]), {"choice": "no"}),
+        404,
+    )
+    assert Ballot.objects.filter(poll=later).count() == 0
