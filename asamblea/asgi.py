@@ -5,6 +5,7 @@ Both run in every worker process; the cast endpoint shares Django's settings, da
 session table (see :mod:`asamblea.voting.fastcast`).
 """
 
+import gc
 import os
 from typing import Any
 
@@ -19,6 +20,11 @@ from asamblea.meetings.live import STREAM_PREFIX, resolve_stream  # noqa: E402
 from asamblea.voting.fastcast import PREFIX, CastApp  # noqa: E402 - needs Django set up
 
 cast_application = CastApp()
+
+# Everything loaded so far (Django, the apps, the catalogs) lives as long as the process: keep
+# it out of the garbage collector's full passes, which otherwise walk it again and again under
+# a burst of requests.
+gc.freeze()
 # Live streams: thousands of long-lived connections need the session checked once, not
 # Django's whole request cycle; everything else falls through to Django.
 live_application = SSEApp(django_application, resolve_stream, broker, STREAM_PREFIX)

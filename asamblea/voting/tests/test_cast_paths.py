@@ -295,6 +295,21 @@ def test_lean_refuses_a_session_after_logout_expiry_or_a_passphrase_change(
     assert ballots(secret_poll) == 0
 
 
+def test_lean_refuses_a_session_whose_data_was_tampered_with(lean_app, world, secret_poll):
+    from django.contrib.sessions.models import Session
+
+    key = session_key(world.bob)
+    row = Session.objects.get(pk=key)
+    forged = row.session_data[:-3] + ("abc" if not row.session_data.endswith("abc") else "xyz")
+    Session.objects.filter(pk=key).update(session_data=forged)
+    answer = lean(lean_app, secret_poll.pk, session_key=key, csrf=csrf_pair())
+    assert (answer.status, answer.code) == (403, "login_required")
+    Session.objects.filter(pk=key).update(session_data="not even base64 ::")
+    answer = lean(lean_app, secret_poll.pk, session_key=key, csrf=csrf_pair())
+    assert (answer.status, answer.code) == (403, "login_required")
+    assert ballots(secret_poll) == 0
+
+
 @pytest.mark.parametrize(
     ("body", "content_type", "status"),
     [

@@ -1,0 +1,96 @@
+"""The lean endpoint's group commit on the event loop (PostgreSQL's writer), without a database:
+batching, failure and a database that stops answering."""
+
+from __future__ import annotations
+
+import asyncio
+
+from asamblea.voting import fastcast
+from asamblea.voting.fastcast import AsyncCommitter, Unavailable
+
+
+class FakeConnection:
+    def __init__(self) -> None:
+        self.closed = False
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+def run(coroutine):
+    """Run, failing (not hanging) if the committer never answers."""
+    return asyncio.run(asyncio.wait_for(coroutine, 5))
+
+
+def test_items_queued_together_are_processed_as_one_batch():
+    batches: list[list[int]] = []
+
+    async def process(items, conn):
+        batches.append(list(items))
+        await asyncio.sleep(0.01)
+        return [item * 10 for item in items]
+
+    async def connect():
+        return FakeConnection()
+
+    async def main():
+        committer = AsyncCommitter(process, connect, writers=1)
+        futures = [committer.submit(n) for n in range(5)]
+        results = await asyncio.gather(*futures)
+        await committer.aclose()
+        return results
+
+    assert run(main()) == [0, 10, 20, 30, 40]
+    assert batches == [[0, 1, 2, 3, 4]]
+
+
+def test_a_failed_batch_answers_unavailable_and_the_next_one_reconnects():
+    connections: list[FakeConnection] = []
+    calls = []
+
+    async def process(items, conn):
+        calls.append(conn)
+        if len(calls) == 1:
+            raise OSError("server closed the connection unexpectedly")
+        return ["ok" for _ in items]
+
+    async def connect():
+        connections.append(FakeConnection())
+        return connections[-1]
+
+    async def main():
+        committer = AsyncCommitter(process, connect, writers=1)
+        first = await committer.submit("a")
+        second = await committer.submit("b")
+        await committer.aclose()
+        return first, second
+
+    first, second = run(main())
+    assert isinstance(first, Unavailable) and second == "ok"
+    assert len(connections) == 2 and connections[0].closed
+    assert calls == connections
+
+
+def test_a_database_that_stops_answering_frees_the_writer(monkeypatch):
+    monkeypatch.setattr(fastcast, "CAST_TIMEOUT", 0.2)
+    hang = {"on": True}
+
+    async def process(items, conn):
+        if hang["on"]:
+            hang["on"] = False
+            await asyncio.sleep(3600)
+        return ["ok" for _ in items]
+
+    async def connect():
+        return FakeConnection()
+
+    async def main():
+        committer = AsyncCommitter(process, connect, writers=1)
+        stuck = await committer.submit("a")
+        after = await committer.submit("b")
+        await committer.aclose()
+        return stuck, after
+
+    stuck, after = run(main())
+    assert isinstance(stuck, Unavailable)
+    assert after == "ok"
