@@ -202,20 +202,58 @@ def cast_plan(
     poll_id: int, requests: Sequence[CastRequest], dialect: Dialect
 ) -> Plan[tuple[list[CastOutcome], list[Event]]]:
     """Cast ``requests`` in the poll ``poll_id``: one outcome per request, in order, and the
-    events to publish after commit. Must run inside one transaction; the ballots count only
-    once it commits. A refused request changes nothing. A person asking twice in one batch
-    gets one ballot and one "already voted"."""
+    events to publish after commit. The ballots count only once the transaction commits (on
+    PostgreSQL the cast is one statement, so outside a transaction it commits by itself). A
+    refused request changes nothing. A person asking twice in one batch gets one ballot and one
+    "already voted"."""
     if not requests:
         return [], []
-    poll = yield from _poll_plan(poll_id, dialect)
-    if poll is None:
-        return [CastOutcome(refusal=_no_poll()) for _ in requests], []
-    if not poll.is_open or poll.past_closing_time:
-        return [CastOutcome(refusal=_closed()) for _ in requests], []
     first: dict[int, CastRequest] = {}
     for request in requests:
         if request.choice in CHOICES:
             first.setdefault(request.person_id, request)
+    if dialect.postgresql:
+        cast = yield from _one_statement_plan(poll_id, first, dialect)
+    else:
+        cast = yield from _step_by_step_plan(poll_id, first, dialect)
+    poll = cast.poll
+    if poll is None:
+        return [CastOutcome(refusal=_no_poll()) for _ in requests], []
+    if not poll.is_open or poll.past_closing_time:
+        return [CastOutcome(refusal=_closed()) for _ in requests], []
+    flipped = cast.receipts
+    events = [Event(f"body:{poll.body_id}", "poll.progress", {"poll": poll_id})] if flipped else []
+    outcomes = []
+    for request in requests:
+        if request.choice not in CHOICES:
+            outcomes.append(CastOutcome(refusal=bad_choice()))
+        elif first[request.person_id] is request and request.person_id in flipped:
+            outcomes.append(CastOutcome(receipt=flipped[request.person_id]))
+        elif request.person_id in flipped or request.person_id in cast.electorate:
+            outcomes.append(CastOutcome(refusal=_already_voted()))
+        else:
+            outcomes.append(CastOutcome(refusal=_not_eligible()))
+    return outcomes, events
+
+
+@dataclass(frozen=True)
+class _Cast:
+    """What the database said: the poll (None: no such poll), a receipt for every person whose
+    ballot was stored, and which of the others are in the electorate (they have voted)."""
+
+    poll: PollRow | None
+    receipts: dict[int, CastReceipt]
+    electorate: set[int]
+
+
+def _step_by_step_plan(
+    poll_id: int, first: dict[int, CastRequest], dialect: Dialect
+) -> Plan[_Cast]:
+    """SQLite: read the poll, flip ``voted``, look up who was refused, insert: four statements
+    in the caller's transaction (SQLite has no data-modifying ``WITH``)."""
+    poll = yield from _poll_plan(poll_id, dialect)
+    if poll is None or not poll.is_open or poll.past_closing_time:
+        return _Cast(poll, {}, set())
     person_ids = sorted(first)
     flipped: dict[int, int] = {}
     if person_ids:
@@ -241,18 +279,90 @@ def cast_plan(
         electorate = {int(row[0]) for row in rows}
     accepted = [first[pid] for pid in person_ids if pid in flipped]
     receipts = yield from _store_plan(poll, accepted, flipped, dialect)
-    events = [Event(f"body:{poll.body_id}", "poll.progress", {"poll": poll_id})] if flipped else []
-    outcomes = []
-    for request in requests:
-        if request.choice not in CHOICES:
-            outcomes.append(CastOutcome(refusal=bad_choice()))
-        elif first[request.person_id] is request and request.person_id in flipped:
-            outcomes.append(CastOutcome(receipt=receipts[request.person_id]))
-        elif request.person_id in flipped or request.person_id in electorate:
-            outcomes.append(CastOutcome(refusal=_already_voted()))
-        else:
-            outcomes.append(CastOutcome(refusal=_not_eligible()))
-    return outcomes, events
+    return _Cast(poll, receipts, electorate)
+
+
+# PostgreSQL: the whole cast in one statement, so one round trip and, outside a transaction,
+# no BEGIN and no COMMIT of its own. In order: the poll row is locked ``FOR SHARE`` (a close
+# waits for it; a cast that waited for a close sees the poll closed, as READ COMMITTED reads
+# the locked row's newest version); ``voted`` is flipped only while the poll is open, through
+# the (poll, person) unique index in person order (two casts cannot deadlock); a ballot is
+# inserted for every flipped person, in the order of the random ballot ids; and the persons
+# of the batch who were not flipped but are in the electorate come back (they have voted).
+_ONE_STATEMENT = """
+WITH poll AS MATERIALIZED (
+    SELECT id, body_id, state, secrecy, closes_at IS NOT NULL AND closes_at <= %s AS past
+    FROM voting_poll WHERE id = %s FOR SHARE
+),
+batch AS MATERIALIZED (
+    SELECT person::bigint AS person, choice, id::uuid AS id, receipt
+    FROM unnest(string_to_array(%s, ','), string_to_array(%s, ','),
+                string_to_array(%s, ','), string_to_array(%s, ','))
+        AS given (person, choice, id, receipt)
+),
+flipped AS (
+    UPDATE voting_eligibility AS e SET voted = TRUE
+    FROM poll
+    WHERE e.poll_id = poll.id AND poll.state = %s AND NOT poll.past AND e.voted = FALSE
+        AND e.person_id = ANY(string_to_array(%s, ',')::bigint[])
+    RETURNING e.person_id, e.weight
+),
+stored AS (
+    INSERT INTO voting_ballot (id, poll_id, choice, weight, voter_id, receipt_hash)
+    SELECT b.id, poll.id, b.choice, f.weight,
+        CASE WHEN poll.secrecy = %s THEN NULL ELSE b.person END,
+        CASE WHEN poll.secrecy = %s THEN b.receipt END
+    FROM batch AS b JOIN flipped AS f ON f.person_id = b.person CROSS JOIN poll
+    ORDER BY b.id
+)
+SELECT poll.body_id, poll.state, poll.secrecy, poll.past,
+    (SELECT string_agg(person_id::text, ',') FROM flipped),
+    (SELECT string_agg(e.person_id::text, ',') FROM voting_eligibility AS e
+        WHERE e.poll_id = poll.id AND e.person_id = ANY(ARRAY(
+            SELECT person FROM batch EXCEPT SELECT person_id FROM flipped)))
+FROM poll
+"""
+
+
+def _one_statement_plan(
+    poll_id: int, first: dict[int, CastRequest], dialect: Dialect
+) -> Plan[_Cast]:
+    """PostgreSQL: :data:`_ONE_STATEMENT`. Every candidate gets a random ballot id and receipt
+    beforehand (one call to the system's generator for the batch); only the flipped are
+    stored, and a receipt is given only for a secret ballot."""
+    person_ids = sorted(first)
+    entropy = secrets.token_bytes(32 * len(person_ids))
+    ids, codes = [], {}
+    for index, person_id in enumerate(person_ids):
+        chunk = entropy[index * 32 : (index + 1) * 32]
+        ids.append(uuid.UUID(bytes=chunk[:16], version=4))
+        codes[person_id] = chunk[16:].hex()
+    rows = yield (
+        _ONE_STATEMENT,
+        [
+            dialect.now,
+            poll_id,
+            joined(person_ids),
+            joined([first[pid].choice for pid in person_ids]),
+            joined(ids),
+            joined([hash_receipt(codes[pid]) for pid in person_ids]),
+            Poll.State.OPEN.value,
+            joined(person_ids),
+            Poll.Secrecy.SECRET.value,
+            Poll.Secrecy.SECRET.value,
+        ],
+    )
+    if not rows:
+        return _Cast(None, {}, set())
+    body_id, state, secrecy, past, flipped, voted = rows[0]
+    is_secret = secrecy == Poll.Secrecy.SECRET
+    poll = PollRow(poll_id, int(body_id), state == Poll.State.OPEN, is_secret, bool(past))
+    receipts = {
+        int(pid): CastReceipt(poll_id, codes[int(pid)] if poll.is_secret else None)
+        for pid in (flipped or "").split(",")
+        if pid
+    }
+    return _Cast(poll, receipts, {int(pid) for pid in (voted or "").split(",") if pid})
 
 
 def _store_plan(

@@ -289,30 +289,53 @@ def _postgresql_dialect() -> casting.Dialect:
 async def process_casts_async(
     items: Sequence[CastItem], conn: psycopg.AsyncConnection[Any]
 ) -> list[casting.CastOutcome]:
-    """:func:`process_casts` on the event loop: the same plans, the same order, no thread.
+    """:func:`process_casts` on the event loop: the same plans, no thread.
 
     Running the batch on the loop that reads the requests, instead of on a writer thread,
     spares every query a hand-over of the interpreter lock between the two, which under load
-    costs more than the query.
+    costs more than the query. The connection is in autocommit: the session reads need no
+    transaction, and each poll's cast is one statement that commits by itself (on PostgreSQL
+    :func:`asamblea.voting.casting.cast_plan` is a single statement), so a batch costs three
+    round trips and no BEGIN or COMMIT of its own. If a poll's cast fails, the polls before it
+    keep their answers (they have committed), that poll and the ones after it are answered
+    "try again", and the connection is dropped.
     """
-    for attempt in range(3):
+    dialect = _postgresql_dialect()
+    people = await run_plan_async(people_plan([item.session_key for item in items], dialect), conn)
+    if ratelimit.uses_network():
+        outcomes, by_poll = await asyncio.to_thread(sort_out, items, people)
+    else:
+        outcomes, by_poll = sort_out(items, people)
+    done: dict[int, casting.CastOutcome] = {}
+    events: list[casting.Event] = []
+    for poll_id, entries in sorted(by_poll.items()):
+        requests = [request for _i, request in entries]
         try:
-            async with conn.transaction():
-                dialect = _postgresql_dialect()
-                keys = [item.session_key for item in items]
-                people = await run_plan_async(people_plan(keys, dialect), conn)
-                if ratelimit.uses_network():
-                    outcomes, by_poll = await asyncio.to_thread(sort_out, items, people)
-                else:
-                    outcomes, by_poll = sort_out(items, people)
-                done, events = await run_plan_async(batch_plan(by_poll, dialect), conn)
+            results, poll_events = await _cast_one_poll(poll_id, requests, dialect, conn)
+        except Exception as exc:  # noqa: BLE001 - this poll and the rest: "try again"
+            log.warning("cast batch of %d not recorded: %s", len(requests), exc)
+            await _close_quietly(conn)
             break
-        except (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected):
-            if attempt == 2:  # rolled back whole: safe to repeat
-                raise
+        events += poll_events
+        done.update((index, result) for (index, _r), result in zip(entries, results, strict=True))
     if events:
         _publish_later(events)
     return _finish(outcomes, done)
+
+
+async def _cast_one_poll(
+    poll_id: int,
+    requests: list[casting.CastRequest],
+    dialect: casting.Dialect,
+    conn: psycopg.AsyncConnection[Any],
+) -> tuple[list[casting.CastOutcome], list[casting.Event]]:
+    for attempt in range(3):
+        try:
+            return await run_plan_async(casting.cast_plan(poll_id, requests, dialect), conn)
+        except (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected):
+            if attempt == 2:  # the statement was rolled back whole: safe to repeat
+                raise
+    raise AssertionError("unreachable")
 
 
 _publishing: set[asyncio.Future[Any]] = set()
@@ -555,7 +578,7 @@ async def _close_quietly(conn: Any) -> None:
 
 
 async def connect_postgresql() -> psycopg.AsyncConnection[Any]:
-    return await psycopg.AsyncConnection.connect(**connection_params(), autocommit=False)
+    return await psycopg.AsyncConnection.connect(**connection_params(), autocommit=True)
 
 
 # ---------------------------------------------------------------------------------------------
