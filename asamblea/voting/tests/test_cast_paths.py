@@ -10,10 +10,12 @@ The lean endpoint writes from its own threads and connections, so these tests co
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import timedelta
 
+import psycopg
 import pytest
-from django.db import DatabaseError
+from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +24,7 @@ from asamblea.accounts.models import Person
 from asamblea.bodies.models import Membership
 from asamblea.live import events
 from asamblea.testing import Cast, join, make_cast, make_person
-from asamblea.voting import casting
+from asamblea.voting import casting, fastcast
 from asamblea.voting.actions import poll_close, poll_open, receipt_lookup
 from asamblea.voting.fastcast import CastApp
 from asamblea.voting.lean_client import Answer, call, choice_body, csrf_pair, request_scope
@@ -505,3 +507,82 @@ def test_fuzzed_lean_requests_never_fail_and_refusals_store_nothing(lean_app, wo
 
     check()
     assert ballots(secret_poll) <= 1
+
+
+def stored_ids(poll: Poll) -> list[str]:
+    """Ballot ids (hex) in physical storage order (PostgreSQL ctid, SQLite rowid)."""
+    key = "ctid" if connection.vendor == "postgresql" else "rowid"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM voting_ballot WHERE poll_id = %s ORDER BY {key}",  # noqa: S608
+            [poll.pk],
+        )
+        return [uuid.UUID(str(row[0])).hex for row in cursor.fetchall()]
+
+
+def test_a_batch_writes_secret_ballots_in_the_order_of_their_random_ids(world):
+    """One batch of 40 ballots cast in person order: the ballot box's storage order is the
+    order of the random ballot ids, neither the order of the persons nor that of arrival."""
+    voters = [make_person(f"b{i:02d}") for i in range(40)]
+    for person in voters:
+        join(person, world.north)
+    poll = poll_open(world.alice, world.north, title="Batch", secrecy="secret")
+    requests = [casting.CastRequest(person.pk, "yes") for person in voters]
+    with transaction.atomic():
+        outcomes = casting.cast_batch(poll.pk, requests)
+    receipts = [outcome.receipt.receipt for outcome in outcomes if outcome.receipt]
+    assert len(receipts) == len(voters)
+    stored = stored_ids(poll)
+    assert stored == sorted(stored)
+    by_hash = {casting.hash_receipt(code): index for index, code in enumerate(receipts)}
+    order_of_voters = [by_hash[digest] for digest in stored_receipts(poll)]
+    assert sorted(order_of_voters) == list(range(len(voters)))
+    assert order_of_voters != list(range(len(voters)))
+
+
+def stored_receipts(poll: Poll) -> list[str]:
+    key = "ctid" if connection.vendor == "postgresql" else "rowid"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT receipt_hash FROM voting_ballot WHERE poll_id = %s ORDER BY {key}",  # noqa: S608
+            [poll.pk],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the asynchronous writers")
+def test_a_poll_whose_cast_fails_leaves_the_answers_of_the_polls_before_it(
+    world, secret_poll, monkeypatch
+):
+    """Each poll's cast commits by itself: when the second poll's fails, the first poll's
+    ballots are stored and answered, the second's are answered "try again", and the
+    connection is dropped so the next batch starts afresh."""
+    other = poll_open(world.alice, world.north, title="Otra", secrecy="secret")
+    assert secret_poll.pk < other.pk
+    real = casting.cast_plan
+
+    def failing_for_other(poll_id, requests, dialect):
+        if poll_id == other.pk:
+            raise psycopg.OperationalError("server closed the connection unexpectedly")
+        return real(poll_id, requests, dialect)
+
+    monkeypatch.setattr(casting, "cast_plan", failing_for_other)
+    items = [
+        fastcast.CastItem(session_key(world.bob), secret_poll.pk, "yes"),
+        fastcast.CastItem(session_key(world.carol), other.pk, "no"),
+    ]
+
+    async def run() -> tuple[list[casting.CastOutcome], bool]:
+        conn = await fastcast.connect_postgresql()
+        try:
+            return await fastcast.process_casts_async(items, conn), conn.closed
+        finally:
+            await conn.close()
+
+    (first, second), closed = asyncio.run(run())
+    assert first.receipt is not None
+    assert second.refusal is not None and second.refusal.code == "unavailable"
+    assert closed
+    assert ballots(secret_poll) == 1
+    assert ballots(other) == 0
+    assert not Eligibility.objects.get(poll=other, person=world.carol).voted
