@@ -17,7 +17,10 @@ _subscribers: list[Subscriber] = []
 
 
 def subscribe(callback: Subscriber) -> None:
-    """Register a sink for published events (the SSE broker registers itself here)."""
+    """Register a sink for published events (the SSE broker registers itself here).
+
+    A sink may be called on an event loop (the lean cast endpoint publishes there when no
+    Redis is configured): it must not block and must not use the ORM."""
     if callback not in _subscribers:
         _subscribers.append(callback)
 

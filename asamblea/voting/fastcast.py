@@ -342,12 +342,21 @@ _publishing: set[asyncio.Future[Any]] = set()
 
 
 def _publish_later(events: list[casting.Event]) -> None:
-    """Publish on a thread (Redis is a blocking client), after the batch has committed."""
+    """Publish, after the batch has committed: on a thread when the events go through Redis
+    (a blocking client), else at once on the loop. The in-process fan-out takes microseconds,
+    and a thread per batch would make the loop wait for the interpreter lock after every
+    query it sends while that thread runs."""
 
     def publish() -> None:
         for event in events:
-            publish_now(event.channel, event.kind, event.data)
+            try:
+                publish_now(event.channel, event.kind, event.data)
+            except Exception:  # the ballots have committed: a live page missing one is all
+                log.exception("live event %s on %s not published", event.kind, event.channel)
 
+    if not getattr(settings, "REDIS_URL", ""):
+        publish()
+        return
     future = asyncio.ensure_future(asyncio.to_thread(publish))
     _publishing.add(future)
     future.add_done_callback(_publishing.discard)

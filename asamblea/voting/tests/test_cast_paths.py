@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import psycopg
@@ -201,8 +202,17 @@ def test_ballot_casting_is_rate_limited(path, world, secret_poll, settings):
 def test_progress_is_published_after_commit_without_the_choice(path, world, secret_poll):
     seen = []
 
+    def stored() -> int:
+        try:
+            return Ballot.objects.filter(poll=secret_poll).count()
+        finally:
+            connection.close()  # this thread's own connection
+
     def sink(channel, kind, data):
-        seen.append((channel, kind, dict(data), Ballot.objects.filter(poll=secret_poll).count()))
+        # Subscribers may be called on the event loop, where the ORM is not allowed: count on
+        # another thread (and so on another connection).
+        with ThreadPoolExecutor(1) as pool:
+            seen.append((channel, kind, dict(data), pool.submit(stored).result()))
 
     events.subscribe(sink)
     try:
@@ -211,6 +221,18 @@ def test_progress_is_published_after_commit_without_the_choice(path, world, secr
         events.unsubscribe(sink)
     # Published once the ballot was committed (visible to another connection), poll id only.
     assert seen == [(f"body:{world.north.pk}", "poll.progress", {"poll": secret_poll.pk}, 1)]
+
+
+def test_a_subscriber_that_fails_does_not_undo_the_answer(path, world, secret_poll):
+    def broken(channel, kind, data):
+        raise RuntimeError("a live page sink failed")
+
+    events.subscribe(broken)
+    try:
+        assert path.cast(secret_poll, world.bob, "no")[0] == 200
+    finally:
+        events.unsubscribe(broken)
+    assert ballots(secret_poll) == 1
 
 
 def test_recount_after_mixed_paths_gives_the_published_result(lean_app, world, secret_poll):
