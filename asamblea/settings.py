@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 from django.utils.translation import gettext_lazy as _
 
@@ -113,16 +113,24 @@ TEMPLATES = [
 
 
 def _database_from_url(url: str) -> dict[str, object]:
-    """Parse ``postgres://user:pass@host:port/name`` (the only URL scheme we take)."""
+    """Parse ``postgres://user:pass@host:port/name`` (the only URL scheme we take). A server
+    on the same machine can be reached through its Unix socket directory, percent-encoded as
+    the host (``postgres://user@%2Fvar%2Frun%2Fpostgresql/name``) or given as ``?host=``."""
     parsed = urlparse(url)
     if parsed.scheme not in {"postgres", "postgresql"}:
         raise ValueError(f"DATABASE_URL: unsupported scheme {parsed.scheme!r}")
+    netloc_host = parsed.netloc.rpartition("@")[2]
+    if netloc_host.startswith("%2"):  # a socket directory: keep its case, drop any port
+        host = unquote(netloc_host.split(":")[0])
+    else:
+        host = parsed.hostname or ""
+    host = parse_qs(parsed.query).get("host", [host])[-1]
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": unquote(parsed.path.lstrip("/")) or "asamblea",
         "USER": unquote(parsed.username or ""),
         "PASSWORD": unquote(parsed.password or ""),
-        "HOST": parsed.hostname or "",
+        "HOST": host,
         "PORT": str(parsed.port or ""),
         "CONN_MAX_AGE": 0,
         "OPTIONS": {"connect_timeout": 5},

@@ -43,10 +43,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 PG_BENCH_DB = os.environ.get("BENCH_PG_DB", "asamblea_bench")
+# Where the server reaches PostgreSQL: TCP on loopback by default; BENCH_PG_HOST can name the
+# Unix socket directory instead (e.g. /var/run/postgresql), as a same-host deployment would.
+PG_BENCH_HOST = os.environ.get("BENCH_PG_HOST", "127.0.0.1:5432")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -62,7 +66,8 @@ def configure(db: str, data_dir: Path, redis_url: str = "") -> dict[str, str]:
         "LOG_LEVEL": "ERROR",
     }
     if db == "postgres":
-        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
+        host = quote(PG_BENCH_HOST, safe=":") if PG_BENCH_HOST.startswith("/") else PG_BENCH_HOST
+        env["DATABASE_URL"] = f"postgres://postgres@{host}/{PG_BENCH_DB}"
     if redis_url:
         env["REDIS_URL"] = redis_url
     os.environ.update(env)
@@ -485,7 +490,9 @@ def machine(db: str) -> dict[str, str]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SHOW server_version")
-            database = "PostgreSQL " + cursor.fetchone()[0]
+            host = connection.settings_dict["HOST"]
+            via = "Unix socket" if str(host).startswith("/") else f"TCP {host}"
+            database = f"PostgreSQL {cursor.fetchone()[0]} over {via}"
         else:
             cursor.execute("SELECT sqlite_version()")
             database = "SQLite " + cursor.fetchone()[0] + " (WAL, synchronous=FULL)"
