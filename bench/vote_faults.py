@@ -53,6 +53,24 @@ def setup(db: str, voters: int) -> tuple[vl.Electorate, vl.Server]:
     return electorate, server
 
 
+def wait_for_progress(poll_id: int, voters: int, share: float = 0.15) -> None:
+    """Wait until ``share`` of the voters have a stored ballot, so that the fault lands in the
+    middle of the burst whatever the machine's speed (a fixed delay lands after the end of a
+    short burst on a fast machine). Gives up after 60 s: the fault then lands late, and the
+    checks say so."""
+    from django.db import connection
+
+    from asamblea.voting.models import Eligibility
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if Eligibility.objects.filter(poll_id=poll_id, voted=True).count() >= share * voters:
+            break
+        time.sleep(0.005)
+    connection.close()  # pg-restart: do not keep a connection that is about to be dropped
+    print(f"fault after {share:.0%} of the ballots were stored")
+
+
 def burst_for(electorate: vl.Electorate, port: int) -> list[tuple[int, str, bytes]]:
     return vl.build_burst(electorate, port, duplicates=0.02, replays=0.02)
 
@@ -99,7 +117,7 @@ def run_kill(db: str, voters: int) -> bool:
     try:
         burst = burst_for(electorate, server.port)
         _t, _r, process, folder = vl.run_client([b for _v, _k, b in burst], server.port, 128)
-        time.sleep(1.0)
+        wait_for_progress(electorate.poll_id, voters)
         server.kill()
         print("server killed with SIGKILL")
         _elapsed, results = vl.client_results(process, folder)
@@ -153,7 +171,7 @@ def run_close(db: str, voters: int) -> bool:
     try:
         burst = burst_for(electorate, server.port)
         _t, _r, process, folder = vl.run_client([b for _v, _k, b in burst], server.port, 128)
-        time.sleep(1.0)
+        wait_for_progress(electorate.poll_id, voters)
         poll = poll_close(
             Poll.objects.get(pk=electorate.poll_id), Person.objects.get(username="chair")
         )
@@ -212,7 +230,7 @@ def run_redis(db: str, voters: int) -> bool:
         try:
             burst = burst_for(electorate, server.port)
             _t, _r, process, cfolder = vl.run_client([b for _v, _k, b in burst], server.port, 128)
-            time.sleep(1.0)
+            wait_for_progress(electorate.poll_id, voters)
             redis.send_signal(signal.SIGKILL)
             redis.wait()
             print("private Redis killed mid-burst")
@@ -262,7 +280,7 @@ def run_pg_restart(voters: int) -> bool:
         _t, _r, process, folder = vl.run_client(
             [b for _v, _k, b in burst], server.port, 128, retry=True, deadline=300
         )
-        time.sleep(1.0)
+        wait_for_progress(electorate.poll_id, voters)
         print("WARNING: restarting PostgreSQL; other sessions may see a dropped connection")
         started = time.monotonic()
         subprocess.run(  # noqa: S603, S607 - the machine's cluster, as the brief allows
