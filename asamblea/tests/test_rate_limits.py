@@ -179,3 +179,20 @@ def test_a_dead_cache_lets_people_in_rather_than_locking_everyone_out(cast, sett
     for _ in range(5):
         login(cast, "bob", "wrong passphrase")
     assert login(cast, "bob", PASSPHRASE)[0].status_code == 302
+
+
+def test_counts_in_process_follow_the_windows_and_the_settings(clock, settings):
+    """Without Redis the counts live in this process: each rule has its own window, a new
+    window starts from zero, and new limits start counting afresh."""
+    assert ratelimit.hit_many("ballot_cast", ["7", "7", "8"]) == [True, True, True]
+    assert ratelimit.hit("ballot_cast", "7") is True  # the third attempt; the limit is 3
+    assert ratelimit.hit("ballot_cast", "7") is False
+    assert ratelimit.exceeded("ballot_cast", "7")
+    assert not ratelimit.exceeded("ballot_cast", "8")
+    assert ratelimit.hit("login_account", "7")  # another rule, its own count
+    clock.value += 60  # ballot_cast's window is 60 s, login_account's 300 s
+    assert not ratelimit.exceeded("ballot_cast", "7")
+    assert ratelimit.hit_many("ballot_cast", ["7"]) == [True]
+    assert [ratelimit.hit("login_account", "7") for _ in range(3)] == [True, True, False]
+    settings.RATE_LIMITS = settings.RATE_LIMITS | {"login_account": (3, 300)}
+    assert ratelimit.hit("login_account", "7")
