@@ -245,3 +245,19 @@ def coordination_scene(cast: Cast, delegate: Person) -> dict[str, Any]:
         "request": request,
         "open_region": open_region,
     }
+
+
+def ballots_in_storage_order(poll: Any, column: str) -> list[Any]:
+    """One column (``id`` or ``receipt_hash``) of a poll's ballots in physical storage order
+    (PostgreSQL ``ctid``, SQLite ``rowid``): what someone reading the raw tables would see."""
+    from django.db import connection
+
+    if column not in {"id", "receipt_hash"}:
+        raise ValueError(column)
+    key = "ctid" if connection.vendor == "postgresql" else "rowid"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {column} FROM voting_ballot WHERE poll_id = %s ORDER BY {key}",  # noqa: S608
+            [poll.pk],
+        )
+        return [row[0] for row in cursor.fetchall()]

@@ -24,7 +24,7 @@ from django.utils import timezone
 from asamblea.accounts.models import Person
 from asamblea.bodies.models import Membership
 from asamblea.live import events
-from asamblea.testing import Cast, join, make_cast, make_person
+from asamblea.testing import Cast, ballots_in_storage_order, join, make_cast, make_person
 from asamblea.voting import casting, fastcast
 from asamblea.voting.actions import poll_close, poll_open, receipt_lookup
 from asamblea.voting.fastcast import CastApp
@@ -531,17 +531,6 @@ def test_fuzzed_lean_requests_never_fail_and_refusals_store_nothing(lean_app, wo
     assert ballots(secret_poll) <= 1
 
 
-def stored_ids(poll: Poll) -> list[str]:
-    """Ballot ids (hex) in physical storage order (PostgreSQL ctid, SQLite rowid)."""
-    key = "ctid" if connection.vendor == "postgresql" else "rowid"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id FROM voting_ballot WHERE poll_id = %s ORDER BY {key}",  # noqa: S608
-            [poll.pk],
-        )
-        return [uuid.UUID(str(row[0])).hex for row in cursor.fetchall()]
-
-
 def test_a_batch_writes_secret_ballots_in_the_order_of_their_random_ids(world):
     """One batch of 40 ballots cast in person order: the ballot box's storage order is the
     order of the random ballot ids, neither the order of the persons nor that of arrival."""
@@ -554,22 +543,12 @@ def test_a_batch_writes_secret_ballots_in_the_order_of_their_random_ids(world):
         outcomes = casting.cast_batch(poll.pk, requests)
     receipts = [outcome.receipt.receipt for outcome in outcomes if outcome.receipt]
     assert len(receipts) == len(voters)
-    stored = stored_ids(poll)
+    stored = [uuid.UUID(str(value)).hex for value in ballots_in_storage_order(poll, "id")]
     assert stored == sorted(stored)
     by_hash = {casting.hash_receipt(code): index for index, code in enumerate(receipts)}
-    order_of_voters = [by_hash[digest] for digest in stored_receipts(poll)]
+    order_of_voters = [by_hash[digest] for digest in ballots_in_storage_order(poll, "receipt_hash")]
     assert sorted(order_of_voters) == list(range(len(voters)))
     assert order_of_voters != list(range(len(voters)))
-
-
-def stored_receipts(poll: Poll) -> list[str]:
-    key = "ctid" if connection.vendor == "postgresql" else "rowid"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT receipt_hash FROM voting_ballot WHERE poll_id = %s ORDER BY {key}",  # noqa: S608
-            [poll.pk],
-        )
-        return [row[0] for row in cursor.fetchall()]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the asynchronous writers")

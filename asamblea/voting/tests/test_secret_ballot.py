@@ -14,7 +14,7 @@ from django.db import connection
 from django.urls import reverse
 
 from asamblea.live import events
-from asamblea.testing import join, make_person
+from asamblea.testing import ballots_in_storage_order, join, make_person
 from asamblea.voting.actions import hash_receipt, poll_close, poll_open
 
 VOTERS = 30
@@ -39,13 +39,7 @@ def changed_tables(before, after) -> set[str]:
 
 def stored_order(poll) -> list[str]:
     """Receipt hashes in physical storage order (SQLite rowid, PostgreSQL ctid)."""
-    key = "ctid" if connection.vendor == "postgresql" else "rowid"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT receipt_hash FROM voting_ballot WHERE poll_id = %s ORDER BY {key}",  # noqa: S608
-            [poll.pk],
-        )
-        return [row[0] for row in cursor.fetchall()]
+    return ballots_in_storage_order(poll, "receipt_hash")
 
 
 def rows(table: str) -> tuple[list[str], list[tuple]]:
