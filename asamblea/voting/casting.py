@@ -16,7 +16,8 @@ the same because the code is the same:
   ballots of one batch are written in random order;
 * one ``poll.progress`` live event per batch, published only after commit.
 
-The caller holds the transaction and acknowledges only after it has committed.
+The caller acknowledges only after the ballots have committed: the form path's transaction,
+or, on the lean endpoint's autocommit connection, the single statement a cast is on PostgreSQL.
 """
 
 from __future__ import annotations
