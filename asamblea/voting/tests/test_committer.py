@@ -44,6 +44,15 @@ def test_items_queued_together_are_processed_as_one_batch():
     assert batches == [[0, 1, 2, 3, 4]]
 
 
+async def one_after_another(process, connect) -> tuple[object, object]:
+    """Submit "a", wait for its answer, then "b", through one writer."""
+    committer = AsyncCommitter(process, connect, writers=1)
+    first = await committer.submit("a")
+    second = await committer.submit("b")
+    await committer.aclose()
+    return first, second
+
+
 def test_a_failed_batch_answers_unavailable_and_the_next_one_reconnects():
     connections: list[FakeConnection] = []
     calls = []
@@ -58,14 +67,7 @@ def test_a_failed_batch_answers_unavailable_and_the_next_one_reconnects():
         connections.append(FakeConnection())
         return connections[-1]
 
-    async def main():
-        committer = AsyncCommitter(process, connect, writers=1)
-        first = await committer.submit("a")
-        second = await committer.submit("b")
-        await committer.aclose()
-        return first, second
-
-    first, second = run(main())
+    first, second = run(one_after_another(process, connect))
     assert isinstance(first, Unavailable) and second == "ok"
     assert len(connections) == 2 and connections[0].closed
     assert calls == connections
@@ -84,13 +86,6 @@ def test_a_database_that_stops_answering_frees_the_writer(monkeypatch):
     async def connect():
         return FakeConnection()
 
-    async def main():
-        committer = AsyncCommitter(process, connect, writers=1)
-        stuck = await committer.submit("a")
-        after = await committer.submit("b")
-        await committer.aclose()
-        return stuck, after
-
-    stuck, after = run(main())
+    stuck, after = run(one_after_another(process, connect))
     assert isinstance(stuck, Unavailable)
     assert after == "ok"
