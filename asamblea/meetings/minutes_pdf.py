@@ -60,7 +60,10 @@ def _para(pdf: FPDF, text: str) -> None:
 
 
 def _result_line(result: dict[str, Any]) -> str:
-    outcome = _("Adopted") if result.get("adopted") else _("Rejected")
+    if result.get("valid") is False:
+        outcome = _("Closed without a valid count: nothing adopted")
+    else:
+        outcome = _("Adopted") if result.get("adopted") else _("Rejected")
     line = _("%(outcome)s: yes %(yes)s, no %(no)s, abstain %(abstain)s; electorate %(e)s") % {
         "outcome": outcome,
         "yes": result.get("yes"),
@@ -73,7 +76,7 @@ def _result_line(result: dict[str, Any]) -> str:
         line += (
             " " + _("(includes a hand count: yes %(yes)s, no %(no)s, abstain %(abstain)s)") % hands
         )
-    if not result.get("quorum_met"):
+    if not result.get("quorum_met") and result.get("valid") is not False:
         line += " - " + _("quorum not met")
     return line
 

@@ -30,6 +30,7 @@ urlpatterns = [
     path(M + "votes/<int:poll>/hands/", views.hands_record, name="hands"),
     path(M + "votes/<int:poll>/hands/attest/", views.hands_attest, name="hands_attest"),
     path(M + "votes/<int:poll>/close/", views.vote_close, name="vote_close"),
+    path(M + "votes/<int:poll>/close-void/", views.vote_close_void, name="vote_close_void"),
     path(M + "minutes/", views.minutes, name="minutes"),
     path(M + "minutes.pdf", views.minutes_download, name="minutes_pdf"),
     path(M + "minutes/notes/", views.notes, name="notes"),

@@ -126,6 +126,7 @@ def _live_context(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
         "eligibility": eligibility,
         "progress": voting_actions.participation_counts(shown_poll) if shown_poll else None,
         "hand_count": HandCount.objects.filter(poll=shown_poll).first() if shown_poll else None,
+        "taking_part": voting_actions.meeting_participation(poll) if poll else None,
         "now": timezone.now(),
     }
     if is_facilitator:
@@ -483,7 +484,7 @@ def hands_record(request: HttpRequest, slug: str, pk: int, poll: int) -> HttpRes
     voting_actions.hand_count_record(
         request.user, _meeting_poll(meeting, poll), **form.cleaned_data
     )
-    messages.success(request, _("Hand count recorded. A second facilitator must attest it."))
+    messages.success(request, _("Hand count recorded. A second person must attest it."))
     return _back(meeting, request)
 
 
@@ -503,6 +504,19 @@ def hands_attest(request: HttpRequest, slug: str, pk: int, poll: int) -> HttpRes
 def vote_close(request: HttpRequest, slug: str, pk: int, poll: int) -> HttpResponse:
     meeting = _meeting(request, slug, pk)
     voting_actions.poll_close(_meeting_poll(meeting, poll), request.user)
+    return _back(meeting, request)
+
+
+@login_required
+@require_POST
+@handles_refusal
+def vote_close_void(request: HttpRequest, slug: str, pk: int, poll: int) -> HttpResponse:
+    """Close a vote whose hand count cannot be made valid, as "closed without a valid count"."""
+    meeting = _meeting(request, slug, pk)
+    voting_actions.poll_close_without_count(
+        _meeting_poll(meeting, poll), request.user, request.POST.get("reason", "")[:1000]
+    )
+    messages.success(request, _("The vote is closed without a valid count. Nothing was adopted."))
     return _back(meeting, request)
 
 

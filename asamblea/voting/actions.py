@@ -14,10 +14,15 @@ from django.utils.translation import gettext_lazy as _
 
 from asamblea.bodies.actions import record
 from asamblea.bodies.models import Body
-from asamblea.bodies.queries import require_facilitator, voting_members
+from asamblea.bodies.queries import (
+    is_facilitator,
+    require_facilitator,
+    require_member,
+    voting_members,
+)
 from asamblea.errors import Conflict, NotAllowed, Refused
 from asamblea.live.events import publish_on_commit
-from asamblea.meetings.models import Meeting
+from asamblea.meetings.models import Attendance, Meeting
 from asamblea.meetings.queries import present_voters
 from asamblea.motions.actions import set_state
 from asamblea.motions.models import Motion
@@ -146,15 +151,16 @@ def ballot_cast(poll: Poll, person: Any, choice: str) -> CastReceipt:
     return casting.cast_one(poll, person, choice)
 
 
-def count(poll: Poll) -> rules.Outcome:
-    """Count the stored ballots with the poll's stored rules (a recount gives the same)."""
+def count(poll: Poll, *, with_hands: bool = True) -> rules.Outcome:
+    """Count the stored ballots with the poll's stored rules (a recount gives the same).
+    ``with_hands`` adds the attested hand count, if any."""
     sums = {
         row["choice"]: row["total"]
         for row in Ballot.objects.filter(poll=poll).values("choice").annotate(total=Sum("weight"))
     }
     tally = rules.Tally(sums.get("yes", 0), sums.get("no", 0), sums.get("abstain", 0))
     hands = HandCount.objects.filter(poll=poll, attested_by__isnull=False).first()
-    if hands is not None:
+    if hands is not None and with_hands:
         tally = tally + rules.Tally(hands.yes, hands.no, hands.abstain)
     electorate = Eligibility.objects.filter(poll=poll).aggregate(total=Sum("weight"))["total"] or 0
     return rules.decide(
@@ -177,19 +183,25 @@ def poll_close(poll: Poll, by: Any | None) -> Poll:
 
     Takes ``FOR UPDATE`` on the poll row: it waits for casts in flight (which hold ``FOR SHARE``)
     and any cast after it sees the poll closed. ``by`` None means the closing time passed.
+
+    A facilitator cannot close a vote whose hand count is not valid (unattested, or exceeding
+    the people who have not voted on their phone): they correct the count, or close the vote
+    *without a valid count* (:func:`poll_close_without_count`). When the closing time passes
+    with such a count, the vote closes without a valid count by itself, so a vote always closes.
     """
     if by is not None:
         require_facilitator(by, poll.body)
-    locked = Poll.objects.select_for_update().select_related("body").get(pk=poll.pk)
-    if not locked.is_open:
-        raise Conflict(_("This vote is already closed."), code="poll_closed")
+    locked = _lock_open_poll(poll)
+    problem = hand_count_problem(locked)
+    if problem is not None:
+        if by is not None:
+            raise problem
+        return _close_void(locked, None, problem.code, "")
     if locked.is_secret:
         _shuffle_secret_ballots(locked)
-    hands = _settled_hand_count(locked)
+    hands = HandCount.objects.filter(poll=locked).first()
     outcome = count(locked)
     participants = Eligibility.objects.filter(poll=locked, voted=True).count()
-    locked.state = Poll.State.CLOSED
-    locked.closed_at = timezone.now()
     locked.result = outcome.to_dict() | {"participants": participants}
     if hands is not None:
         locked.result |= {
@@ -203,11 +215,81 @@ def poll_close(poll: Poll, by: Any | None) -> Poll:
                 "attested_by": hands.attested_by_id,
             },
         }
+    _finish_close(locked, by, Motion.State.ADOPTED if outcome.adopted else Motion.State.REJECTED)
+    if locked.meeting_id is not None:
+        _settle_meeting_vote(locked, outcome.adopted)
+    return locked
+
+
+@transaction.atomic
+def poll_close_without_count(poll: Poll, by: Any, reason: str) -> Poll:
+    """Close a vote whose hand count cannot be made valid, recording it as *closed without a
+    valid count*: nothing is adopted, the motion goes back to waiting for a vote, and the
+    ledger says why. Only when the hand count is not valid: a facilitator cannot annul a vote
+    that has a valid count. Locks the poll row ``FOR UPDATE`` as :func:`poll_close` does."""
+    require_facilitator(by, poll.body)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refused(_("Say why the vote closes without a valid count."), code="reason_required")
+    if len(reason) > VOID_REASON_MAX:
+        raise Refused(_("The reason is too long (at most 300 characters)."), code="bad_reason")
+    locked = _lock_open_poll(poll)
+    problem = hand_count_problem(locked)
+    if problem is None:
+        raise Conflict(
+            _("This vote can be counted: close it and count instead."), code="count_valid"
+        )
+    return _close_void(locked, by, problem.code, reason)
+
+
+VOID_REASON_MAX = 300
+
+
+def _lock_open_poll(poll: Poll) -> Poll:
+    locked = Poll.objects.select_for_update().select_related("body").get(pk=poll.pk)
+    if not locked.is_open:
+        raise Conflict(_("This vote is already closed."), code="poll_closed")
+    return locked
+
+
+def _close_void(locked: Poll, by: Any | None, code: str, reason: str) -> Poll:
+    """Close a (locked, open) poll without a valid count. The phone ballots are counted and
+    shown, but the result is marked invalid and decides nothing (not adopted, no quorum)."""
+    if locked.is_secret:
+        _shuffle_secret_ballots(locked)
+    hands = HandCount.objects.filter(poll=locked).first()
+    electronic = Eligibility.objects.filter(poll=locked, voted=True).count()
+    locked.result = count(locked, with_hands=False).to_dict() | {
+        "valid": False,
+        "void_reason": code,
+        "void_note": reason,
+        "quorum_met": False,
+        "majority_met": False,
+        "adopted": False,
+        "participants": electronic,
+        "electronic": electronic,
+    }
+    if hands is not None:
+        locked.result["discarded_hand_count"] = {
+            "yes": hands.yes,
+            "no": hands.no,
+            "abstain": hands.abstain,
+            "attested": hands.is_attested,
+        }
+    # A motion whose vote decided nothing waits for a new vote; it is never adopted this way.
+    _finish_close(locked, by, Motion.State.SUPPORTED)
+    if locked.meeting_id is not None:
+        _settle_meeting_vote(locked, False)
+    return locked
+
+
+def _finish_close(locked: Poll, by: Any | None, motion_state: str) -> None:
+    locked.state = Poll.State.CLOSED
+    locked.closed_at = timezone.now()
     locked.save(update_fields=["state", "closed_at", "result"])
     if locked.motion_id is not None:
         motion = Motion.objects.select_for_update().select_related("body").get(pk=locked.motion_id)
-        to_state = Motion.State.ADOPTED if outcome.adopted else Motion.State.REJECTED
-        set_state(motion, to_state, by, f"poll {locked.pk}")
+        set_state(motion, motion_state, by, f"poll {locked.pk}")
     poll_closed.send(sender=Poll, poll=locked, by=by)
     record(
         locked.body,
@@ -215,9 +297,6 @@ def poll_close(poll: Poll, by: Any | None) -> Poll:
         {"poll": locked.pk, "by": by.pk if by is not None else None, "result": locked.result},
     )
     publish_on_commit(_channel(locked), "poll.closed", {"poll": locked.pk})
-    if locked.meeting_id is not None:
-        _settle_meeting_vote(locked, outcome.adopted)
-    return locked
 
 
 def close_due_polls() -> int:
@@ -253,6 +332,27 @@ def participation_counts(poll: Poll) -> dict[str, int]:
     return {"voted": counts["voted"] or 0, "electorate": counts["total"] or 0}
 
 
+def meeting_participation(poll: Poll) -> dict[str, Any]:
+    """Who has taken part in an in-meeting vote, for the page: phone ballots, the hand count
+    (if any), the electorate, how many may still be counted by hand, and whether the hand
+    count now exceeds that (phone ballots cast after it). ``shown`` never exceeds the
+    electorate: an exceeding count is not added."""
+    counts = participation_counts(poll)
+    online, electorate = counts["voted"], counts["electorate"]
+    hands = HandCount.objects.filter(poll=poll).first()
+    room = max(electorate - online, 0)
+    total = hands.total if hands is not None else 0
+    exceeds = total > room
+    return {
+        "online": online,
+        "hands": total if hands is not None else None,
+        "electorate": electorate,
+        "room": room,
+        "exceeds": exceeds,
+        "shown": online if exceeds else online + total,
+    }
+
+
 # -- in-meeting votes: hand counts ---------------------------------------------------------
 
 MAX_HAND_COUNT = 100_000
@@ -275,36 +375,44 @@ def _hand_count_room(poll: Poll) -> int:
     return Eligibility.objects.filter(poll=poll, voted=False).count()
 
 
-def _settled_hand_count(poll: Poll) -> HandCount | None:
-    """The attested hand count of a (locked) poll, checked again at closing: electronic
-    ballots cast after the count must not make anyone count twice."""
+def hand_count_problem(poll: Poll) -> Conflict | None:
+    """Why the hand count of ``poll`` cannot be added to its result now, or None when there is
+    no hand count or it is valid. Valid means attested and not larger than the people who have
+    not voted on their phone: phone ballots cast after the count must not count anyone twice."""
     hands = HandCount.objects.filter(poll=poll).first()
     if hands is None:
         return None
-    if not hands.is_attested:
-        raise Conflict(
-            _("A second facilitator must attest the hand count before the vote closes."),
-            code="hand_count_unattested",
-        )
     if hands.total > _hand_count_room(poll):
-        raise Conflict(
+        return Conflict(
             _(
                 "More people voted on their phones after the hand count: the hands now exceed "
-                "the people who have not voted. Count the hands again."
+                "the people who have not voted. Correct the hand count, or close the vote "
+                "without a valid count."
             ),
             code="hand_count_exceeds",
         )
-    return hands
+    if not hands.is_attested:
+        return Conflict(
+            _(
+                "A second person must attest the hand count before the vote is counted. "
+                "Or close the vote without a valid count."
+            ),
+            code="hand_count_unattested",
+        )
+    return None
 
 
 @transaction.atomic
 def hand_count_record(
     facilitator: Any, poll: Poll, *, yes: int, no: int, abstain: int
 ) -> HandCount:
-    """Record (or correct, until attested) a show-of-hands count for an in-meeting vote.
+    """Record, or correct, the show-of-hands count of an in-meeting vote.
 
-    Takes ``FOR UPDATE`` on the poll row, so no close runs meanwhile; the maximum is the
-    electorate who have not voted electronically (a close checks it again)."""
+    The rule: the hand count covers the people of the electorate who have **not** voted on
+    their phone, so its maximum is the electorate minus the phone ballots (a close checks it
+    again). A count can be corrected until the vote closes, also after it was attested: the
+    correction replaces it and must be attested again. Takes ``FOR UPDATE`` on the poll row,
+    so no close runs meanwhile."""
     require_facilitator(facilitator, poll.body)
     locked = Poll.objects.select_for_update().select_related("body").get(pk=poll.pk)
     if locked.meeting_id is None:
@@ -321,8 +429,6 @@ def hand_count_record(
             code="hand_count_exceeds",
         )
     existing = HandCount.objects.filter(poll=locked).first()
-    if existing is not None and existing.is_attested:
-        raise Conflict(_("The hand count is already attested."), code="hand_count_attested")
     hands, _created = HandCount.objects.update_or_create(
         poll=locked,
         defaults={
@@ -331,21 +437,42 @@ def hand_count_record(
             "abstain": abstain,
             "recorded_by": facilitator,
             "recorded_at": timezone.now(),
+            "attested_by": None,
+            "attested_at": None,
         },
     )
-    record(
-        locked.body,
-        "poll.hand_count_recorded",
-        {"poll": locked.pk, "yes": yes, "no": no, "abstain": abstain, "by": facilitator.pk},
-    )
+    payload = {"poll": locked.pk, "yes": yes, "no": no, "abstain": abstain, "by": facilitator.pk}
+    if existing is not None:
+        payload["corrects"] = {"yes": existing.yes, "no": existing.no, "abstain": existing.abstain}
+    record(locked.body, "poll.hand_count_recorded", payload)
     publish_on_commit(f"meeting:{locked.meeting_id}", "poll.hand_count", {"poll": locked.pk})
     return hands
 
 
+def _require_attester(person: Any, poll: Poll) -> None:
+    if is_facilitator(person, poll.body):
+        return
+    require_member(person, poll.body)
+    if (
+        poll.meeting_id is None
+        or not Attendance.objects.filter(
+            meeting_id=poll.meeting_id, person=person, present=True
+        ).exists()
+    ):
+        raise NotAllowed(
+            _("Only a facilitator or a member present at the meeting can attest a hand count."),
+            code="not_present",
+        )
+
+
 @transaction.atomic
 def hand_count_attest(facilitator: Any, poll: Poll) -> HandCount:
-    """A second facilitator confirms the hand count; only then is it added to the result."""
-    require_facilitator(facilitator, poll.body)
+    """A second person confirms the hand count; only then is it added to the result.
+
+    The second person is another facilitator or, so that an assembly with one facilitator can
+    still count hands, a member checked in at the meeting; never the one who counted. A count
+    that already exceeds the people who have not voted on their phone is not attested."""
+    _require_attester(facilitator, poll)
     locked = Poll.objects.select_for_update().select_related("body").get(pk=poll.pk)
     if not locked.is_open:
         raise Conflict(_("This vote is closed."), code="poll_closed")
@@ -356,7 +483,14 @@ def hand_count_attest(facilitator: Any, poll: Poll) -> HandCount:
         raise Conflict(_("The hand count is already attested."), code="hand_count_attested")
     if hands.recorded_by_id == facilitator.pk:
         raise NotAllowed(
-            _("A second facilitator, not the one who counted, must attest."), code="same_person"
+            _("A second person, not the one who counted, must attest."), code="same_person"
+        )
+    room = _hand_count_room(locked)
+    if hands.total > room:
+        raise Conflict(
+            _("At most %(room)s people can still be counted by hand: correct the count first.")
+            % {"room": room},
+            code="hand_count_exceeds",
         )
     hands.attested_by = facilitator
     hands.attested_at = timezone.now()

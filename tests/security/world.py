@@ -470,6 +470,9 @@ ROUTES: dict[str, Route] = {
     ),
     "meetings:hands_attest": Route(_m(poll="poll"), post=_empty, get=False),
     "meetings:vote_close": Route(_m(poll="poll"), post=_empty, get=False),
+    "meetings:vote_close_void": Route(
+        _m(poll="poll"), post=lambda w: {"reason": "Sin luz"}, get=False
+    ),
     "meetings:minutes": Route(_m("closed")),
     "meetings:minutes_pdf": Route(_m("closed")),
     "meetings:notes": Route(_m("closed"), post=lambda w: {"text": "Notas", "base": 0}),

@@ -114,7 +114,6 @@ def facilitator_posts(cast, world):
         ("move", [speech.pk], {"reason": "prueba"}),
         ("vote_open", [], {"title": "Otra", "secrecy": "secret"}),
         ("hands", [poll.pk], {"yes": 1, "no": 0, "abstain": 0}),
-        ("hands_attest", [poll.pk], {}),
         ("vote_close", [poll.pk], {}),
         ("close", [], {}),
         ("open", [], {}),
