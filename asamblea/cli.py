@@ -2,7 +2,8 @@
 
 ``asamblea serve`` migrates, compiles the translation catalogs if needed, and serves over ASGI
 with uvicorn; every other word is passed to ``manage.py`` (``asamblea demo``,
-``asamblea migrate``, ``asamblea verify-ledger``, ...).
+``asamblea migrate``, ``asamblea verify-ledger``, ...). ``asamblea count FILE.blt`` recounts a
+ballot file without Django or a database (see ``asamblea.voting.methods.recount``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "asamblea.settings")
     if not argv:
         argv = ["help"]
+    if argv[0] == "count":
+        from asamblea.voting.methods.recount import main as count
+
+        sys.exit(count(argv[1:]))
     argv[0] = ALIASES.get(argv[0], argv[0])
     from django.core.management import execute_from_command_line
 

@@ -21,6 +21,12 @@ final newline; CRLF line ends; a UTF-8 byte-order mark; blank lines; files expor
 spreadsheets, where every cell ends in a comma (``786 1 0,``, ``Wilma,LUMSDEN``). It also
 takes a ballot line without its ``0`` terminator and an optional ballot id in parentheses
 at the start of a ballot line. Anything else raises ``BltError`` naming the line.
+
+The reader never trusts a file's own figures: the header's number of candidates is checked
+against the lines the file has (each candidate needs a name line) before anything is sized by
+it, numbers are read only from ASCII digits and at most :data:`MAX_DIGITS` of them (``"²"``
+passes ``str.isdigit()``; a 5,000-digit weight would hit Python's integer-parsing limit), and
+bytes that are not UTF-8 are refused by line. Time and memory stay proportional to the file.
 """
 
 from __future__ import annotations
@@ -52,7 +58,12 @@ class BltElection(Serialisable):
 
 _QUOTED = re.compile(r'"((?:[^"]|"")*)"')
 _BALLOT_ID = re.compile(r"^\([^)]*\)\s*")
-_ALTERNATIVE = re.compile(r"#\s*ALTERNATIVE NAME\s+(\d+)\s*:(.*)$", re.IGNORECASE)
+_ALTERNATIVE = re.compile(r"#\s*ALTERNATIVE NAME\s+([0-9]{1,9})\s*:(.*)$", re.IGNORECASE)
+_WITHDRAWN = re.compile(r"-[0-9]+")
+
+#: The most digits a number in a BLT file may have: a weight of 10**15 ballots is beyond any
+#: electorate, and the limit keeps every ``int()`` cheap.
+MAX_DIGITS = 15
 
 
 class _Line(NamedTuple):
@@ -65,7 +76,7 @@ def parse_blt(text: str) -> BltElection:
     lines = _lines(text)
     spreadsheet = any(line.text.rstrip().endswith(",") for line in lines[:2])
     header = _next_line(lines, "the header line")
-    num_candidates, seats = _header(header, spreadsheet)
+    num_candidates, seats = _header(header, spreadsheet, len(lines))
     withdrawn = _withdrawn(lines, num_candidates, spreadsheet)
     groups = list(_ballot_lines(lines, num_candidates, spreadsheet))
     names = _names(lines, spreadsheet)
@@ -84,8 +95,20 @@ def parse_blt(text: str) -> BltElection:
 
 
 def read_blt(path: str | Path) -> BltElection:
-    """Read a BLT file (UTF-8, with or without a byte-order mark)."""
-    return parse_blt(Path(path).read_text(encoding="utf-8-sig"))
+    """Read a BLT file (UTF-8, with or without a byte-order mark).
+
+    Raises ``BltError`` naming the line for bytes that are not UTF-8, as for any other fault.
+    """
+    return parse_blt(decode_blt(Path(path).read_bytes()))
+
+
+def decode_blt(data: bytes) -> str:
+    """The text of a BLT file's bytes; ``BltError`` names the first line that is not UTF-8."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise BltError(f"line {line}: the file is not UTF-8 text (byte {exc.start + 1})") from None
 
 
 def _lines(text: str) -> list[_Line]:
@@ -108,13 +131,29 @@ def _numbers(line: _Line, spreadsheet: bool) -> list[str]:
     return text.split()
 
 
-def _header(line: _Line, spreadsheet: bool) -> tuple[int, int]:
+def _whole(text: str) -> int | None:
+    """``text`` as a whole number if it is 1 to MAX_DIGITS ASCII digits, else ``None``."""
+    if len(text) > MAX_DIGITS or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text)
+
+
+def _header(line: _Line, spreadsheet: bool, lines_left: int) -> tuple[int, int]:
+    """The header's figures, checked against the file before anything is sized by them."""
     fields = _numbers(line, spreadsheet)
-    if len(fields) != 2 or not all(f.isdigit() for f in fields):
-        raise BltError(f"line {line.number}: expected 'candidates seats', got {line.text!r}")
-    num_candidates, seats = int(fields[0]), int(fields[1])
+    numbers = [_whole(field) for field in fields]
+    if len(fields) != 2 or None in numbers:
+        raise BltError(f"line {line.number}: expected 'candidates seats', got {line.text[:80]!r}")
+    num_candidates, seats = (n or 0 for n in numbers)
     if num_candidates < 1 or seats < 1:
         raise BltError(f"line {line.number}: need at least one candidate and one seat")
+    if num_candidates > lines_left:
+        raise BltError(
+            f"line {line.number}: the header declares {num_candidates} candidates, "
+            f"but the file has only {lines_left} more lines to name them"
+        )
+    if seats > num_candidates:
+        raise BltError(f"line {line.number}: {seats} seats for {num_candidates} candidates")
     return num_candidates, seats
 
 
@@ -124,12 +163,13 @@ def _withdrawn(lines: list[_Line], num_candidates: int, spreadsheet: bool) -> fr
     if not fields or not fields[0].startswith("-"):
         lines.append(line)
         return frozenset()
-    withdrawn = set()
-    for field in fields:
-        if not re.fullmatch(r"-\d+", field):
-            raise BltError(f"line {line.number}: bad withdrawn candidate {field!r}")
-        withdrawn.add(_candidate(line, field[1:], num_candidates))
-    return frozenset(withdrawn)
+    if not all(_WITHDRAWN.fullmatch(field) for field in fields):
+        # "-5 1 2 0" is a ballot line with a negative weight, not a withdrawn line.
+        if len(fields) > 1 and not fields[1].startswith("-"):
+            raise BltError(f"line {line.number}: a ballot weight cannot be negative: {fields[0]!r}")
+        bad = next(field for field in fields if not _WITHDRAWN.fullmatch(field))
+        raise BltError(f"line {line.number}: bad withdrawn candidate {bad[:20]!r}")
+    return frozenset(_candidate(line, field[1:], num_candidates) for field in fields)
 
 
 def _ballot_lines(
@@ -152,11 +192,17 @@ def _ballot_lines(
             ranks = tuple([singles[field] for field in preferences])
         except KeyError:
             ranks = _ranks(line, preferences, num_candidates)
-        if not weight.isdigit():
-            raise BltError(f"line {line.number}: a ballot weight must be whole: {weight!r}")
+        count = _whole(weight)
+        if count is None:
+            if weight.startswith("-"):
+                raise BltError(f"line {line.number}: a ballot weight cannot be negative")
+            raise BltError(
+                f"line {line.number}: a ballot weight must be whole, of at most "
+                f"{MAX_DIGITS} digits: {weight[:20]!r}"
+            )
         if len(set(ranks)) != len(ranks):
-            raise BltError(f"line {line.number}: a candidate is ranked twice: {line.text!r}")
-        yield ranks, int(weight)
+            raise BltError(f"line {line.number}: a candidate is ranked twice: {line.text[:80]!r}")
+        yield ranks, count
 
 
 def _ranks(line: _Line, preferences: list[str], num_candidates: int) -> tuple[frozenset[int], ...]:
@@ -168,16 +214,17 @@ def _ranks(line: _Line, preferences: list[str], num_candidates: int) -> tuple[fr
             continue
         rank = frozenset(_candidate(line, member, num_candidates) for member in field.split("="))
         if rank & seen:
-            raise BltError(f"line {line.number}: a candidate is ranked twice: {line.text!r}")
+            raise BltError(f"line {line.number}: a candidate is ranked twice: {line.text[:80]!r}")
         seen |= rank
         ranks.append(rank)
     return tuple(ranks)
 
 
 def _candidate(line: _Line, field: str, num_candidates: int) -> int:
-    if not field.isdigit() or not 1 <= int(field) <= num_candidates:
-        raise BltError(f"line {line.number}: no candidate {field!r} among 1..{num_candidates}")
-    return int(field) - 1
+    number = _whole(field)
+    if number is None or not 1 <= number <= num_candidates:
+        raise BltError(f"line {line.number}: no candidate {field[:20]!r} among 1..{num_candidates}")
+    return number - 1
 
 
 def _names(lines: list[_Line], spreadsheet: bool) -> list[str]:
@@ -230,7 +277,7 @@ def _quoted_parts(line: _Line, text: str) -> list[str]:
     quoted = [_unquote(match.group(1)) for match in _QUOTED.finditer(text)]
     leftover = _QUOTED.sub("", text).replace(",", "").strip()
     if not quoted or leftover:
-        raise BltError(f"line {line.number}: cannot read the quoted name {text!r}")
+        raise BltError(f"line {line.number}: cannot read the quoted name {text[:80]!r}")
     return quoted
 
 
