@@ -1,5 +1,5 @@
 """The ASGI entry point: Django for pages and forms, the lean cast endpoint for ``/cast/``,
-the lean live-stream endpoint for ``/live/meetings/``.
+the lean live-stream endpoint for ``/live/`` (meetings, votes, consultations).
 
 Both run in every worker process; the cast endpoint shares Django's settings, database and
 session table (see :mod:`asamblea.voting.fastcast`).
@@ -14,12 +14,26 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "asamblea.settings")
 django_application = get_asgi_application()
 
+from asamblea.coordination import live as consultation_live  # noqa: E402
 from asamblea.live.asgi import SSEApp  # noqa: E402
 from asamblea.live.broker import broker  # noqa: E402
-from asamblea.meetings.live import STREAM_PREFIX, resolve_stream  # noqa: E402
+from asamblea.meetings import live as meeting_live  # noqa: E402
+from asamblea.voting import live as poll_live  # noqa: E402
 from asamblea.voting.fastcast import PREFIX, CastApp  # noqa: E402 - needs Django set up
 
 cast_application = CastApp()
+
+# Each app decides who may read its streams; the project only routes the path to it.
+STREAMS = (meeting_live, poll_live, consultation_live)
+
+
+async def resolve_stream(path: str, cookies: dict[str, str]) -> list[str] | None:
+    for module in STREAMS:
+        if path.startswith(module.STREAM_PREFIX):
+            channels: list[str] | None = await module.resolve_stream(path, cookies)
+            return channels
+    return None
+
 
 # Everything loaded so far (Django, the apps, the catalogs) lives as long as the process: keep
 # it out of the garbage collector's full passes, which otherwise walk it again and again under
@@ -27,7 +41,7 @@ cast_application = CastApp()
 gc.freeze()
 # Live streams: thousands of long-lived connections need the session checked once, not
 # Django's whole request cycle; everything else falls through to Django.
-live_application = SSEApp(django_application, resolve_stream, broker, STREAM_PREFIX)
+live_application = SSEApp(django_application, resolve_stream, broker, "/live/")
 
 
 async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:

@@ -19,6 +19,11 @@ urlpatterns = [
         views.consultation_progress,
         name="consultation_progress",
     ),
+    path(
+        "live/consultations/<int:pk>/events/",
+        views.consultation_events,
+        name="consultation_events",
+    ),
     path("c/<slug:slug>/k/<int:pk>/close/", views.consultation_close, name="consultation_close"),
     path("c/<slug:slug>/f/<int:pk>/back/", views.back, name="back"),
     path("b/<slug:slug>/coordination/", views.body_page, name="body"),

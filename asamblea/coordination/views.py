@@ -26,6 +26,7 @@ from asamblea.bodies.queries import active_membership, can_view, require_facilit
 from asamblea.bodies.views import viewable_body
 from asamblea.coordination import actions, forms
 from asamblea.coordination import aggregate as agg
+from asamblea.coordination.live import channels_for as consultation_channels
 from asamblea.coordination.models import (
     AffiliationRequest,
     Backing,
@@ -50,6 +51,7 @@ from asamblea.coordination.queries import (
     visible_names,
 )
 from asamblea.errors import Conflict, Refused
+from asamblea.live.http import stream_view
 from asamblea.meetings.models import Meeting
 from asamblea.motions.models import Motion
 from asamblea.web import handles_refusal
@@ -332,9 +334,8 @@ def _progress_context(consultation: Consultation) -> dict[str, Any]:
     return {"total": total, "by_sector": by_sector, "by_region": by_region}
 
 
-@require_GET
-def consultation_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    consultation = _consultation(request, slug, pk)
+def _consultation_context(request: HttpRequest, consultation: Consultation) -> dict[str, Any]:
+    """What the consultation page and its live part show: progress, then the result."""
     coordination = consultation.coordination
     context: dict[str, Any] = {
         "body": coordination,
@@ -371,18 +372,30 @@ def consultation_detail(request: HttpRequest, slug: str, pk: int) -> HttpRespons
         context["by_region"] = result["by_region"]
     membership = active_membership(request.user, coordination)
     context["is_facilitator"] = membership is not None and membership.is_facilitator
+    return context
+
+
+@require_GET
+def consultation_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    consultation = _consultation(request, slug, pk)
+    context = _consultation_context(request, consultation)
     return render(request, "coordination/consultation_detail.html", context)
 
 
 @require_GET
 def consultation_progress(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    """The live progress fragment (htmx polls it while the consultation is open)."""
+    """The live part of the consultation page: progress while open, then the result (fetched
+    again when the consultation's event stream says something changed)."""
     consultation = _consultation(request, slug, pk)
-    return render(
-        request,
-        "coordination/_consultation_progress.html",
-        {"consultation": consultation, "progress": _progress_context(consultation)},
-    )
+    context = _consultation_context(request, consultation)
+    response = render(request, "coordination/_consultation_live.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+async def consultation_events(request: HttpRequest, pk: int) -> HttpResponse:
+    """The consultation's Server-Sent Events stream (see :mod:`asamblea.coordination.live`)."""
+    return await stream_view(request, consultation_channels, pk)
 
 
 @login_required

@@ -10,4 +10,5 @@ urlpatterns = [
     path("b/<slug:slug>/p/<int:pk>/close/", views.poll_close, name="close"),
     path("b/<slug:slug>/p/<int:pk>/receipt/", views.receipt_check, name="receipt"),
     path("b/<slug:slug>/p/<int:pk>/progress/", views.poll_progress, name="progress"),
+    path("live/polls/<int:pk>/events/", views.poll_events, name="events"),
 ]

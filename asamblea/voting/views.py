@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,10 +15,12 @@ from asamblea.bodies.models import Body
 from asamblea.bodies.queries import active_membership, can_view
 from asamblea.bodies.views import viewable_body
 from asamblea.errors import Conflict, Refused
+from asamblea.live.http import stream_view
 from asamblea.motions.models import Motion
 from asamblea.voting import actions
 from asamblea.voting.charts import result_bars
 from asamblea.voting.forms import BallotForm, PollForm, ReceiptForm
+from asamblea.voting.live import channels_for
 from asamblea.voting.models import Ballot, Eligibility, Poll
 from asamblea.web import handles_refusal
 
@@ -67,14 +70,13 @@ def _result_rows(poll: Poll) -> list[tuple[str, str, float]]:
     ]
 
 
-@require_GET
-def poll_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    poll = _poll(request, slug, pk)
+def _poll_context(request: HttpRequest, poll: Poll) -> dict[str, Any]:
+    """What the vote page and its live part show: progress while open, the result once closed."""
     membership = active_membership(request.user, poll.body)
     eligibility = None
     if request.user.is_authenticated:
         eligibility = Eligibility.objects.filter(poll=poll, person=request.user).first()
-    context = {
+    context: dict[str, Any] = {
         "body": poll.body,
         "poll": poll,
         "membership": membership,
@@ -94,7 +96,13 @@ def poll_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 .select_related("voter")
                 .order_by("voter__display_name")
             )
-    return render(request, "voting/poll_detail.html", context)
+    return context
+
+
+@require_GET
+def poll_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    poll = _poll(request, slug, pk)
+    return render(request, "voting/poll_detail.html", _poll_context(request, poll))
 
 
 @login_required
@@ -142,10 +150,14 @@ def receipt_check(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @require_GET
 def poll_progress(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    """A fragment with turnout so far (htmx polls it while the vote is open)."""
+    """The live part of the vote page: turnout so far while the vote is open, the result once
+    it is closed (fetched again when the vote's event stream says something changed)."""
     poll = _poll(request, slug, pk)
-    return render(
-        request,
-        "voting/_progress.html",
-        {"body": poll.body, "poll": poll, "progress": actions.participation_counts(poll)},
-    )
+    response = render(request, "voting/_poll_live.html", _poll_context(request, poll))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+async def poll_events(request: HttpRequest, pk: int) -> HttpResponse:
+    """The vote's Server-Sent Events stream (see :mod:`asamblea.voting.live`)."""
+    return await stream_view(request, channels_for, pk)

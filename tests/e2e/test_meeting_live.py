@@ -68,6 +68,7 @@ print(json.dumps({
     "meeting": meeting.pk,
     "alice": session(cast.alice),
     "bob": session(cast.bob),
+    "carol": session(cast.carol),
     "cookie": settings.SESSION_COOKIE_NAME,
 }))
 """
@@ -221,6 +222,62 @@ def test_facilitator_drives_the_meeting_and_every_screen_follows(chromium, serve
     assert participant.evaluate("window.notReloaded") is True
     assert projector.evaluate("window.notReloaded") is True
     assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+def test_live_updates_keep_a_half_made_choice_and_a_half_typed_hand_count(chromium, server):
+    """Bob picks a choice but has not sent it; carol votes and asks to speak; alice half-types
+    a hand count. Every live update lands, and nobody loses what they were doing."""
+    base = f"{server['base']}/b/{server['slug']}/meetings/{server['meeting']}/"
+    facilitator = _context(chromium, server, "alice").new_page()
+    bob = _context(chromium, server, "bob").new_page()
+    carol = _context(chromium, server, "carol").new_page()
+    facilitator.goto(base)
+    facilitator.fill("#id_title", "¿Pintamos el local?")
+    facilitator.click("#open-vote")
+    facilitator.wait_for_selector("#close-vote")
+    for page in (bob, carol):
+        page.goto(base)
+        page.wait_for_selector("#live[data-mode=connected]", timeout=10_000)
+    facilitator.wait_for_selector("#live[data-mode=connected]", timeout=10_000)
+    bob.evaluate("window.notReloaded = true")
+    facilitator.evaluate("window.notReloaded = true")
+
+    # Half-made work: bob's choice, alice's open hand-count form with a number typed in.
+    bob.check("input[name=choice][value=no]")
+    facilitator.click("#vote details summary")
+    facilitator.fill("#hands-yes", "4")
+    facilitator.fill("#hands-no", "1")
+    before = int(bob.get_attribute("#live", "data-refreshed") or 0)
+
+    # Carol votes and asks to speak: two live events reach both pages.
+    carol.check("input[name=choice][value=yes]")
+    carol.click("#cast")
+    carol.wait_for_load_state()
+    carol.goto(base)
+    carol.click("#ask-to-speak")
+    expect(bob.locator("#queue")).to_contain_text("Carol", timeout=5_000)
+    expect(bob.locator("#vote-progress")).to_contain_text("1", timeout=5_000)
+    expect(facilitator.locator("#queue")).to_contain_text("Carol", timeout=5_000)
+    assert int(bob.get_attribute("#live", "data-refreshed") or 0) > before
+
+    assert bob.is_checked("input[name=choice][value=no]")
+    assert not bob.is_checked("input[name=choice][value=yes]")
+    assert facilitator.locator("#vote details").get_attribute("open") is not None
+    assert facilitator.input_value("#hands-yes") == "4"
+    assert facilitator.input_value("#hands-no") == "1"
+    assert bob.evaluate("window.notReloaded") is True
+    assert facilitator.evaluate("window.notReloaded") is True
+
+    # Bob's submit casts the choice he made before the updates.
+    bob.click("#cast")
+    bob.wait_for_load_state()
+    assert bob.locator(".receipt").count() == 1
+    expect(facilitator.locator("#vote-progress")).to_contain_text("2", timeout=5_000)
+    assert facilitator.input_value("#hands-yes") == "4"
+    facilitator.click("#close-vote")
+    facilitator.wait_for_selector("#vote-result", timeout=5_000)
+    for page in (facilitator, bob, carol):
+        page.context.close()
 
 
 def test_meeting_page_works_without_javascript(chromium, server):

@@ -71,6 +71,7 @@ MATRIX: dict[tuple[str, str], tuple[object, ...]] = {
     # Without a code the receipt check is bad input for those who may see the vote.
     ("voting:receipt", "GET"):           (404,    404,     400,     400,     400,     404,     400),
     ("voting:progress", "GET"):          (404,    404,     200,     200,     200,     404,     200),
+    ("voting:events", "GET"):            (404,    404,     200,     200,     200,     404,     200),
     # Elections: facilitators run them; members stand, nominate, consent and vote (bob already
     # has carol's nomination, so his own is a conflict; only he may answer it).
     ("elections:create", "GET"):         ("login", 404,    403,     403,     200,     404,     403),
@@ -144,6 +145,7 @@ MATRIX: dict[tuple[str, str], tuple[object, ...]] = {
     ("coordination:vote_close", "POST"): ("login", 403,    403,     403,     403,     403,     403),
     ("coordination:consultation", "GET"): (200,   200,     200,     200,     200,     200,     200),
     ("coordination:consultation_progress", "GET"): (200, 200, 200,  200,     200,     200,     200),
+    ("coordination:consultation_events", "GET"): (200, 200, 200,    200,     200,     200,     200),
     ("coordination:consultation_close", "POST"): ("login", 403, 403, 403,    403,     403,     403),
     ("coordination:back", "POST"):       ("login", 400,    403,     403,     302,     400,     403),
     ("coordination:body", "GET"):        (404,    404,     200,     200,     200,     404,     200),

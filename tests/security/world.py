@@ -294,6 +294,7 @@ COORDINATION_ROUTES: dict[str, Route] = {
     "vote_close": Route(_in_fed("vote"), post=_empty, get=False),
     "consultation": Route(_in_fed("consultation")),
     "consultation_progress": Route(_in_fed("consultation")),
+    "consultation_events": Route(lambda w: {"pk": w.extra["consultation"].pk}),
     "consultation_close": Route(_in_fed("consultation"), post=_empty, get=False),
     "back": Route(_in_fed("forward"), post=lambda w: {"body": w.cast.north.slug}, get=False),
     "body": Route(_north),
@@ -403,6 +404,7 @@ ROUTES: dict[str, Route] = {
     "voting:close": Route(_poll, post=_empty, get=False),
     "voting:receipt": Route(_poll),
     "voting:progress": Route(_poll),
+    "voting:events": Route(lambda w: {"pk": w.poll.pk}),
     "elections:create": Route(
         _north,
         post=lambda w: {

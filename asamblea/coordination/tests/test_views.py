@@ -100,6 +100,7 @@ ROUTES = {
     "vote_close": (lambda c, s: _fed(c, s) | {"pk": s["vote"].pk}, lambda c, s: {}),
     "consultation": (lambda c, s: _fed(c, s) | {"pk": s["consultation"].pk}, None),
     "consultation_progress": (lambda c, s: _fed(c, s) | {"pk": s["consultation"].pk}, None),
+    "consultation_events": (lambda c, s: {"pk": s["consultation"].pk}, None),
     "consultation_close": (
         lambda c, s: _fed(c, s) | {"pk": s["consultation"].pk},
         lambda c, s: {},
@@ -166,6 +167,7 @@ MATRIX = {
     "vote_close":            COORDINATOR,
     "consultation":          (200, 200, 200, 200, 200, 200, 200, 200),
     "consultation_progress": (200, 200, 200, 200, 200, 200, 200, 200),
+    "consultation_events":   (200, 200, 200, 200, 200, 200, 200, 200),
     "consultation_close":    COORDINATOR,
     # Backing for North: only North's facilitator. Those who cannot see North are told it
     # does not exist.
