@@ -244,8 +244,8 @@ def test_live_updates_keep_a_half_made_choice_and_a_half_typed_hand_count(chromi
 
     # Half-made work: bob's choice, alice's open hand-count form with a number typed in.
     bob.check("input[name=choice][value=no]")
-    facilitator.click("#vote details summary")
-    facilitator.fill("#hands-yes", "4")
+    facilitator.click("#hand-count summary")
+    facilitator.fill("#hands-yes", "1")
     facilitator.fill("#hands-no", "1")
     before = int(bob.get_attribute("#live", "data-refreshed") or 0)
 
@@ -262,8 +262,8 @@ def test_live_updates_keep_a_half_made_choice_and_a_half_typed_hand_count(chromi
 
     assert bob.is_checked("input[name=choice][value=no]")
     assert not bob.is_checked("input[name=choice][value=yes]")
-    assert facilitator.locator("#vote details").get_attribute("open") is not None
-    assert facilitator.input_value("#hands-yes") == "4"
+    assert facilitator.locator("#hand-count").get_attribute("open") is not None
+    assert facilitator.input_value("#hands-yes") == "1"
     assert facilitator.input_value("#hands-no") == "1"
     assert bob.evaluate("window.notReloaded") is True
     assert facilitator.evaluate("window.notReloaded") is True
@@ -273,7 +273,7 @@ def test_live_updates_keep_a_half_made_choice_and_a_half_typed_hand_count(chromi
     bob.wait_for_load_state()
     assert bob.locator(".receipt").count() == 1
     expect(facilitator.locator("#vote-progress")).to_contain_text("2", timeout=5_000)
-    assert facilitator.input_value("#hands-yes") == "4"
+    assert facilitator.input_value("#hands-yes") == "1"
     facilitator.click("#close-vote")
     facilitator.wait_for_selector("#vote-result", timeout=5_000)
     for page in (facilitator, bob, carol):

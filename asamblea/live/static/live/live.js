@@ -66,7 +66,21 @@
       return;
     }
     syncAttributes(old, fresh);
+    if (old.nodeName === "DETAILS") { syncOpen(old, fresh); }
     morphChildren(old, fresh);
+  }
+
+  // The server may open a <details> that needs attention (a hand count to correct); it never
+  // closes one, and a reader's own opening or closing stands until the server newly asks.
+  function syncOpen(old, fresh) {
+    var asked = fresh.hasAttribute("open");
+    if (asked && !old._serverOpen) { old.open = true; }
+    old._serverOpen = asked;
+  }
+
+  function rememberServerOpen(root) {
+    var all = root.querySelectorAll("details");
+    for (var i = 0; i < all.length; i++) { all[i]._serverOpen = all[i].hasAttribute("open"); }
   }
 
   function morphChildren(oldParent, freshParent) {
@@ -88,7 +102,12 @@
         if (match === cursor) { cursor = cursor.nextSibling; }
         else { oldParent.insertBefore(match, cursor); }
       } else {
-        oldParent.insertBefore(document.importNode(fresh[n], true), cursor);
+        var added = document.importNode(fresh[n], true);
+        if (added.nodeType === 1) {
+          if (added.nodeName === "DETAILS") { added._serverOpen = added.hasAttribute("open"); }
+          rememberServerOpen(added);
+        }
+        oldParent.insertBefore(added, cursor);
       }
     }
     for (var r = 0; r < remaining.length; r++) {
@@ -179,6 +198,7 @@
     }
   }
 
+  rememberServerOpen(region);
   setInterval(tick, 1000);
   showStatus();
   connect();
