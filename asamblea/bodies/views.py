@@ -70,6 +70,9 @@ def body_detail(request: HttpRequest, slug: str) -> HttpResponse:
     body = viewable_body(request, slug)
     membership = active_membership(request.user, body)
     motions = Motion.objects.filter(body=body, parent=None).select_related("author")
+    from asamblea.voting.actions import close_due_polls  # voting sits above bodies
+
+    close_due_polls(body)
     polls = Poll.objects.filter(body=body).select_related("motion")[:20]
     context = {
         "body": body,

@@ -28,6 +28,7 @@ from asamblea.bodies.queries import (
 )
 from asamblea.coordination import aggregate as agg
 from asamblea.coordination.models import (
+    RECALL_HOURS_MAX,
     Affiliation,
     AffiliationRequest,
     Backing,
@@ -98,13 +99,17 @@ def _check_rules(quorum_percent: int, majority: str) -> None:
 # --- Coordinations and their statutes --------------------------------------------------------
 
 
-def _check_statute(weighting: str, forward_threshold: int, admission: str) -> None:
+def _check_statute(
+    weighting: str, forward_threshold: int, admission: str, recall_hours: int = 72
+) -> None:
     if weighting not in agg.Weighting._value2member_map_:
         raise Refused(_("Choose a valid delegate weighting."))
     if not 1 <= forward_threshold <= MAX_THRESHOLD:
         raise Refused(_("The number of backing bodies is between 1 and 1000."))
     if admission not in Statute.Admission.values:
         raise Refused(_("Choose how joining and leaving are accepted."))
+    if not 1 <= recall_hours <= RECALL_HOURS_MAX:
+        raise Refused(_("A recall vote stays open between 1 hour and 30 days (720 hours)."))
 
 
 @transaction.atomic
@@ -144,12 +149,20 @@ def statute_set(
     admission: str,
     quorum_percent: int,
     majority: str,
+    recall_hours: int | None = None,
+    divergence_allowed: bool | None = None,
 ) -> Statute:
     """Change the statute. Votes and consultations already open keep the rules they opened
-    with (they copied them); the body row is locked so two changes do not interleave."""
+    with (they copied them), and an open recall keeps its closing time; the body row is locked
+    so two changes do not interleave. ``recall_hours`` and ``divergence_allowed`` left None
+    keep their current values."""
     require_coordination(coordination)
     require_facilitator_of_coordination(facilitator, coordination)
-    _check_statute(weighting, forward_threshold, admission)
+    current = statute_of(coordination)
+    recall_hours = current.recall_hours if recall_hours is None else recall_hours
+    if divergence_allowed is None:
+        divergence_allowed = current.divergence_allowed
+    _check_statute(weighting, forward_threshold, admission, recall_hours)
     _check_rules(quorum_percent, majority)
     locked = Body.objects.select_for_update().get(pk=coordination.pk)
     locked.quorum_percent, locked.majority = quorum_percent, majority
@@ -160,6 +173,8 @@ def statute_set(
             "weighting": weighting,
             "forward_threshold": forward_threshold,
             "admission": admission,
+            "recall_hours": recall_hours,
+            "divergence_allowed": divergence_allowed,
         },
     )
     record(
@@ -171,6 +186,8 @@ def statute_set(
             "admission": admission,
             "quorum_percent": quorum_percent,
             "majority": majority,
+            "recall_hours": recall_hours,
+            "divergence_allowed": divergence_allowed,
             "by": facilitator.pk,
         },
     )
@@ -255,7 +272,10 @@ def _assembly_decided(request: AffiliationRequest, adopted: bool, by: Any) -> No
         "affiliation.assembly_decided",
         {"request": request.pk, "direction": request.direction, "adopted": adopted},
     )
-    if adopted and statute_of(request.coordination).admission == Statute.Admission.AUTOMATIC:
+    # Leaving is the assembly's own decision: it takes effect at once, so no facilitator of the
+    # coordination can hold it back by never answering. Joining follows the statute.
+    automatic = statute_of(request.coordination).admission == Statute.Admission.AUTOMATIC
+    if adopted and (automatic or request.direction == AffiliationRequest.Direction.LEAVE):
         _settle_affiliation(request, accept=True, by=None)
 
 
@@ -492,7 +512,9 @@ def _fill_vacant_seats(delegation: Delegation) -> None:
         taken_votes.add(seat.vote_id)
 
 
-def _open_member_poll(person: Any, body: Body, title: str) -> Poll:
+def _open_member_poll(
+    person: Any, body: Body, title: str, closes_at: datetime | None = None
+) -> Poll:
     """Open a secret poll of the body's voting members on behalf of any member.
 
     Recalls need this: the base must be able to call the vote even when the delegate is the
@@ -505,6 +527,7 @@ def _open_member_poll(person: Any, body: Body, title: str) -> Poll:
         quorum_percent=body.quorum_percent,
         majority=body.majority,
         opened_by=person,
+        closes_at=closes_at,
     )
     person_ids = list(
         voting_members(body).order_by("person_id").values_list("person_id", flat=True)
@@ -525,7 +548,7 @@ def _open_member_poll(person: Any, body: Body, title: str) -> Poll:
             "quorum_percent": poll.quorum_percent,
             "majority": poll.majority,
             "electorate": len(person_ids),
-            "closes_at": None,
+            "closes_at": closes_at.isoformat() if closes_at else None,
         },
     )
     publish_on_commit(_channel(body), "poll.opened", {"poll": poll.pk})
@@ -535,7 +558,11 @@ def _open_member_poll(person: Any, body: Body, title: str) -> Poll:
 @transaction.atomic
 def recall_open(person: Any, delegation: Delegation) -> Recall:
     """Any member of the delegate's body puts the recall to a vote of the body's members.
-    The delegation row is locked so one delegate has one recall vote open at a time."""
+
+    The vote's closing time is fixed now from the coordination's statute (``recall_hours``,
+    72 by default): it closes itself then (``asamblea close-due``, or the next visit of its
+    page), and nobody can close it early or withdraw it (see :func:`on_poll_closing`). The
+    delegation row is locked so one delegate has one recall vote open at a time."""
     require_member(person, delegation.body)
     locked = Delegation.objects.select_for_update().get(pk=delegation.pk)
     if not locked.is_active():
@@ -546,13 +573,20 @@ def recall_open(person: Any, delegation: Delegation) -> Recall:
         "name": locked.person.display_name,
         "coordination": locked.coordination.name,
     }
-    poll = _open_member_poll(person, locked.body, str(title))
+    hours = statute_of(locked.coordination).recall_hours
+    closes_at = timezone.now() + timedelta(hours=hours)
+    poll = _open_member_poll(person, locked.body, str(title), closes_at)
     recall = Recall.objects.create(delegation=locked, poll=poll, proposed_by=person)
     _record_both(
         locked.body,
         locked.coordination,
         "delegate.recall_opened",
-        {"delegation": locked.pk, "delegate": locked.person_id, "poll": poll.pk},
+        {
+            "delegation": locked.pk,
+            "delegate": locked.person_id,
+            "poll": poll.pk,
+            "closes_at": closes_at.isoformat(timespec="seconds"),
+        },
     )
     return recall
 
@@ -1559,6 +1593,28 @@ def solidarity_answer(facilitator: Any, solidarity: Solidarity, take_up: bool) -
 
 
 # --- Settling what an assembly's own polls decide --------------------------------------------
+
+
+def on_poll_closing(sender: Any, poll: Poll, by: Any = None, **kwargs: Any) -> None:
+    """Receiver of :data:`asamblea.voting.signals.poll_closing`: a recall vote is never closed
+    by hand before its closing time (unless every elector has voted), and never by the
+    delegate it concerns; so neither the delegate nor a lone facilitator can cut it short."""
+    if by is None:
+        return
+    recall = Recall.objects.filter(poll=poll).select_related("delegation").first()
+    if recall is None:
+        return
+    if recall.delegation.person_id == by.pk:
+        raise NotAllowed(
+            _("You cannot close the vote on your own recall: it closes by itself on time."),
+            code="own_recall",
+        )
+    everyone_voted = not Eligibility.objects.filter(poll=poll, voted=False).exists()
+    if not poll.is_past_closing_time() and not everyone_voted:
+        raise Conflict(
+            _("A recall vote closes by itself at its set time; it cannot be closed early."),
+            code="recall_closes_on_time",
+        )
 
 
 def on_poll_closed(sender: Any, poll: Poll, by: Any = None, **kwargs: Any) -> None:

@@ -7,7 +7,8 @@ class CoordinationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from asamblea.coordination.actions import on_poll_closed
-        from asamblea.voting.signals import poll_closed
+        from asamblea.coordination.actions import on_poll_closed, on_poll_closing
+        from asamblea.voting.signals import poll_closed, poll_closing
 
         poll_closed.connect(on_poll_closed, dispatch_uid="coordination.on_poll_closed")
+        poll_closing.connect(on_poll_closing, dispatch_uid="coordination.on_poll_closing")

@@ -8,7 +8,14 @@ from django.utils.translation import gettext_lazy as _
 from asamblea.bodies.forms import BodyForm
 from asamblea.bodies.models import Body
 from asamblea.coordination.actions import COORDINATION_KINDS, MAX_TERM_DAYS, MAX_THRESHOLD
-from asamblea.coordination.models import Consultation, ConsultedBody, Mandate, Statute
+from asamblea.coordination.models import (
+    RECALL_HOURS_DEFAULT,
+    RECALL_HOURS_MAX,
+    Consultation,
+    ConsultedBody,
+    Mandate,
+    Statute,
+)
 from asamblea.voting.models import Poll
 
 COUNT = {"min_value": 0, "max_value": 10_000_000}
@@ -29,6 +36,19 @@ class StatuteForm(forms.Form):
         label=_("Quorum (% of the delegates' weight)"), min_value=0, max_value=100, initial=50
     )
     majority = forms.ChoiceField(label=_("Majority rule"), choices=Poll.Majority.choices)
+    recall_hours = forms.IntegerField(
+        label=_("Hours a recall vote stays open"),
+        min_value=1,
+        max_value=RECALL_HOURS_MAX,
+        initial=RECALL_HOURS_DEFAULT,
+        required=False,  # left empty: unchanged
+    )
+    divergence_allowed = forms.BooleanField(
+        label=_(
+            "Delegates may diverge from a binding mandate (recorded and reported to their base)"
+        ),
+        required=False,
+    )
 
 
 class CoordinationForm(BodyForm):

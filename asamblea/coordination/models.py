@@ -22,6 +22,8 @@ from asamblea.motions.models import Motion
 from asamblea.voting.models import Poll
 
 Person = settings.AUTH_USER_MODEL
+RECALL_HOURS_DEFAULT = 72
+RECALL_HOURS_MAX = 24 * 30
 
 
 class Statute(models.Model):
@@ -54,12 +56,25 @@ class Statute(models.Model):
         choices=Admission.choices,
         default=Admission.FACILITATORS,
     )
+    # A recall vote's closing time is fixed from this when it opens, so nobody (least of all the
+    # delegate) can keep it open or close it early.
+    recall_hours = models.PositiveSmallIntegerField(
+        _("hours a recall vote stays open"), default=RECALL_HOURS_DEFAULT
+    )
+    divergence_allowed = models.BooleanField(
+        _("delegates may diverge from a binding mandate (recorded and reported to their base)"),
+        default=False,
+    )
 
     class Meta:
         constraints = [
             models.CheckConstraint(
                 condition=Q(forward_threshold__gte=1), name="statute_threshold_ge_1"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(recall_hours__gte=1, recall_hours__lte=RECALL_HOURS_MAX),
+                name="statute_recall_hours_range",
+            ),
         ]
 
 

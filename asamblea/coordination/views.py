@@ -37,6 +37,7 @@ from asamblea.coordination.models import (
     Delegation,
     Forward,
     Mandate,
+    Recall,
     Seat,
     Solidarity,
 )
@@ -54,6 +55,8 @@ from asamblea.errors import Conflict, Refused
 from asamblea.live.http import stream_view
 from asamblea.meetings.models import Meeting
 from asamblea.motions.models import Motion
+from asamblea.voting.actions import close_due_polls
+from asamblea.voting.models import Poll
 from asamblea.web import handles_refusal
 
 
@@ -164,6 +167,8 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
                 "admission": statute.admission,
                 "quorum_percent": coordination.quorum_percent,
                 "majority": coordination.majority,
+                "recall_hours": statute.recall_hours,
+                "divergence_allowed": statute.divergence_allowed,
             }
         )
         if is_facilitator
@@ -429,8 +434,15 @@ def body_page(request: HttpRequest, slug: str) -> HttpResponse:
     decisions with its delegates' votes (report-back), consultations and solidarity inbox."""
     body = viewable_body(request, slug)
     membership = active_membership(request.user, body)
+    close_due_polls(body)  # a recall due to close closes before the delegates are listed
     coordinations = list(coordinations_of(body))
     delegates = list(active_delegations(body=body).select_related("person", "coordination"))
+    open_recalls = {
+        r.delegation_id: r.poll
+        for r in Recall.objects.filter(
+            delegation__in=delegates, poll__state=Poll.State.OPEN
+        ).select_related("poll")
+    }
     agenda = list(
         Motion.objects.filter(
             body__in=coordinations, state__in=[Motion.State.SUPPORTED, Motion.State.VOTING]
@@ -454,7 +466,7 @@ def body_page(request: HttpRequest, slug: str) -> HttpResponse:
         "body": body,
         "membership": membership,
         "coordinations": coordinations,
-        "delegates": delegates,
+        "delegates": [(d, open_recalls.get(d.pk)) for d in delegates],
         "elections": DelegateElection.objects.filter(body=body, state="open")
         .select_related("coordination")
         .prefetch_related("candidacies__person", "candidacies__poll", "candidacies__vote"),

@@ -29,7 +29,7 @@ from asamblea.motions.models import Motion
 from asamblea.voting import casting, rules
 from asamblea.voting.casting import CHOICES, RECEIPT_BYTES, CastReceipt, hash_receipt
 from asamblea.voting.models import Ballot, Eligibility, HandCount, Poll
-from asamblea.voting.signals import poll_closed
+from asamblea.voting.signals import poll_closed, poll_closing
 
 # The cast rules live in ``casting`` (shared with the lean endpoint); these names stay here.
 __all__ = ["CHOICES", "RECEIPT_BYTES", "CastReceipt", "hash_receipt"]
@@ -191,7 +191,7 @@ def poll_close(poll: Poll, by: Any | None) -> Poll:
     """
     if by is not None:
         require_facilitator(by, poll.body)
-    locked = _lock_open_poll(poll)
+    locked = _lock_open_poll(poll, by)
     problem = hand_count_problem(locked)
     if problem is not None:
         if by is not None:
@@ -233,7 +233,7 @@ def poll_close_without_count(poll: Poll, by: Any, reason: str) -> Poll:
         raise Refused(_("Say why the vote closes without a valid count."), code="reason_required")
     if len(reason) > VOID_REASON_MAX:
         raise Refused(_("The reason is too long (at most 300 characters)."), code="bad_reason")
-    locked = _lock_open_poll(poll)
+    locked = _lock_open_poll(poll, by)
     problem = hand_count_problem(locked)
     if problem is None:
         raise Conflict(
@@ -245,10 +245,12 @@ def poll_close_without_count(poll: Poll, by: Any, reason: str) -> Poll:
 VOID_REASON_MAX = 300
 
 
-def _lock_open_poll(poll: Poll) -> Poll:
+def _lock_open_poll(poll: Poll, by: Any | None) -> Poll:
+    """The poll row under ``FOR UPDATE``, open, and not refused by a ``poll_closing`` receiver."""
     locked = Poll.objects.select_for_update().select_related("body").get(pk=poll.pk)
     if not locked.is_open:
         raise Conflict(_("This vote is already closed."), code="poll_closed")
+    poll_closing.send(sender=Poll, poll=locked, by=by)
     return locked
 
 
@@ -299,10 +301,14 @@ def _finish_close(locked: Poll, by: Any | None, motion_state: str) -> None:
     publish_on_commit(_channel(locked), "poll.closed", {"poll": locked.pk})
 
 
-def close_due_polls() -> int:
-    """Close every open poll whose closing time has passed; returns how many were closed."""
+def close_due_polls(body: Body | None = None) -> int:
+    """Close every open poll (of ``body``, if given) whose closing time has passed; returns how
+    many were closed. Pages that list a body's votes call it, so a vote closes on time even
+    where nobody runs ``asamblea close-due``."""
     closed = 0
     due = Poll.objects.filter(state=Poll.State.OPEN, closes_at__lte=timezone.now())
+    if body is not None:
+        due = due.filter(body=body)
     for poll in due.only("pk"):
         try:
             poll_close(poll, None)

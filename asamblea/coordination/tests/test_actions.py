@@ -4,6 +4,7 @@ forwarding and solidarity."""
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from asamblea.coordination import actions
@@ -20,7 +21,8 @@ from asamblea.ledger.models import LedgerEntry
 from asamblea.motions.actions import motion_submit
 from asamblea.motions.models import Motion
 from asamblea.testing import affiliate, join, make_delegate, make_person
-from asamblea.voting.actions import ballot_cast, poll_close, poll_open
+from asamblea.voting.actions import ballot_cast, close_due_polls, poll_close, poll_open
+from asamblea.voting.models import Poll
 
 
 def _kinds(body):
@@ -91,12 +93,15 @@ def test_automatic_admission_accepts_once_the_assembly_decides(fed):
     assert Affiliation.objects.filter(member=fed.north, coordination=region).exists()
 
 
-def test_leaving_ends_the_bodys_delegations(fed):
+def test_leaving_takes_effect_when_the_assembly_decides_and_ends_its_delegations(fed):
+    """The coordination's facilitator cannot hold a decision to leave back, not even by
+    never answering: it takes effect with the assembly's vote."""
     request = actions.affiliation_propose(fed.bob, fed.north, fed.federation, "leave")
     _adopt(fed.alice, fed.north, request.motion)
-    with pytest.raises(Refused):  # a decision to leave cannot be held back
+    request.refresh_from_db()
+    assert request.state == AffiliationRequest.State.ACCEPTED
+    with pytest.raises(Conflict):  # nothing left to refuse
         actions.affiliation_decide(fed.cora, request, accept=False)
-    actions.affiliation_decide(fed.cora, request, accept=True)
     assert not Affiliation.objects.filter(
         member=fed.north, coordination=fed.federation, left_at__isnull=True
     ).exists()
@@ -203,7 +208,8 @@ def test_a_recall_removes_the_delegates_vote_at_once_even_in_an_open_vote(fed):
         actions.recall_open(fed.bob, delegation)
     for person in (fed.alice, fed.bob):
         ballot_cast(recall.poll, person, "yes")
-    poll_close(recall.poll, fed.alice)
+    _reach_closing_time(recall.poll)
+    assert close_due_polls() == 1  # it closes by itself on time
     delegation.refresh_from_db()
     assert delegation.recalled_at is not None
     north_seat = Seat.objects.get(vote=vote, body=fed.north)
@@ -224,9 +230,78 @@ def test_a_recall_voted_down_keeps_the_delegate(fed):
     recall = actions.recall_open(fed.bob, delegation)
     ballot_cast(recall.poll, fed.alice, "no")
     ballot_cast(recall.poll, fed.bob, "yes")
-    poll_close(recall.poll, fed.alice)
+    ballot_cast(recall.poll, fed.carol, "no")
+    poll_close(recall.poll, fed.alice)  # everyone has voted: no need to wait
     delegation.refresh_from_db()
     assert delegation.recalled_at is None
+
+
+def _reach_closing_time(poll):
+    Poll.objects.filter(pk=poll.pk).update(closes_at=timezone.now() - timedelta(seconds=1))
+
+
+def test_a_recall_closes_at_the_time_fixed_by_the_statute_when_it_opened(fed):
+    actions.statute_set(
+        fed.cora,
+        fed.federation,
+        weighting="body",
+        forward_threshold=1,
+        admission="facilitators",
+        quorum_percent=50,
+        majority="simple",
+        recall_hours=48,
+    )
+    delegation = Delegation.objects.get(person=fed.carol)
+    before = timezone.now()
+    recall = actions.recall_open(fed.bob, delegation)
+    assert timedelta(hours=47) < recall.poll.closes_at - before <= timedelta(hours=48, seconds=5)
+
+
+def test_the_default_recall_time_is_72_hours(fed):
+    recall = actions.recall_open(fed.bob, Delegation.objects.get(person=fed.carol))
+    hours = (recall.poll.closes_at - recall.poll.opened_at) / timedelta(hours=1)
+    assert 71.99 < hours <= 72.01
+
+
+def test_a_delegate_who_is_the_only_facilitator_cannot_block_their_own_recall(fed):
+    """alice is North's only facilitator and its delegate: members recall her anyway."""
+    alice_seat = make_delegate(fed.alice, fed.north, fed.federation)
+    recall = actions.recall_open(fed.bob, alice_seat)
+    ballot_cast(recall.poll, fed.bob, "yes")
+    ballot_cast(recall.poll, fed.carol, "yes")
+    with pytest.raises(NotAllowed):
+        poll_close(recall.poll, fed.alice)  # not hers to close, even early
+    ballot_cast(recall.poll, fed.alice, "no")
+    with pytest.raises(NotAllowed):
+        poll_close(recall.poll, fed.alice)  # not even once everyone has voted
+    _reach_closing_time(recall.poll)
+    with pytest.raises(NotAllowed):
+        poll_close(recall.poll, fed.alice)  # nor after its time: it closes by itself
+    assert close_due_polls() == 1
+    alice_seat.refresh_from_db()
+    assert alice_seat.recalled_at is not None
+    assert "delegate.recalled" in _kinds(fed.north)
+
+
+def test_nobody_closes_a_recall_early_while_members_can_still_vote(fed):
+    recall = actions.recall_open(fed.bob, Delegation.objects.get(person=fed.carol))
+    ballot_cast(recall.poll, fed.bob, "yes")
+    with pytest.raises(Conflict):
+        poll_close(recall.poll, fed.alice)  # a facilitator friendly to the delegate
+    recall.poll.refresh_from_db()
+    assert recall.poll.is_open
+
+
+def test_a_due_recall_closes_on_the_next_visit_of_the_body_pages(fed):
+    recall = actions.recall_open(fed.bob, Delegation.objects.get(person=fed.carol))
+    ballot_cast(recall.poll, fed.alice, "yes")
+    ballot_cast(recall.poll, fed.bob, "yes")
+    _reach_closing_time(recall.poll)
+    page = fed.client(fed.bob).get(reverse("coordination:body", args=[fed.north.slug]))
+    assert page.status_code == 200
+    recall.poll.refresh_from_db()
+    assert not recall.poll.is_open
+    assert Delegation.objects.get(person=fed.carol).recalled_at is not None
 
 
 def test_observers_and_outsiders_cannot_recall(fed):
