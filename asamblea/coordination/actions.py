@@ -850,7 +850,12 @@ def delegate_cast(
 
     Locks the seat row (``select_for_update``): a recall, a second click or a close racing
     with the cast is serialised on it; the vote row is read under lock too, so a close waits.
-    A binding mandate casts as mandated, whatever was asked.
+
+    A binding mandate is never silently applied over the delegate's choice: a vote that
+    contradicts it is refused with a sentence saying so, unless the coordination's statute
+    allows divergence, in which case it is cast as chosen, flagged as diverging, and reported
+    to the base assembly (an entry in its ledger and a live event on its channel). Under split
+    weighting, counts left out are the mandate's.
     """
     if person is None or not person.is_authenticated:
         raise NotAllowed(_("Log in to vote."))
@@ -880,8 +885,11 @@ def delegate_cast(
     )
     position = agg.Position(mandate.position) if mandate is not None else None
     binding = bool(mandate and mandate.binding)
+    divergence_allowed = statute_of(locked_vote.coordination).divergence_allowed
     if locked_vote.is_split:
-        counts = _mandated_split(mandate, seat.cap) or _split_counts(split or ())
+        mandated = _mandated_split(mandate, seat.cap)
+        given = split if split is not None and any(v not in (None, "") for v in split) else None
+        counts = _split_counts(given) if given is not None else (mandated or _split_counts(()))
         try:
             agg.check_split(counts, seat.cap)
         except ValueError as exc:
@@ -889,18 +897,40 @@ def delegate_cast(
                 _("The counts add up to more than the %(n)s members the body had at opening.")
                 % {"n": seat.cap}
             ) from exc
+        if mandated is not None and counts != mandated and not divergence_allowed:
+            raise Refused(
+                _(
+                    "Your assembly's binding mandate is yes %(yes)s, no %(no)s, abstain "
+                    "%(abstain)s. Cast these counts, or ask your assembly to change its mandate."
+                )
+                % dict(zip(("yes", "no", "abstain"), mandated, strict=True)),
+                code="binding_mandate",
+            )
         seat.split_yes, seat.split_no, seat.split_abstain = counts
         seat.requested = ""
     else:
         if choice not in agg.CHOICES:
             raise Refused(_("Choose yes, no or abstain."), code="bad_choice")
+        mandated_choice = agg.mandated_choice(position, binding, choice)
+        if mandated_choice != choice and not divergence_allowed:
+            raise Refused(
+                _(
+                    "Your assembly's binding mandate is to vote “%(mandated)s”: a vote of "
+                    "“%(choice)s” contradicts it and was not cast. Vote as mandated, or ask "
+                    "your assembly to change its mandate."
+                )
+                % {"mandated": choice_label(mandated_choice), "choice": choice_label(choice)},
+                code="binding_mandate",
+            )
         seat.requested = choice
-        seat.choice = agg.mandated_choice(position, binding, choice)
+        seat.choice = choice
     seat.mandate = mandate.position if mandate is not None else ""
     seat.binding = binding
     seat.cast_at = timezone.now()
     seat.save()
     divergent = agg.diverges(position, seat.choice or None, seat.split)
+    if divergent and binding:
+        _report_divergence(locked_vote, seat, body, person)
     record(
         locked_vote.coordination,
         "coordination.delegate_voted",
@@ -919,6 +949,29 @@ def delegate_cast(
         _channel(locked_vote.coordination_id), "coordination.vote", {"vote": locked_vote.pk}
     )
     return seat
+
+
+def choice_label(choice: str) -> str:
+    return str({"yes": _("Yes"), "no": _("No"), "abstain": _("Abstain")}.get(choice, choice))
+
+
+def _report_divergence(vote: CoordinationVote, seat: Seat, body: Body, person: Any) -> None:
+    """Tell the base assembly that its delegate diverged from its binding mandate (the statute
+    allows it): an entry in the assembly's own ledger and a live event on its channel."""
+    record(
+        body,
+        "coordination.delegate_diverged",
+        {
+            "coordination": vote.coordination_id,
+            "vote": vote.pk,
+            "motion": vote.motion.number,
+            "delegate": person.pk,
+            "mandate": seat.mandate,
+            "choice": seat.choice,
+            "split": list(seat.split) if seat.split else None,
+        },
+    )
+    publish_on_commit(_channel(body), "coordination.delegate_diverged", {"vote": vote.pk})
 
 
 def seat_votes(vote: CoordinationVote) -> list[agg.SeatVote]:

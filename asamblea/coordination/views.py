@@ -245,15 +245,34 @@ def vote_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     coordination = vote.coordination
     seats = list(Seat.objects.filter(vote=vote).select_related("body", "delegation__person"))
     named = visible_names(request.user, [s.body for s in seats], _insider(request, coordination))
+    # A seat records its mandate when it votes; until then the page shows the body's current
+    # mandate, so a delegate sees it on the ballot before voting.
+    current = {
+        m.body_id: m
+        for m in Mandate.objects.filter(
+            motion_id=vote.motion_id, body_id__in=[s.body_id for s in seats]
+        ).exclude(position="")
+    }
+    labels = dict(Mandate.POSITIONS)
     rows = []
     for seat in seats:
         position = agg.Position(seat.mandate) if seat.mandate else None
+        mandate = current.get(seat.body_id)
+        shown, binding = (
+            (seat.mandate, seat.binding)
+            if seat.has_voted
+            else ((mandate.position, mandate.binding) if mandate else ("", False))
+        )
         rows.append(
             {
                 "seat": seat,
                 "named": named[seat.body_id],
                 "diverges": agg.diverges(position, seat.choice or None, seat.split),
                 "share": _fraction(seat.share),
+                "mandate": labels.get(shown, ""),
+                "mandate_position": shown,
+                "binding": binding and shown not in ("", "free"),
+                "choice": actions.choice_label(seat.choice) if seat.choice else "",
             }
         )
     mine = [
@@ -267,6 +286,7 @@ def vote_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "vote": vote,
         "rows": rows,
         "mine": [r for r in mine if not r["seat"].has_voted],
+        "divergence_allowed": statute_of(coordination).divergence_allowed,
         "form": forms.CastForm(),
         "is_facilitator": membership is not None and membership.is_facilitator,
         "progress": {"seats": len(rows), "voted": sum(1 for r in rows if r["seat"].has_voted)},

@@ -1,6 +1,7 @@
 """Coordination actions, called directly: joining, delegates, mandates, delegate votes,
 forwarding and solidarity."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -314,18 +315,45 @@ def test_observers_and_outsiders_cannot_recall(fed):
 # --- Mandates and the delegates' vote --------------------------------------------------------
 
 
-def test_divergence_from_the_mandate_is_flagged_and_a_binding_mandate_casts_as_mandated(fed):
+def test_divergence_is_flagged_and_a_vote_against_a_binding_mandate_is_refused(fed):
     motion = _agenda(fed)
     actions.mandate_set(fed.alice, fed.north, motion, position="for", binding=False)
     actions.mandate_set(fed.frank, fed.south, motion, position="against", binding=True)
     vote = actions.vote_open(fed.cora, fed.federation, motion)
     north = actions.delegate_cast(fed.carol, vote, fed.north, choice="no")
-    south = actions.delegate_cast(fed.frank, vote, fed.south, choice="yes")
+    with pytest.raises(Refused) as refused:
+        actions.delegate_cast(fed.frank, vote, fed.south, choice="yes")
+    assert refused.value.code == "binding_mandate"
+    assert not Seat.objects.get(vote=vote, body=fed.south).has_voted  # never silently rewritten
+    south = actions.delegate_cast(fed.frank, vote, fed.south, choice="no")
     assert north.choice == "no" and north.mandate == "for"
-    assert south.choice == "no" and south.requested == "yes" and south.binding
+    assert south.choice == "no" and south.requested == "no" and south.binding
     vote = actions.vote_close(fed.cora, vote)
     assert vote.result["divergent"] == 1
     assert "coordination.decided" in _kinds(fed.north)
+
+
+def test_where_the_statute_allows_divergence_it_is_recorded_and_reported_to_the_base(fed):
+    actions.statute_set(
+        fed.cora,
+        fed.federation,
+        weighting="body",
+        forward_threshold=1,
+        admission="facilitators",
+        quorum_percent=50,
+        majority="simple",
+        divergence_allowed=True,
+    )
+    motion = _agenda(fed)
+    actions.mandate_set(fed.frank, fed.south, motion, position="against", binding=True)
+    vote = actions.vote_open(fed.cora, fed.federation, motion)
+    seat = actions.delegate_cast(fed.frank, vote, fed.south, choice="yes")
+    assert seat.choice == "yes" and seat.mandate == "against" and seat.binding
+    assert "coordination.delegate_diverged" in _kinds(fed.south)
+    entry = LedgerEntry.objects.filter(
+        chain=fed.federation.ledger_chain, kind="coordination.delegate_voted"
+    ).last()
+    assert json.loads(entry.payload)["diverges"] is True
 
 
 def test_a_mandate_decided_by_the_members_vote(fed):
@@ -337,7 +365,9 @@ def test_a_mandate_decided_by_the_members_vote(fed):
     mandate.refresh_from_db()
     assert mandate.position == "against"
     vote = actions.vote_open(fed.cora, fed.federation, motion)
-    seat = actions.delegate_cast(fed.carol, vote, fed.north, choice="yes")
+    with pytest.raises(Refused):
+        actions.delegate_cast(fed.carol, vote, fed.north, choice="yes")
+    seat = actions.delegate_cast(fed.carol, vote, fed.north, choice="no")
     assert seat.choice == "no"
 
 

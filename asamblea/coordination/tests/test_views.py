@@ -522,3 +522,24 @@ def test_a_coordination_opens_the_election_of_its_own_delegates_through_the_page
     assert Candidacy.objects.get(person=cast.carol).vote.coordination == federation
     page = cast.client(cora).get(reverse("coordination:body", args=[federation.slug]))
     assert page.status_code == 200 and "Open region" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_delegate_sees_a_binding_mandate_on_the_ballot_and_a_contradicting_vote_is_refused():
+    cast, scene, roles = build()
+    vote = scene["vote"]
+    actions.mandate_set(cast.alice, cast.north, vote.motion, position="against", binding=True)
+    url = reverse("coordination:vote", args=[scene["federation"].slug, vote.pk])
+    delegate = cast.client(cast.carol)
+    page = delegate.get(url).content.decode()
+    ballot = page.split("Your assembly's mandate")[1].split("</form>")[0]
+    assert "Against" in ballot and "binding" in ballot
+    assert "A vote against this mandate is not accepted." in ballot
+    cast_url = reverse("coordination:vote_cast", args=[scene["federation"].slug, vote.pk])
+    refused = delegate.post(cast_url, {"body": cast.north.slug, "choice": "yes"}, follow=True)
+    assert "binding mandate is to vote “No”" in refused.content.decode()
+    seat = vote.seats.get(body=cast.north)
+    assert not seat.has_voted
+    delegate.post(cast_url, {"body": cast.north.slug, "choice": "no"})
+    seat.refresh_from_db()
+    assert seat.choice == "no" and seat.binding
