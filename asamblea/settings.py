@@ -58,7 +58,9 @@ SECRET_KEY = _secret_key()
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
-SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Empty: invitation links and QR codes follow the address the facilitator is using (checked
+# against ALLOWED_HOSTS). Set it when the public address differs from what the server sees.
+SITE_URL = env("SITE_URL", "").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -202,6 +204,9 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
 )
+# Behind the proxy only, the public host name it forwards builds absolute links (still checked
+# against ALLOWED_HOSTS); without a proxy nobody may choose it with a header.
+USE_X_FORWARDED_HOST = env_bool("BEHIND_TLS_PROXY", False)
 
 # Bodies of members' texts are bounded here and in the forms; Django refuses larger requests.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024

@@ -261,3 +261,44 @@ def ballots_in_storage_order(poll: Any, column: str) -> list[Any]:
             [poll.pk],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+# --- QR codes -------------------------------------------------------------------------------
+
+
+def qr_modules(url: str, border: int = 2) -> list[list[bool]]:
+    """The modules (dark = True) of the QR code the pages draw for ``url``, with its border."""
+    import segno
+
+    code = segno.make(url, error="m")
+    return [[bool(cell) for cell in row] for row in code.matrix_iter(border=border)]
+
+
+def qr_modules_from_svg(html: str) -> list[list[bool]]:
+    """Read back the modules of the first inline QR SVG in ``html`` (segno's path of horizontal
+    strokes: ``M x y.5`` / ``m dx dy`` moves, ``h n`` dark runs), as a scanner would see them.
+    Fails if the page holds no real ``<svg>`` element (escaped markup draws nothing)."""
+    import re
+
+    svg = re.search(r'<svg viewBox="0 0 (\d+) (\d+)"[^>]*>.*?</svg>', html, re.S)
+    assert svg is not None, "no inline <svg> QR code in the page"
+    scale = re.search(r'transform="scale\((\d+)\)"', svg.group(0))
+    size = int(svg.group(1)) // (int(scale.group(1)) if scale else 1)
+    path = re.search(r' d="([^"]+)"', svg.group(0))
+    assert path is not None, "the QR code's SVG has no path"
+    grid = [[False] * size for _ in range(size)]
+    x = y = 0.0
+    for command, number_a, number_b in re.findall(
+        r"([MmHh])\s*(-?[\d.]+)(?:[ ,]+(-?[\d.]+))?", path.group(1)
+    ):
+        a = float(number_a)
+        if command == "M":
+            x, y = a, float(number_b)
+        elif command == "m":
+            x, y = x + a, y + float(number_b)
+        else:
+            end = a if command == "H" else x + a
+            for column in range(int(x), int(end)):
+                grid[int(y)][column] = True
+            x = end
+    return grid

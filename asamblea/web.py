@@ -6,6 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -36,6 +37,15 @@ def handles_refusal(view: View) -> View:
             return refusal(request, exc)
 
     return wrapper
+
+
+def absolute_url(request: HttpRequest, path: str) -> str:
+    """``path`` as a full address for links and QR codes handed to people: ``SITE_URL`` when the
+    operator set it, otherwise the address the person is using (host checked against
+    ``ALLOWED_HOSTS``; scheme and host from a proxy only when ``BEHIND_TLS_PROXY`` is set)."""
+    if settings.SITE_URL:
+        return settings.SITE_URL + path
+    return request.build_absolute_uri(path)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -3,6 +3,7 @@ appends to the body's ledger and publishes its live event after commit."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
 from collections.abc import Iterable
@@ -12,6 +13,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +30,33 @@ MAX_INVITATION_USES = 1000
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _derive_token(nonce: str) -> str:
+    """The invitation token behind ``nonce``: an HMAC under the secret key, cut to 192 bits."""
+    digest = salted_hmac("asamblea.bodies.invitation", nonce, algorithm="sha256").digest()
+    return base64.urlsafe_b64encode(digest[:TOKEN_BYTES]).decode("ascii").rstrip("=")
+
+
+def recover_token(invitation: Invitation) -> str | None:
+    """The token of ``invitation`` derived again, to show its link to a facilitator once more.
+
+    None for invitations made before tokens were derivable, or when the secret key changed
+    since (the stored hash no longer matches): those can only be re-issued. The caller checks
+    that the person is a facilitator of the invitation's body."""
+    if not invitation.nonce:
+        return None
+    token = _derive_token(invitation.nonce)
+    return token if constant_time_compare(hash_token(token), invitation.token_hash) else None
+
+
+def _new_invitation(facilitator: Any, body: Body, **fields: Any) -> tuple[Invitation, str]:
+    nonce = secrets.token_urlsafe(32)
+    token = _derive_token(nonce)
+    invitation = Invitation.objects.create(
+        body=body, token_hash=hash_token(token), nonce=nonce, created_by=facilitator, **fields
+    )
+    return invitation, token
 
 
 def record(body: Body, kind: str, payload: dict[str, Any]) -> None:
@@ -119,7 +148,8 @@ def invitation_create(
     max_uses: int = 1,
     label: str = "",
 ) -> tuple[Invitation, str]:
-    """Create an invitation and return it with its token (shown once, never stored)."""
+    """Create an invitation and return it with its token (never stored; a facilitator can
+    have it derived again, see :func:`recover_token`)."""
     require_facilitator(facilitator, body)
     if role not in Membership.Role.values:
         raise Refused(_("Unknown role."))
@@ -127,17 +157,14 @@ def invitation_create(
         raise Refused(_("An invitation lasts between 1 and 90 days."))
     if not 1 <= max_uses <= MAX_INVITATION_USES:
         raise Refused(_("An invitation can be used between 1 and 1000 times."))
-    token = secrets.token_urlsafe(TOKEN_BYTES)
-    invitation = Invitation.objects.create(
-        body=body,
-        token_hash=hash_token(token),
+    return _new_invitation(
+        facilitator,
+        body,
         role=role,
         expires_at=timezone.now() + timedelta(days=days),
         max_uses=max_uses,
         label=label,
-        created_by=facilitator,
     )
-    return invitation, token
 
 
 def invitation_for_token(token: str) -> Invitation:
@@ -193,10 +220,48 @@ def invitation_redeem(token: str, person: Any) -> Membership:
     return membership
 
 
+def _lock_for_revoke(facilitator: Any, invitation: Invitation) -> Invitation:
+    require_facilitator(facilitator, invitation.body)
+    locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if locked.revoked:
+        raise Conflict(_("This invitation was already revoked."), code="already_revoked")
+    return locked
+
+
 @transaction.atomic
 def invitation_revoke(facilitator: Any, invitation: Invitation) -> None:
-    require_facilitator(facilitator, invitation.body)
-    Invitation.objects.filter(pk=invitation.pk).update(revoked=True)
+    """Revoke an invitation (in the ledger). Locks its row: revoked once."""
+    locked = _lock_for_revoke(facilitator, invitation)
+    Invitation.objects.filter(pk=locked.pk).update(revoked=True)
+    record(locked.body, "invitation.revoked", {"invitation": locked.pk, "by": facilitator.pk})
+
+
+@transaction.atomic
+def invitation_reissue(facilitator: Any, invitation: Invitation) -> tuple[Invitation, str]:
+    """Replace a usable invitation by a new link with the same role, note, expiry and the uses
+    it has left; the old link stops working at once. Locks the old row, so two re-issues of
+    one link give one new link and a clear refusal."""
+    locked = _lock_for_revoke(facilitator, invitation)
+    if not locked.usable():
+        raise Conflict(
+            _("This invitation has expired or has been used up. Create a new one."),
+            code="expired_invitation",
+        )
+    Invitation.objects.filter(pk=locked.pk).update(revoked=True)
+    new, token = _new_invitation(
+        facilitator,
+        locked.body,
+        role=locked.role,
+        expires_at=locked.expires_at,
+        max_uses=locked.max_uses - locked.uses,
+        label=locked.label,
+    )
+    record(
+        locked.body,
+        "invitation.reissued",
+        {"invitation": locked.pk, "new_invitation": new.pk, "by": facilitator.pk},
+    )
+    return new, token
 
 
 def _change_status(

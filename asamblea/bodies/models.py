@@ -134,10 +134,14 @@ class Membership(models.Model):
 
 class Invitation(models.Model):
     """A join link. Only the SHA-256 of the token is stored: a copy of the database does not
-    let anyone join. The link is shown once, when the invitation is created."""
+    let anyone join. The token is an HMAC, under the server's secret key, of a random
+    ``nonce``: the server can derive it again to show a facilitator the link and its QR code
+    once more, while the database alone (without the secret key) still admits nobody."""
 
     body = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="invitations")
     token_hash = models.CharField(max_length=64, unique=True)
+    # Empty for invitations made before links could be shown again: those can only be re-issued.
+    nonce = models.CharField(max_length=64, blank=True, default="")
     label = models.CharField(_("label"), max_length=80, blank=True)
     role = models.CharField(
         _("role"), max_length=16, choices=Membership.Role.choices, default="member"

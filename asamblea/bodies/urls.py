@@ -11,6 +11,12 @@ urlpatterns = [
     path("b/<slug:slug>/members/", views.members, name="members"),
     path("b/<slug:slug>/members/<int:pk>/", views.member_action, name="member_action"),
     path("b/<slug:slug>/invitations/", views.invitations, name="invitations"),
+    path("b/<slug:slug>/invitations/<int:pk>/", views.invitation_show, name="invitation_show"),
+    path(
+        "b/<slug:slug>/invitations/<int:pk>/reissue/",
+        views.invitation_reissue,
+        name="invitation_reissue",
+    ),
     path(
         "b/<slug:slug>/invitations/<int:pk>/revoke/",
         views.invitation_revoke,

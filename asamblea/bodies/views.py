@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,14 +20,19 @@ from asamblea.accounts.forms import SignupForm
 from asamblea.accounts.models import Person
 from asamblea.bodies import actions
 from asamblea.bodies.forms import BodyForm, InvitationForm, MemberActionForm
-from asamblea.bodies.models import Body, Membership
-from asamblea.bodies.queries import active_membership, can_view, visible_bodies
-from asamblea.errors import Refused
+from asamblea.bodies.models import Body, Invitation, Membership
+from asamblea.bodies.queries import (
+    active_membership,
+    can_view,
+    require_facilitator,
+    visible_bodies,
+)
+from asamblea.errors import Conflict, Refused
 from asamblea.ledger.actions import head_hash
 from asamblea.ledger.models import LedgerEntry
 from asamblea.motions.models import Motion
 from asamblea.voting.models import Poll
-from asamblea.web import handles_refusal
+from asamblea.web import absolute_url, handles_refusal
 
 
 def viewable_body(request: HttpRequest, slug: str) -> Body:
@@ -125,10 +130,27 @@ def member_action(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return redirect("bodies:members", slug=body.slug)
 
 
-def qr_svg(url: str) -> str:
-    """The QR code of ``url`` as inline SVG markup (no image libraries, prints sharp). Without
-    width and height (only a viewBox) it scales to the size the stylesheet gives it."""
-    return str(segno.make(url, error="m").svg_inline(scale=4, border=2, dark="#000", omitsize=True))
+def qr_svg(url: str) -> SafeString:
+    """The QR code of ``url`` as inline SVG markup (no image libraries, prints sharp), safe to
+    put in a template as it is: segno writes only paths and escapes nothing of ours into it.
+    Without width and height (only a viewBox) it scales to the size the stylesheet gives it."""
+    svg = segno.make(url, error="m").svg_inline(scale=4, border=2, dark="#000", omitsize=True)
+    return mark_safe(str(svg))  # noqa: S308 - segno's own markup, the URL is encoded as modules
+
+
+def _invitation_page(
+    request: HttpRequest, body: Body, invitation: Invitation, token: str | None
+) -> HttpResponse:
+    """The invitation's link and QR code (or, when it cannot be derived again, the way to
+    re-issue it). Never cached: the link lets anyone in."""
+    url = absolute_url(request, reverse("bodies:join", args=[token])) if token else ""
+    response = render(
+        request,
+        "bodies/invitation_created.html",
+        {"body": body, "invitation": invitation, "url": url, "qr": qr_svg(url) if url else ""},
+    )
+    response["Cache-Control"] = "no-store, private"
+    return response
 
 
 @login_required
@@ -136,18 +158,11 @@ def qr_svg(url: str) -> str:
 @handles_refusal
 def invitations(request: HttpRequest, slug: str) -> HttpResponse:
     body = viewable_body(request, slug)
-    from asamblea.bodies.queries import require_facilitator
-
     require_facilitator(request.user, body)
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         invitation, token = actions.invitation_create(request.user, body, **form.cleaned_data)
-        url = settings.SITE_URL + reverse("bodies:join", args=[token])
-        return render(
-            request,
-            "bodies/invitation_created.html",
-            {"body": body, "invitation": invitation, "url": url, "qr": mark_safe(qr_svg(url))},  # noqa: S308 - segno output
-        )
+        return _invitation_page(request, body, invitation, token)
     listing = body.invitations.select_related("created_by")[:50]
     status = 400 if request.method == "POST" else 200
     return render(
@@ -167,6 +182,33 @@ def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     actions.invitation_revoke(request.user, invitation)
     messages.success(request, _("Invitation revoked."))
     return redirect("bodies:invitations", slug=body.slug)
+
+
+@login_required
+@require_GET
+@handles_refusal
+def invitation_show(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """An active invitation's link and QR code again, for the body's facilitators only."""
+    body = viewable_body(request, slug)
+    require_facilitator(request.user, body)
+    invitation = get_object_or_404(body.invitations, pk=pk)
+    if not invitation.usable():
+        raise Conflict(
+            _("This invitation has expired, was revoked or has been used up. Create a new one."),
+            code="expired_invitation",
+        )
+    return _invitation_page(request, body, invitation, actions.recover_token(invitation))
+
+
+@login_required
+@require_POST
+@handles_refusal
+def invitation_reissue(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    body = viewable_body(request, slug)
+    invitation = get_object_or_404(body.invitations, pk=pk)
+    new, _token = actions.invitation_reissue(request.user, invitation)
+    messages.success(request, _("The old link no longer works. Here is the new one."))
+    return redirect("bodies:invitation_show", slug=body.slug, pk=new.pk)
 
 
 @require_http_methods(["GET", "POST"])

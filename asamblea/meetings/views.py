@@ -40,7 +40,7 @@ from asamblea.meetings.models import AgendaItem, Attendance, Meeting, SpeakerGro
 from asamblea.motions.models import Motion
 from asamblea.voting import actions as voting_actions
 from asamblea.voting.models import Eligibility, HandCount, Poll
-from asamblea.web import handles_refusal
+from asamblea.web import absolute_url, handles_refusal
 
 
 def _meeting(request: HttpRequest, slug: str, pk: int) -> Meeting:
@@ -178,8 +178,8 @@ def meeting_live(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def projector(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     meeting = _meeting(request, slug, pk)
     context = _live_context(request, meeting)
-    checkin_url = request.build_absolute_uri(
-        reverse("meetings:checkin", args=[meeting.body.slug, meeting.pk])
+    checkin_url = absolute_url(
+        request, reverse("meetings:checkin", args=[meeting.body.slug, meeting.pk])
     )
     context |= {
         "qr": qr_svg(checkin_url),

@@ -53,6 +53,9 @@ MATRIX: dict[tuple[str, str], tuple[object, ...]] = {
     ("bodies:invitations", "GET"):       ("login", 404,    403,     403,     200,     404,     403),
     ("bodies:invitations", "POST"):      ("login", 404,    403,     403,     200,     404,     403),
     ("bodies:invitation_revoke", "POST"):("login", 404,    403,     403,     302,     404,     403),
+    # The link again, or a new one: North's facilitators only (the link lets anyone in).
+    ("bodies:invitation_show", "GET"):   ("login", 404,    403,     403,     200,     404,     403),
+    ("bodies:invitation_reissue", "POST"): ("login", 404,  403,     403,     302,     404,     403),
     ("bodies:ledger", "GET"):            (404,    404,     200,     200,     200,     404,     200),
     ("motions:create", "GET"):           ("login", 404,    403,     200,     200,     404,     200),
     ("motions:create", "POST"):          ("login", 404,    403,     302,     302,     404,     302),

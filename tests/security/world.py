@@ -381,6 +381,10 @@ ROUTES: dict[str, Route] = {
     "bodies:invitations": Route(
         _north, post=lambda w: {"role": "member", "days": 7, "max_uses": 1, "label": "x"}
     ),
+    "bodies:invitation_show": Route(lambda w: _north(w) | {"pk": w.invitation.pk}),
+    "bodies:invitation_reissue": Route(
+        lambda w: _north(w) | {"pk": w.invitation.pk}, post=_empty, get=False
+    ),
     "bodies:invitation_revoke": Route(
         lambda w: _north(w) | {"pk": w.invitation.pk}, post=_empty, get=False
     ),
