@@ -36,4 +36,14 @@ def check_production_safety(app_configs: Any = None, **kwargs: Any) -> list[Erro
                 id="asamblea.E002",
             )
         )
+    if not (settings.SESSION_COOKIE_SECURE and settings.CSRF_COOKIE_SECURE):
+        errors.append(
+            Error(
+                "A public host is served without SECURE_COOKIES: session cookies and "
+                "passphrases would travel in clear text, and no HSTS is sent.",
+                hint="Serve over HTTPS (a TLS reverse proxy) and set SECURE_COOKIES=1 "
+                "BEHIND_TLS_PROXY=1.",
+                id="asamblea.E003",
+            )
+        )
     return errors

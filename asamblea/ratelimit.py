@@ -13,6 +13,7 @@ ballots. Either way the counts are per process, as the memory cache's are.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
 import threading
 import time
@@ -58,6 +59,12 @@ class ProcessCounts:
                 counts[subject] = count = counts.get(subject, 0) + 1
                 after.append(count)
             return after
+
+    def forgive(self, rule: str, subject: str) -> None:
+        with self.lock:
+            counts = self._counts(rule)
+            if counts.get(subject, 0) > 0:
+                counts[subject] -= 1
 
     def peek(self, rule: str, subject: str) -> int:
         with self.lock:
@@ -173,6 +180,40 @@ def exceeded(rule: str, subject: str) -> bool:
     return int(count) >= settings.RATE_LIMITS[rule][0]
 
 
+def forgive(rule: str, subject: str) -> None:
+    """Take back one attempt counted by :func:`hit` (a login that succeeded: only failures
+    count against a limit, so people who log in right are never blocked by it)."""
+    if not settings.RATE_LIMITS_ENABLED:
+        return
+    if _in_process():
+        _process_counts.forgive(rule, subject)
+        return
+    key, _window = _key(rule, subject)
+    try:
+        if int(cache.get(key, 0)) > 0:
+            cache.decr(key)
+    except Exception:  # noqa: BLE001 - the cache is optional; a missed refund is harmless
+        log.warning("rate limit cache unavailable; %s not refunded", rule)
+
+
 def client_address(request: object) -> str:
+    """The address a request comes from, for per-address limits: the single place that reads it.
+
+    ``X-Forwarded-For`` is read only when ``BEHIND_TLS_PROXY`` is set, and then only the entry
+    written by the nearest of ``TRUSTED_PROXY_COUNT`` proxies (counting from the right): every
+    entry to its left is whatever the client chose to send. A header with fewer entries than
+    trusted proxies, or an entry that is not an address, leaves the peer's own address.
+    """
     meta = getattr(request, "META", {})
-    return str(meta.get("REMOTE_ADDR", "unknown"))
+    remote = str(meta.get("REMOTE_ADDR") or "unknown")
+    hops = int(getattr(settings, "TRUSTED_PROXY_COUNT", 0))
+    if not getattr(settings, "BEHIND_TLS_PROXY", False) or hops < 1:
+        return remote
+    entries = [part.strip() for part in str(meta.get("HTTP_X_FORWARDED_FOR", "")).split(",")]
+    entries = [entry for entry in entries if entry]
+    if len(entries) < hops:
+        return remote
+    try:
+        return str(ipaddress.ip_address(entries[-hops]))
+    except ValueError:
+        return remote

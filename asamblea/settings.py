@@ -201,12 +201,22 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
+# How many reverse proxies append to X-Forwarded-For in front of the app. The header is read
+# only behind a proxy, and only the entry the nearest trusted proxy wrote counts: the rest of it
+# is whatever the client sent (asamblea.ratelimit.client_address).
+TRUSTED_PROXY_COUNT = max(0, int(env("TRUSTED_PROXY_COUNT", "1") or "1"))
+# HSTS when the site is served over HTTPS: browsers then refuse a downgrade to plain HTTP.
+# Django's SecurityMiddleware sends it on secure requests only.
+SECURE_HSTS_SECONDS = (
+    int(env("SECURE_HSTS_SECONDS", "31536000") or "0") if SESSION_COOKIE_SECURE else 0
 )
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 # Behind the proxy only, the public host name it forwards builds absolute links (still checked
 # against ALLOWED_HOSTS); without a proxy nobody may choose it with a header.
-USE_X_FORWARDED_HOST = env_bool("BEHIND_TLS_PROXY", False)
+USE_X_FORWARDED_HOST = BEHIND_TLS_PROXY
 
 # Bodies of members' texts are bounded here and in the forms; Django refuses larger requests.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024

@@ -5,26 +5,53 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
-from django.core.validators import RegexValidator
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from asamblea import ratelimit
+from asamblea.accounts import devices, names
 from asamblea.accounts.models import Person
 
 NEUTRAL_LOGIN_ERROR = _(
     "That login name and passphrase do not match, or there were too many attempts. "
     "Wait a few minutes and try again."
 )
+USERNAME_RULE = _("Use 3 to 40 letters, digits, dots, dashes or underscores.")
 
-username_validator = RegexValidator(
-    r"^[A-Za-z0-9._-]{3,40}$",
-    _("Use 3 to 40 letters, digits, dots, dashes or underscores."),
-)
+
+def limit_subjects(request: HttpRequest, username: str) -> list[tuple[str, str]]:
+    """What a login attempt for ``username`` from this request counts against.
+
+    A browser with a valid device cookie for the name counts against that cookie only (so
+    strangers failing on purpose cannot lock the person out of their own device); any other
+    browser counts against the name's skeleton (look-alike spellings share one budget) and its
+    address. A device cookie already over the limit is locked: its browser counts as a stranger.
+    """
+    nonce = devices.trusted_nonce(request, names.normalise(username))
+    if nonce is not None and not ratelimit.exceeded("login_account", f"device:{nonce}"):
+        return [("login_account", f"device:{nonce}")]
+    return [
+        ("login_account", f"name:{names.skeleton(username)}"),
+        ("login_address", ratelimit.client_address(request)),
+    ]
+
+
+def count_attempt(subjects: list[tuple[str, str]]) -> bool:
+    """Count one attempt against every subject; True while all are within their limits.
+    Counting before checking the passphrase means a burst cannot slip through."""
+    verdicts = [ratelimit.hit(rule, subject) for rule, subject in subjects]
+    return all(verdicts)
+
+
+def forgive_attempt(subjects: list[tuple[str, str]]) -> None:
+    """A successful attempt does not count: take it back from every limit."""
+    for rule, subject in subjects:
+        ratelimit.forgive(rule, subject)
 
 
 class LoginForm(forms.Form):
-    username = forms.CharField(label=_("Login name"), max_length=40)
+    username = forms.CharField(label=_("Login name"), max_length=200)
     password = forms.CharField(
         label=_("Passphrase"), widget=forms.PasswordInput(render_value=False), max_length=200
     )
@@ -36,21 +63,19 @@ class LoginForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        username = (data.get("username") or "").strip().lower()
+        username = names.normalise(data.get("username") or "")
         password = data.get("password") or ""
         if not username or not password:
             return data
-        address = ratelimit.client_address(self.request)
-        # Count the attempt against both the account and the address before checking it, so a
-        # burst cannot slip through; both give the same neutral message.
-        within = ratelimit.hit("login_account", username)
-        within = ratelimit.hit("login_address", address) and within
-        if not within:
+        subjects = limit_subjects(self.request, username)
+        if not count_attempt(subjects):
             raise forms.ValidationError(NEUTRAL_LOGIN_ERROR, code="invalid_login")
         person = authenticate(self.request, username=username, password=password)
         if person is None:
             raise forms.ValidationError(NEUTRAL_LOGIN_ERROR, code="invalid_login")
+        forgive_attempt(subjects)
         self.person = person  # type: ignore[assignment]
+        data["username"] = username
         return data
 
 
@@ -62,8 +87,7 @@ class SignupForm(forms.Form):
     )
     username = forms.CharField(
         label=_("Login name"),
-        max_length=40,
-        validators=[username_validator],
+        max_length=200,
         help_text=_("Only for logging in; nobody else sees it."),
     )
     password = forms.CharField(
@@ -84,9 +108,18 @@ class SignupForm(forms.Form):
         return name
 
     def clean_username(self) -> str:
-        username = self.cleaned_data["username"].strip().lower()
-        if Person.objects.filter(username__iexact=username).exists():
-            raise forms.ValidationError(_("This login name is taken. Choose another."))
+        """The normal form of the name (NFKC, case folded); refused if it, or a name that looks
+        like it (same TR39 skeleton), is taken. The unique skeleton settles a race."""
+        try:
+            username = names.validate(self.cleaned_data["username"])
+        except names.InvalidName as exc:
+            raise forms.ValidationError(USERNAME_RULE, code=exc.code) from exc
+        if Person.objects.filter(
+            Q(username=username) | Q(login_skeleton=names.skeleton(username))
+        ).exists():
+            raise forms.ValidationError(
+                _("This login name, or one that looks like it, is taken. Choose another.")
+            )
         return username
 
     def clean(self) -> dict[str, Any]:

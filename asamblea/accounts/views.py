@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from asamblea.accounts import devices
 from asamblea.accounts.forms import LoginForm, ProfileForm
 
 
@@ -27,6 +28,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         login(request, form.person)
         response = redirect(_next_url(request))
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, form.person.language, samesite="Lax")
+        devices.remember(request, response, form.person.username)
         return response
     status = 400 if request.method == "POST" else 200
     return render(

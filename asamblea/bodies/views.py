@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from asamblea import ratelimit
+from asamblea.accounts import devices
 from asamblea.accounts.forms import SignupForm
 from asamblea.accounts.models import Person
 from asamblea.bodies import actions
@@ -238,6 +239,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         messages.success(request, _("Welcome to %(body)s.") % {"body": body.name})
         response = redirect("bodies:detail", slug=body.slug)
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, person.language, samesite="Lax")
+        devices.remember(request, response, person.username)  # this phone is theirs
         return response
     status = 400 if request.method == "POST" else 200
     return render(

@@ -10,6 +10,12 @@ LONG_KEY = "k" * 50
 PUBLIC = ["asamblea.example.org"]
 
 
+@pytest.fixture(autouse=True)
+def https(settings):
+    """Served over HTTPS unless a test says otherwise (asamblea.E003 has its own tests)."""
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
+
+
 def ids(errors):
     return sorted(error.id for error in errors)
 
@@ -69,3 +75,20 @@ def test_the_check_stops_the_server_commands(settings):
     settings.SECRET_KEY = LONG_KEY
     with pytest.raises(SystemCheckError, match="asamblea.E001"):
         call_command("check")
+
+
+def test_a_public_host_without_secure_cookies_is_refused(settings):
+    settings.ALLOWED_HOSTS = PUBLIC
+    settings.DEBUG = False
+    settings.SECRET_KEY = LONG_KEY
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    assert ids(check_production_safety()) == ["asamblea.E003"]
+    with pytest.raises(SystemCheckError, match="asamblea.E003"):
+        call_command("check")
+
+
+def test_local_hosts_without_secure_cookies_pass(settings):
+    """./dev serve and the tests run on plain HTTP on localhost."""
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    assert check_production_safety() == []

@@ -81,9 +81,9 @@ def test_login_per_address_blocks_other_accounts_from_that_address(cast):
 
 
 def test_the_limited_message_is_the_wrong_passphrase_message(cast):
-    wrong, _client = login(cast, "bob", "wrong passphrase")
     for _ in range(3):
-        limited, _client = login(cast, "bob", PASSPHRASE)
+        wrong, _client = login(cast, "bob", "wrong passphrase")
+    limited, _client = login(cast, "bob", PASSPHRASE)
     assert errors(wrong) == errors(limited) == [str(NEUTRAL_LOGIN_ERROR)]
 
 

@@ -28,5 +28,8 @@ class Command(BaseCommand):
             port=options["port"],
             workers=options["workers"],
             log_level="warning",
-            proxy_headers=True,
+            # Never let uvicorn rewrite the client address from X-Forwarded-For: it trusts the
+            # header from any loopback peer. asamblea.ratelimit.client_address reads it, only
+            # behind a configured proxy and only for TRUSTED_PROXY_COUNT hops.
+            proxy_headers=False,
         )
