@@ -139,3 +139,52 @@ class ProfileForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Person
         fields = ["display_name", "language"]
+
+
+class NewPassphraseForm(forms.Form):
+    """A new passphrase, typed twice, checked by the passphrase rules."""
+
+    new_password = forms.CharField(
+        label=_("New passphrase"),
+        widget=forms.PasswordInput,
+        max_length=200,
+        help_text=_("At least 10 characters. Several words are easy to remember."),
+    )
+    new_password2 = forms.CharField(
+        label=_("New passphrase again"), widget=forms.PasswordInput, max_length=200
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        new, again = data.get("new_password"), data.get("new_password2")
+        if new and again and new != again:
+            self.add_error("new_password2", _("The two passphrases differ."))
+        elif new:
+            try:
+                password_validation.validate_password(new)
+            except forms.ValidationError as exc:
+                self.add_error("new_password", exc)
+        return data
+
+
+class PassphraseChangeForm(NewPassphraseForm):
+    current_password = forms.CharField(
+        label=_("Current passphrase"), widget=forms.PasswordInput, max_length=200
+    )
+    field_order = ["current_password", "new_password", "new_password2"]
+
+
+class RecoverForm(NewPassphraseForm):
+    username = forms.CharField(label=_("Login name"), max_length=200)
+    code = forms.CharField(
+        label=_("Recovery code"),
+        max_length=64,
+        help_text=_("One of the codes you printed or wrote down when you signed up."),
+    )
+    field_order = ["username", "code", "new_password", "new_password2"]
+
+
+class ConfirmPassphraseForm(forms.Form):
+    current_password = forms.CharField(
+        label=_("Your passphrase"), widget=forms.PasswordInput, max_length=200
+    )

@@ -71,3 +71,62 @@ class Person(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.display_name
+
+
+class RecoveryCode(models.Model):
+    """A single-use code that lets its holder set a new passphrase without anyone's help.
+
+    Ten are issued at sign-up and shown once; only a keyed hash is stored (see
+    :func:`asamblea.accounts.recovery.code_digest`), so a copy of the database reveals none.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="recovery_codes")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+
+class PassphraseReset(models.Model):
+    """A single-use reset link a facilitator issued for a member of their assembly.
+
+    The link's token is stored only as a SHA-256. ``ledger_chain`` is the ledger of the body in
+    which it was issued (issue and use are recorded there); accounts knows no bodies.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="resets")
+    issued_by = models.ForeignKey(
+        Person, on_delete=models.SET_NULL, null=True, related_name="resets_issued"
+    )
+    ledger_chain = models.CharField(max_length=64)
+    body_name = models.CharField(max_length=200)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def usable(self) -> bool:
+        return not self.revoked and self.used_at is None and self.expires_at > timezone.now()
+
+
+class AccountNotice(models.Model):
+    """Something the person must be told the next time they log in (a reset link was issued
+    for them, or used), and listed on their profile afterwards."""
+
+    class Kind(models.TextChoices):
+        RESET_ISSUED = "reset_issued", _("reset link issued")
+        RESET_USED = "reset_used", _("reset link used")
+        RECOVERY_CODE_USED = "code_used", _("recovery code used")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    body_name = models.CharField(max_length=200, blank=True)
+    issued_by_name = models.CharField(max_length=60, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]

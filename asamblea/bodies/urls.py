@@ -10,6 +10,7 @@ urlpatterns = [
     path("b/<slug:slug>/", views.body_detail, name="detail"),
     path("b/<slug:slug>/members/", views.members, name="members"),
     path("b/<slug:slug>/members/<int:pk>/", views.member_action, name="member_action"),
+    path("b/<slug:slug>/members/<int:pk>/reset/", views.member_reset, name="member_reset"),
     path("b/<slug:slug>/invitations/", views.invitations, name="invitations"),
     path("b/<slug:slug>/invitations/<int:pk>/", views.invitation_show, name="invitation_show"),
     path(

@@ -17,9 +17,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from asamblea import ratelimit
 from asamblea.accounts import devices
+from asamblea.accounts.actions import recovery_codes_issue
+from asamblea.accounts.context import FRESH_CODES
 from asamblea.accounts.forms import SignupForm
 from asamblea.accounts.models import Person
-from asamblea.bodies import actions
+from asamblea.bodies import actions, reset_actions
 from asamblea.bodies.forms import BodyForm, InvitationForm, MemberActionForm
 from asamblea.bodies.models import Body, Invitation, Membership
 from asamblea.bodies.queries import (
@@ -131,6 +133,21 @@ def member_action(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return redirect("bodies:members", slug=body.slug)
 
 
+@login_required
+@require_POST
+@handles_refusal
+def member_reset(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A facilitator issues a single-use reset link for a member (shown once, with its QR)."""
+    body = viewable_body(request, slug)
+    target = get_object_or_404(Membership.objects.select_related("person"), pk=pk, body=body)
+    token = reset_actions.reset_issue(request.user, target)
+    url = absolute_url(request, reverse("accounts:reset", args=[token]))
+    context = {"body": body, "target": target, "url": url, "qr": qr_svg(url)}
+    response = render(request, "bodies/reset_created.html", context)
+    response["Cache-Control"] = "no-store, private"  # the link lets anyone into the account
+    return response
+
+
 def qr_svg(url: str) -> SafeString:
     """The QR code of ``url`` as inline SVG markup (no image libraries, prints sharp), safe to
     put in a template as it is: segno writes only paths and escapes nothing of ours into it.
@@ -240,6 +257,8 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         response = redirect("bodies:detail", slug=body.slug)
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, person.language, samesite="Lax")
         devices.remember(request, response, person.username)  # this phone is theirs
+        # Shown at the top of the next pages until the person says they wrote them down.
+        request.session[FRESH_CODES] = recovery_codes_issue(person)
         return response
     status = 400 if request.method == "POST" else 200
     return render(

@@ -40,6 +40,18 @@ MATRIX: dict[tuple[str, str], tuple[object, ...]] = {
     ("accounts:logout", "POST"):         (302,    302,     302,     302,     302,     302,     302),
     ("accounts:profile", "GET"):         ("login", 200,    200,     200,     200,     200,     200),
     ("accounts:profile", "POST"):        ("login", 302,    302,     302,     302,     302,     302),
+    ("accounts:passphrase", "GET"):      ("login", 200,    200,     200,     200,     200,     200),
+    ("accounts:passphrase", "POST"):     ("login", 302,    302,     302,     302,     302,     302),
+    ("accounts:recovery_codes", "GET"):  ("login", 200,    200,     200,     200,     200,     200),
+    ("accounts:recovery_codes", "POST"): ("login", 302,    302,     302,     302,     302,     302),
+    ("accounts:recovery_codes_saved", "POST"): ("login", 302, 302, 302, 302,    302,     302),
+    # Whoever holds carol's recovery code or reset link may set her passphrase: that is the point.
+    ("accounts:recover", "GET"):         (200,    200,     200,     200,     200,     200,     200),
+    ("accounts:recover", "POST"):        (302,    302,     302,     302,     302,     302,     302),
+    ("accounts:reset", "GET"):           (200,    200,     200,     200,     200,     200,     200),
+    ("accounts:reset", "POST"):          (302,    302,     302,     302,     302,     302,     302),
+    # Only North's facilitator issues a reset link for carol (shown on the page, 200).
+    ("bodies:member_reset", "POST"):     ("login", 404,    403,     403,     200,     404,     403),
     ("bodies:home", "GET"):              (200,    200,     200,     200,     200,     200,     200),
     # Anyone may redeem a valid invitation; people already in North are told so.
     ("bodies:join", "GET"):              (200,    200,     200,     200,     200,     200,     200),

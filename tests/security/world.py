@@ -115,6 +115,31 @@ class Route:
     get: bool = True
 
 
+def _new_passphrase(**extra: str) -> dict[str, Any]:
+    return {
+        "new_password": "a brand new passphrase",
+        "new_password2": "a brand new passphrase",
+    } | extra
+
+
+def _carol_code(w: World) -> str:
+    """One of carol's recovery codes, made on first use (outside the per-role savepoints)."""
+    from asamblea.accounts.actions import recovery_codes_issue
+
+    if "carol_code" not in w.extra:
+        w.extra["carol_code"] = recovery_codes_issue(w.cast.carol)[0]
+    return str(w.extra["carol_code"])
+
+
+def _carol_reset(w: World) -> str:
+    """A reset link alice (North's facilitator) issued for carol, made on first use."""
+    from asamblea.bodies.reset_actions import reset_issue
+
+    if "carol_reset" not in w.extra:
+        w.extra["carol_reset"] = reset_issue(w.cast.alice, w.carol_membership)
+    return str(w.extra["carol_reset"])
+
+
 def _north(w: World) -> dict[str, Any]:
     return {"slug": w.cast.north.slug}
 
@@ -349,6 +374,20 @@ ROUTES: dict[str, Route] = {
     ),
     "accounts:logout": Route(_none, post=_empty, get=False),
     "accounts:profile": Route(_none, post=lambda w: {"display_name": "Renamed", "language": "en"}),
+    "accounts:passphrase": Route(
+        _none, post=lambda w: _new_passphrase(current_password=PASSPHRASE)
+    ),
+    "accounts:recovery_codes": Route(_none, post=lambda w: {"current_password": PASSPHRASE}),
+    "accounts:recovery_codes_saved": Route(_none, post=_empty, get=False),
+    # The kwargs make carol's code (a route's objects are built with its arguments, first).
+    "accounts:recover": Route(
+        lambda w: _carol_code(w) and {},
+        post=lambda w: _new_passphrase(username="carol", code=_carol_code(w)),
+    ),
+    "accounts:reset": Route(lambda w: {"token": _carol_reset(w)}, post=lambda w: _new_passphrase()),
+    "bodies:member_reset": Route(
+        lambda w: _north(w) | {"pk": w.carol_membership.pk}, post=_empty, get=False
+    ),
     "bodies:home": Route(_none),
     "bodies:join": Route(
         lambda w: {"token": w.token},
