@@ -76,8 +76,8 @@ class Person(AbstractBaseUser, PermissionsMixin):
 class RecoveryCode(models.Model):
     """A single-use code that lets its holder set a new passphrase without anyone's help.
 
-    Ten are issued at sign-up and shown once; only a keyed hash is stored (see
-    :func:`asamblea.accounts.recovery.code_digest`), so a copy of the database reveals none.
+    Ten are issued at sign-up and shown once; only a hash is stored (see
+    :func:`asamblea.accounts.actions.code_digest`), so a copy of the database reveals none.
     """
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="recovery_codes")

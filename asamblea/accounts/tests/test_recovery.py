@@ -119,7 +119,7 @@ def test_sign_up_shows_ten_recovery_codes_until_saved(cast):
     client.post(reverse("accounts:recovery_codes_saved"), {"next": "/"})
     page = client.get(reverse("bodies:home")).content.decode()
     assert not any(code in page for code in codes)
-    # Only keyed hashes are stored.
+    # Only hashes are stored.
     stored = list(RecoveryCode.objects.values_list("digest", flat=True))
     assert len(stored) == 10 and not any(code in json.dumps(stored) for code in codes)
 
