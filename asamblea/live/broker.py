@@ -109,7 +109,7 @@ def parse_id(value: str | None) -> tuple[str, int] | None:
     if not value or len(value) > 80 or "-" not in value:
         return None
     epoch, _sep, number = value.rpartition("-")
-    if not number.isdigit():
+    if not (number.isascii() and number.isdigit()):  # "²".isdigit() is true; int() refuses it
         return None
     return epoch, int(number)
 

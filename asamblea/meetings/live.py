@@ -19,7 +19,7 @@ from asamblea.bodies.queries import can_view
 from asamblea.meetings.models import Meeting
 
 STREAM_PREFIX = "/live/meetings/"
-_PATH = re.compile(r"^/live/meetings/(\d{1,12})/events/$")
+_PATH = re.compile(r"^/live/meetings/([0-9]{1,12})/events/$")
 
 
 def channels_for(person: Any, meeting_pk: int) -> list[str] | None:

@@ -86,12 +86,17 @@ def _check_fields(form: Form, prefixes: tuple[str, ...], num_candidates: int) ->
         for prefix in prefixes:
             if name.startswith(prefix):
                 suffix = name[len(prefix) :]
-                if not suffix.isdigit() or int(suffix) >= num_candidates:
+                if not _ascii_digits(suffix) or int(suffix) >= num_candidates:
                     raise InvalidBallot("unknown_candidate", {"candidate": suffix[:20]})
 
 
+def _ascii_digits(text: str) -> bool:
+    # str.isdigit() also accepts "²" and "٣", which int() refuses or reads: only 0-9 count here.
+    return text.isascii() and text.isdigit()
+
+
 def _whole(text: str, low: int, high: int, code: str) -> int:
-    if not text.isdigit() or len(text) > 4 or not low <= int(text) <= high:
+    if not _ascii_digits(text) or len(text) > 4 or not low <= int(text) <= high:
         raise InvalidBallot(code, {"value": text[:20], "low": low, "high": high})
     return int(text)
 

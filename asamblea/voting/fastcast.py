@@ -70,7 +70,7 @@ from asamblea.voting import casting
 log = logging.getLogger(__name__)
 
 PREFIX = "/cast/"
-PATH = re.compile(r"^/cast/(\d{1,12})/$")
+PATH = re.compile(r"^/cast/([0-9]{1,12})/$")
 SESSION_KEY_SHAPE = re.compile(r"[a-z0-9]{8,64}")
 MAX_BODY = 4096
 CAST_TIMEOUT = 10.0  # seconds before a waiting client is told to try again
