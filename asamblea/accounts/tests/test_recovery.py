@@ -349,3 +349,12 @@ def test_the_members_page_offers_reset_links_only_for_non_facilitators(cast):
     assert own not in text
     member_page = cast.client(cast.bob).get(reverse("bodies:members", args=[cast.north.slug]))
     assert "Issue a reset link" not in member_page.content.decode()
+
+
+def test_the_profile_asks_for_recovery_codes_when_there_are_none(cast):
+    client = cast.client(cast.bob)
+    assert "You have no recovery codes" in client.get(reverse("accounts:profile")).content.decode()
+    actions.recovery_codes_issue(cast.bob)
+    page = client.get(reverse("accounts:profile")).content.decode()
+    assert "You have no recovery codes" not in page
+    assert "10 codes left" in page
