@@ -81,6 +81,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so it compresses the final page (see docs/operators.md on BREACH).
+    "asamblea.middleware.CompressPagesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "asamblea.middleware.SecurityHeadersMiddleware",
@@ -253,6 +255,13 @@ LOGGING = {
 }
 
 CSRF_FAILURE_VIEW = "asamblea.web.csrf_failure"
-# Static files are served from the apps' folders by WhiteNoise: no collectstatic step to forget.
+# Static files: hashed names, gzip and Brotli copies, cached for a year (asamblea.staticstorage).
+# ``asamblea serve`` and the tests collect them; until then the apps' folders are served.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "asamblea.staticstorage.StaticStorage"},
+}
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+# /favicon.ico for the clients that ask for it without reading the page's <link rel="icon">.
+WHITENOISE_ROOT = BASE_DIR / "root"

@@ -126,3 +126,78 @@ def test_main_pages_fit_a_phone_and_are_labelled(browser, site):
     box = page.locator("a.skip").bounding_box()
     assert box is not None and box["x"] >= 0
     context.close()
+
+
+# Bytes that crossed the wire for the page and everything it loaded: the encoded (compressed)
+# bodies plus headers, as the browser's resource timing counts them. A file the browser took
+# from its cache counts 0, which is what a far-future cache lifetime buys on the next visit.
+TRANSFERRED = r"""() => performance.getEntriesByType('navigation')
+  .concat(performance.getEntriesByType('resource'))
+  .reduce((sum, entry) => sum + entry.transferSize, 0)"""
+
+FIRST_VISIT_LIMIT = 40 * 1024
+NEXT_VISIT_LIMIT = 15 * 1024
+
+
+def weigh(context, url):
+    """(first visit, next visit) in bytes, in a context whose cache starts empty."""
+    page = context.new_page()
+    page.goto(url, wait_until="load")
+    first = page.evaluate(TRANSFERRED)
+    page.goto(url, wait_until="load")  # a new navigation, as following a link: no forced reload
+    again = page.evaluate(TRANSFERRED)
+    page.close()
+    return first, again
+
+
+def test_main_pages_are_light_on_a_weak_connection(browser, site):
+    from asamblea.management.commands.demo import DEMO_PASSPHRASE as passphrase
+
+    call_command("demo", "--quiet")
+    lima = Body.objects.get(region="Lima", kind="district")
+    closed = Poll.objects.filter(body=lima, state="closed").first()
+    opened = Poll.objects.filter(body=lima, state="open").first()
+    anonymous = [
+        "/",
+        "/accounts/login/",
+        f"/b/{lima.slug}/",
+        f"/b/{lima.slug}/ledger/",
+        f"/b/{lima.slug}/p/{closed.pk}/",
+    ]
+    members = [
+        "/",
+        f"/b/{lima.slug}/",
+        f"/b/{lima.slug}/members/",
+        f"/b/{lima.slug}/invitations/",
+        f"/b/{lima.slug}/ledger/",
+        f"/b/{lima.slug}/meetings/",
+        f"/b/{lima.slug}/m/{closed.motion.number}/",
+        f"/b/{lima.slug}/motions/new/",
+        f"/b/{lima.slug}/p/{opened.pk}/",
+        "/accounts/profile/",
+        "/new/",
+    ]
+    phone = {"viewport": {"width": 360, "height": 740}, "locale": "es-PE"}
+    login = browser.new_context(**phone)
+    page = login.new_page()
+    page.goto(f"{site}/accounts/login/")
+    page.fill("#id_username", "rosa")
+    page.fill("#id_password", passphrase)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url(f"{site}/")
+    rosa = login.storage_state()
+    login.close()
+
+    weights, heavy = {}, []
+    for who, paths, state in (("anonymous", anonymous, None), ("rosa", members, rosa)):
+        for path in paths:
+            context = browser.new_context(**phone, storage_state=state)
+            first, again = weigh(context, f"{site}{path}")
+            context.close()
+            weights[f"{who} {path}"] = (first, again)
+            if first >= FIRST_VISIT_LIMIT or again >= NEXT_VISIT_LIMIT:
+                heavy.append(f"{who} {path}: {first} B first, {again} B next")
+    print("\n".join(f"{name}: {a} B first, {b} B next" for name, (a, b) in weights.items()))
+    assert not heavy, heavy
+    # The cache lifetime is what makes the next visit light: static files come from the cache.
+    assert all(again < first / 2 for first, again in weights.values())

@@ -19,6 +19,9 @@ class Command(BaseCommand):
 
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
+        # Hash and compress the static files on every start, so a changed stylesheet or a fresh
+        # clone never serves stale or uncompressed files (a second or so).
+        call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(
             f"Asamblea on http://{options['host']}:{options['port']}/ (data in {settings.DATA_DIR})"
         )
