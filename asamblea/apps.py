@@ -21,7 +21,11 @@ class AsambleaConfig(AppConfig):
         if written:
             # Importing the models already loaded (and cached) the default language's
             # translations, before these catalogs existed: drop the cache so they are read.
+            # Python's gettext caches every .mo it opened by path, stale ones included.
+            import gettext
+
             from django.utils.translation import trans_real
 
+            gettext._translations.clear()  # type: ignore[attr-defined]
             trans_real._translations = {}
             trans_real._default = None

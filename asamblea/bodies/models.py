@@ -8,6 +8,27 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# Sectors the project names in every language, by slug; a sector a movement adds under
+# another slug is shown by the name it was given.
+KNOWN_SECTORS = {
+    "residents": _("Residents"),
+    "construction": _("Construction"),
+    "students": _("Students"),
+    "rural": _("Rural communities"),
+    "agro": _("Agro-industry"),
+    "workers": _("Workers"),
+    "teachers": _("Teachers"),
+    "health": _("Health workers"),
+    "transport": _("Transport"),
+    "mining": _("Mining"),
+    "women": _("Women's organisations"),
+}
+
+
+def sector_label(slug: str, name: str = "") -> str:
+    known = KNOWN_SECTORS.get(slug)
+    return str(known) if known is not None else (name or slug)
+
 
 class Sector(models.Model):
     slug = models.SlugField(unique=True)
@@ -18,7 +39,12 @@ class Sector(models.Model):
         verbose_name = _("sector")
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language."""
+        return sector_label(self.slug, self.name)
 
 
 class Body(models.Model):

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-import json
-
 import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -33,6 +32,7 @@ from asamblea.bodies.queries import (
 from asamblea.errors import Conflict, Refused
 from asamblea.ledger.actions import head_hash
 from asamblea.ledger.models import LedgerEntry
+from asamblea.ledger.sentences import Reader, describe
 from asamblea.motions.models import Motion
 from asamblea.voting.models import Poll
 from asamblea.web import absolute_url, handles_refusal
@@ -45,6 +45,9 @@ def viewable_body(request: HttpRequest, slug: str) -> Body:
     if not can_view(request.user, body):
         raise Http404
     return body
+
+
+LEDGER_PAGE_SIZE = 50
 
 
 @require_GET
@@ -291,11 +294,19 @@ def _signup_and_redeem(form: SignupForm, token: str) -> Person | None:
 
 @require_GET
 def ledger(request: HttpRequest, slug: str) -> HttpResponse:
+    """The body's ledger, newest first, a page at a time (it grows without limit), each entry
+    as a sentence in the reader's language and time zone with its payload for checking."""
     body = viewable_body(request, slug)
-    entries = LedgerEntry.objects.filter(chain=body.ledger_chain).order_by("-seq")[:500]
-    rows = [(entry, json.loads(entry.payload)) for entry in entries]
+    entries = LedgerEntry.objects.filter(chain=body.ledger_chain).order_by("-seq")
+    page = Paginator(entries, LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
+    reader = Reader(body, names_visible=active_membership(request.user, body) is not None)
     return render(
         request,
         "bodies/ledger.html",
-        {"body": body, "rows": rows, "head": head_hash(body.ledger_chain)},
+        {
+            "body": body,
+            "lines": describe(page.object_list, reader),
+            "page": page,
+            "head": head_hash(body.ledger_chain),
+        },
     )

@@ -21,6 +21,12 @@ from asamblea.voting.models import Poll
 COUNT = {"min_value": 0, "max_value": 10_000_000}
 
 
+# Django's own message speaks of a "slug"; people know bodies by name and address.
+NOT_A_BODY = {
+    "invalid": _("No body has that address name: use letters, numbers and hyphens only."),
+}
+
+
 class StatuteForm(forms.Form):
     weighting = forms.ChoiceField(label=_("Delegate weighting"), choices=Statute.WEIGHTINGS)
     forward_threshold = forms.IntegerField(
@@ -66,7 +72,9 @@ class CoordinationForm(BodyForm):
 
 
 class ProposeForm(forms.Form):
-    coordination = forms.SlugField(label=_("Coordinating body (its address name)"))
+    coordination = forms.SlugField(
+        label=_("Coordinating body (its address name)"), error_messages=NOT_A_BODY
+    )
     direction = forms.ChoiceField(
         label=_("The assembly decides to"),
         choices=[("join", _("Join")), ("leave", _("Leave"))],
@@ -123,7 +131,7 @@ class MandateForm(forms.Form):
 
 
 class CastForm(forms.Form):
-    body = forms.SlugField(label=_("For the body"))
+    body = forms.SlugField(label=_("For the body"), error_messages=NOT_A_BODY)
     choice = forms.ChoiceField(
         label=_("Vote"),
         choices=[("yes", _("Yes")), ("no", _("No")), ("abstain", _("Abstain"))],
@@ -182,15 +190,15 @@ class ConsultationDecideForm(forms.Form):
 
 
 class BackForm(forms.Form):
-    body = forms.SlugField(label=_("Backing body"))
+    body = forms.SlugField(label=_("Backing body"), error_messages=NOT_A_BODY)
 
 
 class ForwardForm(forms.Form):
-    coordination = forms.SlugField(label=_("Coordinating body"))
+    coordination = forms.SlugField(label=_("Coordinating body"), error_messages=NOT_A_BODY)
 
 
 class SolidarityForm(forms.Form):
-    to_body = forms.SlugField(label=_("Sister assembly"))
+    to_body = forms.SlugField(label=_("Sister assembly"), error_messages=NOT_A_BODY)
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
 

@@ -267,6 +267,9 @@ class CoordinationVote(models.Model):
         return self.closes_at is not None and self.closes_at <= timezone.now()
 
 
+CHOICE_LABELS = {"yes": _("Yes"), "no": _("No"), "abstain": _("Abstain")}
+
+
 class Seat(models.Model):
     """One delegate seat of a member body in a coordination vote. A recall empties the seat
     (``delegation`` None, ``vacated`` True, its vote removed); a delegate the body elects while
@@ -304,6 +307,15 @@ class Seat(models.Model):
     @property
     def share(self) -> Fraction:
         return Fraction(self.share_num, self.share_den)
+
+    @property
+    def mandate_label(self) -> str:
+        """The mandate in words, in the reader's language ("for" is a code, not a word)."""
+        return str(dict(Mandate.POSITIONS).get(self.mandate, self.mandate))
+
+    @property
+    def choice_label(self) -> str:
+        return str(CHOICE_LABELS.get(self.choice, self.choice))
 
     @property
     def split(self) -> tuple[int, int, int] | None:

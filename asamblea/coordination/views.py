@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from asamblea.accounts.models import Person
-from asamblea.bodies.models import Body, Membership
+from asamblea.bodies.models import Body, Membership, Sector
 from asamblea.bodies.queries import active_membership, can_view, require_facilitator
 from asamblea.bodies.views import viewable_body
 from asamblea.coordination import actions, forms
@@ -356,7 +356,14 @@ def _progress_context(consultation: Consultation) -> dict[str, Any]:
     total = agg.progress((r[1], r[2], r[3], r[4]) for r in counts)
     by_sector = agg.progress_by((r[0], r[2], r[3], r[4]) for r in counts)
     by_region = agg.progress_by(([r[1]], r[2], r[3], r[4]) for r in counts)
+    names = _sector_names(by_sector)
+    by_sector = {names.get(key, key): value for key, value in by_sector.items()}
     return {"total": total, "by_sector": by_sector, "by_region": by_region}
+
+
+def _sector_names(slugs: Any) -> dict[str, str]:
+    """Sector slugs (as frozen in a consultation) to names in the reader's language."""
+    return {sector.slug: sector.label for sector in Sector.objects.filter(slug__in=list(slugs))}
 
 
 def _consultation_context(request: HttpRequest, consultation: Consultation) -> dict[str, Any]:
@@ -393,7 +400,10 @@ def _consultation_context(request: HttpRequest, consultation: Consultation) -> d
         context["by_member"] = [
             g | {"label": label(g["key"], members)} for g in result["by_member"]
         ]
-        context["by_sector"] = result["by_sector"]
+        sectors = _sector_names(g["key"] for g in result["by_sector"])
+        context["by_sector"] = [
+            g | {"label": sectors.get(g["key"], g["key"])} for g in result["by_sector"]
+        ]
         context["by_region"] = result["by_region"]
     membership = active_membership(request.user, coordination)
     context["is_facilitator"] = membership is not None and membership.is_facilitator

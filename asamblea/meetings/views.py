@@ -12,7 +12,9 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from asamblea.bodies.queries import active_membership, require_facilitator
@@ -550,7 +552,9 @@ def minutes_download(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     notes = queries.latest_notes(meeting)
     data = minutes_pdf.render(meeting.minutes or {}, notes.text if notes else "")
     response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="minutes-{meeting.pk}.pdf"'
+    # In the reader's language and ASCII only (every browser keeps it): "acta-junio-3.pdf".
+    name = slugify(f"{pgettext('file name', 'minutes')} {meeting.title}")[:60].strip("-")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{meeting.pk}.pdf"'
     return response
 
 

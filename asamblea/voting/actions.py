@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from asamblea.bodies.actions import record
 from asamblea.bodies.models import Body
@@ -431,7 +432,12 @@ def hand_count_record(
     room = _hand_count_room(locked)
     if sum(counts) > room:
         raise Refused(
-            _("At most %(room)s people can still be counted by hand.") % {"room": room},
+            ngettext(
+                "At most %(room)s more person can be counted by hand.",
+                "At most %(room)s more people can be counted by hand.",
+                room,
+            )
+            % {"room": room},
             code="hand_count_exceeds",
         )
     existing = HandCount.objects.filter(poll=locked).first()

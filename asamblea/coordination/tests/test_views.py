@@ -424,7 +424,7 @@ def test_a_member_body_sees_the_decision_with_its_delegates_vote_and_mandate():
     actions.vote_close(scene["cora"], scene["vote"])
     page = cast.client(cast.bob).get(reverse("coordination:body", args=[cast.north.slug]))
     report = page.content.decode().split('id="report-back"')[1]
-    assert "Marcha" in report and "for" in report and "Carol: no" in report
+    assert "Marcha" in report and "For" in report and "Carol: No" in report
     vote_page = cast.client(None).get(
         reverse("coordination:vote", args=[scene["federation"].slug, scene["vote"].pk])
     )

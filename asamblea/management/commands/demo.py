@@ -17,11 +17,11 @@ from asamblea.voting.actions import ballot_cast, poll_close, poll_open
 DEMO_PASSPHRASE = "asamblea-demo-2026"  # noqa: S105 - printed for the demo, local only
 
 SECTORS = [
-    ("residents", "Vecinos / Residents"),
-    ("construction", "Construcción / Construction"),
-    ("students", "Estudiantes / Students"),
-    ("rural", "Comunidades campesinas / Rural communities"),
-    ("agro", "Agroindustria / Agro-industry"),
+    ("residents", "Vecinos"),
+    ("construction", "Construcción"),
+    ("students", "Estudiantes"),
+    ("rural", "Comunidades campesinas"),
+    ("agro", "Agroindustria"),
 ]
 
 PEOPLE = [

@@ -1,0 +1,23 @@
+"""How the motions app's ledger entries read (asamblea.ledger.sentences)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from asamblea.ledger.sentences import first_of, labels, sentences
+from asamblea.motions.models import Motion
+
+labels("from", dict(Motion.State.choices))
+labels("to", dict(Motion.State.choices))
+sentences(
+    {
+        "motion.submitted": first_of(
+            _("%(author)s put motion no. %(motion)s, “%(title)s”."),
+            _("Motion no. %(motion)s, “%(title)s”, was put on the agenda."),
+        ),
+        "motion.state_changed": _("Motion no. %(motion)s: %(from)s → %(to)s."),
+        "motion.edited": _("Motion no. %(motion)s was edited (version %(version)s)."),
+        "motion.forwarded": _("Motion no. %(motion)s was forwarded to %(coordination)s."),
+        "motion.backed": _("%(body)s backed motion no. %(motion)s."),
+    }
+)
