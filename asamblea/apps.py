@@ -11,7 +11,10 @@ class AsambleaConfig(AppConfig):
 
     def ready(self) -> None:
         from asamblea import checks  # noqa: F401 - registers the system checks
+        from asamblea.dates import install_safe_localtime
         from asamblea.i18n import compile_catalogs
+
+        install_safe_localtime()
 
         try:
             written = compile_catalogs()

@@ -57,6 +57,7 @@ from asamblea.coordination.queries import (
     verified_membership,
     voting_member_counts,
 )
+from asamblea.dates import check_moment
 from asamblea.errors import Conflict, NotAllowed, Refused
 from asamblea.live.events import publish_on_commit
 from asamblea.meetings.models import Meeting
@@ -85,8 +86,7 @@ def _record_both(body: Body, coordination: Body, kind: str, payload: dict[str, A
 
 
 def _check_future(moment: datetime | None) -> None:
-    if moment is not None and moment <= timezone.now():
-        raise Refused(_("The closing time must be in the future."))
+    check_moment(moment)
 
 
 def _check_rules(quorum_percent: int, majority: str) -> None:
@@ -1200,6 +1200,7 @@ def consultation_open(
     _check_rules(quorum_percent, majority)
     if deadline is None or deadline <= timezone.now():
         raise Refused(_("The deadline must be in the future."))
+    check_moment(deadline)
     motion = Motion.objects.select_for_update().get(pk=motion.pk)
     if motion.body_id != coordination.pk:
         raise NotAllowed(_("This motion belongs to another body."))

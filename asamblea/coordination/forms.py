@@ -16,6 +16,7 @@ from asamblea.coordination.models import (
     Mandate,
     Statute,
 )
+from asamblea.dates import BoundedDateTimeField
 from asamblea.voting.models import Poll
 
 COUNT = {"min_value": 0, "max_value": 10_000_000}
@@ -98,11 +99,7 @@ class ElectionForm(forms.Form):
     term_days = forms.IntegerField(
         label=_("Term (days)"), min_value=1, max_value=MAX_TERM_DAYS, initial=180
     )
-    closes_at = forms.DateTimeField(
-        label=_("Closes at (optional)"),
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-    )
+    closes_at = BoundedDateTimeField(label=_("Closes at (optional)"), required=False)
 
     def __init__(self, *args: Any, body: Body, **kwargs: Any) -> None:
         from asamblea.accounts.models import Person
@@ -144,18 +141,12 @@ class CastForm(forms.Form):
 
 
 class VoteOpenForm(forms.Form):
-    closes_at = forms.DateTimeField(
-        label=_("Closes at (optional)"),
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-    )
+    closes_at = BoundedDateTimeField(label=_("Closes at (optional)"), required=False)
 
 
 class ConsultationForm(forms.Form):
     rule = forms.ChoiceField(label=_("How results are added up"), choices=Consultation.RULES)
-    deadline = forms.DateTimeField(
-        label=_("Deadline"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    deadline = BoundedDateTimeField(label=_("Deadline"))
     quorum_percent = forms.IntegerField(label=_("Quorum (%)"), min_value=0, max_value=100)
     majority = forms.ChoiceField(label=_("Majority rule"), choices=Poll.Majority.choices)
 

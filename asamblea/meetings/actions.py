@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from asamblea.bodies.actions import record
 from asamblea.bodies.models import Body
 from asamblea.bodies.queries import active_membership, require_facilitator, require_member
+from asamblea.dates import check_moment
 from asamblea.errors import Conflict, NotAllowed, Refused
 from asamblea.live.events import publish_on_commit
 from asamblea.meetings import queries
@@ -95,6 +96,7 @@ def meeting_schedule(
     if not body.is_assembly:
         raise Refused(_("Only assemblies hold meetings here."))
     title = _check_title(title)
+    check_moment(starts_at, future_only=False)
     if not place.strip() and not online_url.strip():
         raise Refused(_("Say where the meeting is: a place, an online link or both."))
     if online_url and not online_url.startswith(("https://", "http://")):

@@ -5,15 +5,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from asamblea.dates import BoundedDateTimeField
 from asamblea.meetings.models import MAX_TIME_LIMIT, NOTES_MAX, REASON_MAX, TEXT_MAX, TITLE_MAX
 from asamblea.voting.models import Poll
 
 
 class MeetingForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
-    starts_at = forms.DateTimeField(
-        label=_("Starts at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    starts_at = BoundedDateTimeField(label=_("Starts at"), future_only=False)
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
     online_url = forms.URLField(
         label=_("Online link"), max_length=500, required=False, assume_scheme="https"

@@ -21,6 +21,7 @@ from asamblea.bodies.queries import (
     require_member,
     voting_members,
 )
+from asamblea.dates import check_moment
 from asamblea.errors import Conflict, NotAllowed, Refused
 from asamblea.live.events import publish_on_commit
 from asamblea.meetings.models import Attendance, Meeting
@@ -81,8 +82,7 @@ def poll_open(
         raise Refused(_("Choose a valid secrecy and majority rule."))
     if not 0 <= quorum_percent <= 100:
         raise Refused(_("The quorum is a percentage between 0 and 100."))
-    if closes_at is not None and closes_at <= timezone.now():
-        raise Refused(_("The closing time must be in the future."))
+    check_moment(closes_at)
     if motion is not None:
         motion = Motion.objects.select_for_update().get(pk=motion.pk)
         if motion.body_id != body.pk:

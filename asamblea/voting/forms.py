@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from asamblea.bodies.models import Body
+from asamblea.dates import BoundedDateTimeField
 from asamblea.voting.models import Poll
 
 
@@ -15,10 +16,9 @@ class PollForm(forms.Form):
     )
     quorum_percent = forms.IntegerField(label=_("Quorum (%)"), min_value=0, max_value=100)
     majority = forms.ChoiceField(label=_("Majority rule"), choices=Poll.Majority.choices)
-    closes_at = forms.DateTimeField(
+    closes_at = BoundedDateTimeField(
         label=_("Closes at (optional)"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text=_("Leave empty to close by hand."),
     )
 
