@@ -232,6 +232,7 @@ def reset(request: HttpRequest, token: str) -> HttpResponse:
     form = NewPassphraseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         person = actions.reset_use(token, form.cleaned_data["new_password"])
+        ratelimit.forgive("invitation_redeem", ratelimit.client_address(request))
         response = _log_in(request, person, redirect("accounts:profile"))
         messages.success(request, _("Your new passphrase is set. Print new recovery codes."))
         return response

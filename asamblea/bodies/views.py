@@ -246,6 +246,8 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     if request.user.is_authenticated:
         if request.method == "POST":
             actions.invitation_redeem(token, request.user)
+            # Only failures count against the address: a hall on one Wi-Fi joins together.
+            ratelimit.forgive("invitation_redeem", ratelimit.client_address(request))
             messages.success(request, _("Welcome to %(body)s.") % {"body": body.name})
             return redirect("bodies:detail", slug=body.slug)
         return render(request, "bodies/join.html", {"body": body, "invitation": invitation})
@@ -255,6 +257,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         person = _signup_and_redeem(form, token)
     if person is not None:
+        ratelimit.forgive("invitation_redeem", ratelimit.client_address(request))
         login(request, person, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welcome to %(body)s.") % {"body": body.name})
         response = redirect("bodies:detail", slug=body.slug)

@@ -130,6 +130,26 @@ def test_successful_logins_do_not_count_against_the_address(cast):
             assert attempt(Client(), person.username, PASSPHRASE, "192.0.2.1").status_code == 302
 
 
+def test_a_hall_on_one_address_can_all_join_and_log_in(cast, settings):
+    """Successful sign-ups through an invitation do not count against the address either."""
+    settings.RATE_LIMITS = settings.RATE_LIMITS | {"invitation_redeem": (3, 300)}
+    _invitation, token = invitation_create(cast.alice, cast.north, max_uses=20)
+    for index in range(8):
+        response = Client().post(
+            reverse("bodies:join", args=[token]),
+            {
+                "display_name": f"Vecina {index}",
+                "username": f"vecina{index}",
+                "password": "a long enough passphrase",
+                "password2": "a long enough passphrase",
+                "language": "en",
+            },
+            REMOTE_ADDR="192.0.2.9",
+        )
+        assert response.status_code == 302, index
+    assert Person.objects.filter(username__startswith="vecina").count() == 8
+
+
 def test_the_device_cookie_is_signed_http_only_and_expires(cast):
     phone = Client()
     attempt(phone, "bob", PASSPHRASE)
