@@ -84,12 +84,16 @@ def body_detail(request: HttpRequest, slug: str) -> HttpResponse:
     from asamblea.voting.actions import close_due_polls  # voting sits above bodies
 
     close_due_polls(body)
-    polls = Poll.objects.filter(body=body).select_related("motion")[:20]
+    # What is happening now comes first (open votes, motions still in play); the record after.
+    in_play = [Motion.State.SUBMITTED, Motion.State.SUPPORTED, Motion.State.VOTING]
+    polls = Poll.objects.filter(body=body).select_related("motion")
     context = {
         "body": body,
         "membership": membership,
-        "motions": motions,
-        "polls": polls,
+        "motions": motions.filter(state__in=in_play),
+        "past_motions": motions.exclude(state__in=in_play),
+        "open_polls": polls.filter(state=Poll.State.OPEN),
+        "past_polls": polls.exclude(state=Poll.State.OPEN)[:20],
         "member_count": body.memberships.filter(status=Membership.Status.ACTIVE).count(),
         "sectors": body.sectors.all(),
     }

@@ -179,6 +179,43 @@ class ConsultationDecideForm(forms.Form):
             (m.pk, m.title) for m in meetings
         ]
 
+    def clean(self) -> dict[str, Any]:
+        """Refuse what would otherwise be quietly ignored: counts (or a meeting) given with an
+        online vote, and counts given with a meeting whose members vote themselves."""
+        data = super().clean() or {}
+        counts = [k for k in ("yes", "no", "abstain", "present") if data.get(k) is not None]
+        if data.get("means") == ConsultedBody.Means.ONLINE:
+            if counts:
+                raise forms.ValidationError(
+                    _(
+                        "An online vote counts itself: leave the counts empty, or choose a "
+                        "recorded show of hands to give them."
+                    ),
+                    code="counts_with_online",
+                )
+            if data.get("meeting"):
+                raise forms.ValidationError(
+                    _(
+                        "An online vote is not held in a meeting: leave the meeting empty, or "
+                        "choose a vote in a meeting."
+                    ),
+                    code="meeting_with_online",
+                )
+        elif data.get("means") == ConsultedBody.Means.MEETING and data.get("meeting") and counts:
+            raise forms.ValidationError(
+                _(
+                    "Either the members present vote in the open meeting, or you give the "
+                    "counts: not both."
+                ),
+                code="counts_with_meeting",
+            )
+        if data.get("means") == ConsultedBody.Means.HANDS and data.get("meeting"):
+            raise forms.ValidationError(
+                _("A recorded show of hands gives the counts: leave the meeting empty."),
+                code="meeting_with_hands",
+            )
+        return data
+
 
 class BackForm(forms.Form):
     body = forms.SlugField(label=_("Backing body"), error_messages=NOT_A_BODY)

@@ -147,7 +147,7 @@ def _page_context(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
         "items": items,
         "motions": Motion.objects.filter(body=meeting.body, parent=None),
         "item_form": ItemForm(motions=Motion.objects.filter(body=meeting.body)),
-        "vote_form": MeetingVoteForm(),
+        "vote_form": MeetingVoteForm(motions=_votable_motions(meeting)),
         "hand_form": HandCountForm(),
         "present": queries.present(meeting) if context["is_facilitator"] else [],
         "members": (
@@ -446,7 +446,7 @@ def speech_move(request: HttpRequest, slug: str, pk: int, speech: int) -> HttpRe
 @handles_refusal
 def vote_open(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     meeting = _meeting(request, slug, pk)
-    form = MeetingVoteForm(request.POST)
+    form = MeetingVoteForm(request.POST, motions=_votable_motions(meeting))
     if not form.is_valid():
         raise _invalid(form)
     data = form.cleaned_data
@@ -469,6 +469,13 @@ def vote_open(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
     messages.success(request, _("The vote is open to the members present."))
     return _back(meeting, request)
+
+
+def _votable_motions(meeting: Meeting) -> list[Motion]:
+    """The assembly's motions a vote can be opened on (they have the supporters they need)."""
+    return list(
+        Motion.objects.filter(body=meeting.body, state=Motion.State.SUPPORTED).order_by("number")
+    )
 
 
 def _meeting_poll(meeting: Meeting, poll_pk: int) -> Poll:

@@ -135,3 +135,45 @@ def test_create_body_refuses_bad_input_and_changes_nothing(cast, bad):
     assert_answer(response, 400)
     assert response.context["form"].errors
     assert db_state() == before
+
+
+@pytest.mark.django_db
+def test_assembly_page_puts_open_votes_and_meetings_first_and_the_record_after(cast):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from asamblea.meetings import actions as meeting_actions
+    from asamblea.motions.models import Motion
+    from asamblea.voting.actions import ballot_cast, poll_close, poll_open
+
+    old = Motion.objects.create(
+        body=cast.north, number=1, title="Vieja", text="x", state="supported"
+    )
+    closed = poll_open(cast.alice, cast.north, motion=old)
+    ballot_cast(closed, cast.bob, "yes")
+    poll_close(closed, cast.alice)
+    live = poll_open(cast.alice, cast.north, title="¿Huelga el lunes?")
+    in_session = meeting_actions.meeting_schedule(
+        cast.alice, cast.north, title="Asamblea de hoy", starts_at=timezone.now(), place="Local"
+    )
+    meeting_actions.meeting_open(cast.alice, in_session)
+    meeting_actions.meeting_schedule(
+        cast.alice,
+        cast.north,
+        title="Asamblea del sábado",
+        starts_at=timezone.now() + timedelta(days=5),
+        place="Plaza",
+    )
+    html = cast.client(cast.bob).get(reverse("bodies:detail", args=[cast.north.slug])).content
+    page = html.decode()
+    now = page[page.index('id="now"') : page.index("</section>", page.index('id="now"'))]
+    assert live.title in now
+    assert "Asamblea de hoy" in now
+    assert "Asamblea del sábado" in now
+    assert "Vieja" not in now
+    # The record comes after, folded away.
+    assert page.index('id="now"') < page.index('id="past-votes"')
+    assert page.index('id="past-motions"') > page.index('id="now"')
+    past_votes = page[page.index('id="past-votes"') :]
+    assert "Vieja" in past_votes

@@ -258,6 +258,13 @@ BAD = [
         400,
     ),
     ("consultation_decide", {"means": "meeting"}, "facilitator", 400),
+    (
+        "consultation_decide",
+        {"means": "online", "yes": 3, "no": 0, "abstain": 0, "present": 3},
+        "facilitator",
+        400,
+    ),
+    ("consultation_decide", {"means": "online", "yes": 0}, "facilitator", 400),
     ("consultation_decide", {"means": "meeting", "meeting": 999999}, "facilitator", 400),
     ("mandate", {"motion": 999999, "position": "for"}, "facilitator", 400),
     ("mandate", {"motion": "x" * 50, "position": "for"}, "facilitator", 400),
@@ -304,6 +311,24 @@ def test_bad_input_is_refused_clearly_and_changes_nothing(route, data, role, sta
     response = client.post(reverse(f"coordination:{route}", kwargs=kwargs(cast, scene)), data)
     assert response.status_code == status
     assert db_state() == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", "An online vote counts itself"), ("es", "Una votación en línea se cuenta sola")],
+)
+def test_a_hand_count_typed_with_an_online_vote_is_refused_in_the_readers_language(language, words):
+    cast, scene, roles = build()
+    url = reverse("coordination:consultation_decide", args=["north", scene["consultation"].pk])
+    client = cast.client(cast.alice, language)
+    before = db_state()
+    response = client.post(
+        url, {"means": "online", "secrecy": "secret", "yes": 4, "no": 1, "abstain": 0}
+    )
+    assert response.status_code == 400
+    assert words in response.content.decode()
+    assert db_state() == before  # no online vote was opened behind the refusal
 
 
 @pytest.mark.django_db

@@ -29,3 +29,17 @@ def upcoming_meetings(body: Any, limit: int = 5) -> list[Meeting]:
         .exclude(state=Meeting.State.CLOSED)
         .order_by("starts_at")[:limit]
     )
+
+
+@register.simple_tag
+def meetings_now(body: Any, limit: int = 5) -> dict[str, Any]:
+    """What an assembly's page shows first: the meetings in session, the next scheduled one,
+    and the later scheduled ones (at most ``limit`` in all)."""
+    current = upcoming_meetings(body, limit)
+    in_session = [m for m in current if m.state == Meeting.State.OPEN]
+    scheduled = [m for m in current if m.state == Meeting.State.SCHEDULED]
+    return {
+        "in_session": in_session,
+        "next": scheduled[0] if scheduled else None,
+        "later": scheduled[1:],
+    }

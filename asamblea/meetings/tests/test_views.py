@@ -388,3 +388,40 @@ def test_published_minutes_appear_on_the_public_assembly_page(cast):
     actions.minutes_publish(cast.frank, meeting, publish=True)
     assert minutes.encode() in cast.client(None).get(page).content
     assert cast.client(None).get(minutes).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_vote_in_a_meeting_is_opened_on_a_motion_chosen_from_a_list(cast):
+    import re
+
+    from asamblea.motions.models import Motion
+
+    meeting = actions.meeting_schedule(
+        cast.alice, cast.north, title="Julio", starts_at=timezone.now(), place="Local"
+    )
+    actions.meeting_open(cast.alice, meeting)
+    for person in (cast.alice, cast.bob):
+        actions.check_in(person, meeting)
+    ready = Motion.objects.create(
+        body=cast.north, number=5, title="Olla común", text="x", state="supported"
+    )
+    Motion.objects.create(body=cast.north, number=6, title="Borrador", text="x", state="submitted")
+    alice = cast.client(cast.alice)
+    html = alice.get(url("detail", cast, meeting)).content.decode()
+    select = re.search(r'<select name="motion"[^>]*>(.*?)</select>', html, re.S)
+    assert select is not None  # a choice, not a number to type
+    assert "#5 Olla común" in select.group(1)
+    assert "Borrador" not in select.group(1)  # not ready for a vote: not offered
+
+    assert (
+        alice.post(
+            url("vote_open", cast, meeting), {"motion": "6", "secrecy": "secret"}
+        ).status_code
+        == 400
+    )
+    assert not Poll.objects.filter(meeting=meeting).exists()
+    response = alice.post(url("vote_open", cast, meeting), {"motion": "5", "secrecy": "secret"})
+    assert response.status_code == 302
+    poll = Poll.objects.get(meeting=meeting)
+    assert poll.motion == ready
+    assert poll.title == "Olla común"
