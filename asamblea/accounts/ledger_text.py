@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from asamblea.accounts.models import Person
-from asamblea.ledger.sentences import Reader, references
+from asamblea.ledger.sentences import Reader, references, sentences
 
 PERSON_KEYS = ("person", "by", "author", "delegate")
 
@@ -19,3 +20,12 @@ def _people(ids: set[Any], reader: Reader) -> dict[Any, str]:
 
 
 references(PERSON_KEYS, _people)
+sentences(
+    {
+        # Recorded in the assembly whose facilitator issued the link (asamblea.accounts.actions).
+        "member.reset_issued": gettext_lazy(
+            "%(by)s issued a passphrase reset link for %(person)s."
+        ),
+        "member.reset_used": gettext_lazy("%(person)s set a new passphrase with a reset link."),
+    }
+)

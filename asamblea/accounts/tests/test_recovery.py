@@ -358,3 +358,12 @@ def test_the_profile_asks_for_recovery_codes_when_there_are_none(cast):
     page = client.get(reverse("accounts:profile")).content.decode()
     assert "You have no recovery codes" not in page
     assert "10 codes left" in page
+
+
+def test_the_ledger_page_reads_reset_links_as_sentences(cast):
+    token = reset_issue(cast.alice, membership(cast.bob, cast.north))
+    actions.reset_use(token, NEW)
+    client = cast.client(cast.carol, language="es")
+    page = client.get(reverse("bodies:ledger", args=[cast.north.slug])).content.decode()
+    assert "Alice emitió un enlace para restablecer la frase de acceso de Bob." in page
+    assert "Bob puso una nueva frase de acceso con un enlace de restablecimiento." in page
