@@ -12,7 +12,9 @@ ballots. Either way the counts are per process, as the memory cache's are.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import hmac
 import ipaddress
 import logging
 import threading
@@ -27,11 +29,25 @@ from django.dispatch import receiver
 log = logging.getLogger(__name__)
 
 
+@functools.lru_cache(maxsize=4)
+def _hmac_key(secret: str) -> bytes:
+    """A key of its own for rate limits, derived from the server's secret: a leaked Redis
+    dump then says nothing about Django's signing key, and nothing about who was counted."""
+    return hashlib.sha256(b"asamblea.ratelimit\0" + secret.encode("utf-8")).digest()
+
+
+def subject_digest(subject: str) -> str:
+    """What a cache key holds instead of the subject (a person id, a login name, an address):
+    an HMAC under the server's secret. A plain hash of a person id or an address could be
+    reversed by hashing every candidate; this cannot without the secret."""
+    key = _hmac_key(settings.SECRET_KEY)
+    return hmac.new(key, subject.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
 def _key(rule: str, subject: str) -> tuple[str, int]:
     limit, window = settings.RATE_LIMITS[rule]
     bucket = int(time.time() // window)
-    digest = hashlib.sha256(subject.encode("utf-8")).hexdigest()[:32]
-    return f"rl:{rule}:{digest}:{bucket}", window
+    return f"rl:{rule}:{subject_digest(subject)}:{bucket}", window
 
 
 class ProcessCounts:

@@ -3,6 +3,8 @@ ballot casting hold."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
 import os
 import time
@@ -144,6 +146,32 @@ def test_batched_and_single_rate_limits_count_the_same_attempts(backend, setting
     assert ratelimit.hit_many("ballot_cast", [subject, subject, "other"]) == [True, True, True]
     assert ratelimit.hit_many("ballot_cast", [subject]) == [False]
     assert not ratelimit.hit("ballot_cast", subject)
+
+
+def redis_keys(settings) -> list[str]:
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    client = ratelimit._redis_client()
+    return sorted(key.decode() for key in client.scan_iter(match=f"{prefix}:*"))
+
+
+def test_redis_rate_limit_keys_hold_an_hmac_under_the_secret_not_a_hash_of_the_person(
+    redis_limits, settings
+):
+    """Whoever reads Redis must not get back who was counted by hashing every person id (or
+    login name, or address): the key holds an HMAC keyed by the server's secret."""
+    settings.SECRET_KEY = "first-secret-" + "x" * 50
+    person = "4242"
+    assert ratelimit.hit("ballot_cast", person)
+    [key] = redis_keys(settings)
+    assert hashlib.sha256(person.encode()).hexdigest()[:32] not in key
+    derived = hashlib.sha256(b"asamblea.ratelimit\0" + settings.SECRET_KEY.encode()).digest()
+    expected = hmac.new(derived, person.encode(), hashlib.sha256).hexdigest()[:32]
+    assert f":rl:ballot_cast:{expected}:" in key
+    # Another secret, another key: without the secret the key cannot be recomputed.
+    settings.SECRET_KEY = "second-secret-" + "y" * 50
+    assert ratelimit.hit("ballot_cast", person)
+    keys = redis_keys(settings)
+    assert len(keys) == 2 and key in keys
 
 
 def test_a_dead_cache_does_not_stop_or_slow_a_vote(settings):
