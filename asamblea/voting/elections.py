@@ -484,6 +484,21 @@ def _shuffle_secret_ballots(election: Election) -> None:
     )
 
 
+def _rewrite_electorate(election: Election) -> None:
+    """Rewrite a secret election's electorate snapshot in person order, keeping its ids: on
+    PostgreSQL the flag flips left its physical order and ``xmin`` in the order of voting (see
+    :func:`asamblea.voting.actions._rewrite_electorate`)."""
+    rows = list(
+        Elector.objects.filter(election=election)
+        .order_by("person_id")
+        .values("id", "person_id", "weight", "voted")
+    )
+    Elector.objects.filter(election=election).delete()
+    Elector.objects.bulk_create(
+        [Elector(election=election, **row) for row in rows], batch_size=2000
+    )
+
+
 @transaction.atomic
 def election_close(election: Election, by: Any) -> Election:
     """Close voting, publish the seed, count, and publish the result with its trace.
@@ -500,6 +515,7 @@ def election_close(election: Election, by: Any) -> Election:
         raise Conflict(_("Voting in this election has not opened yet."), code="not_open")
     if locked.is_secret:
         _shuffle_secret_ballots(locked)
+        _rewrite_electorate(locked)
     ballots = stored_ballots(locked)
     digest = ballots_digest(ballots)
     record(

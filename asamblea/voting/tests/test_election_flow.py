@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from asamblea.ledger.actions import verify_chain
@@ -13,7 +15,7 @@ from asamblea.ledger.models import LedgerEntry
 from asamblea.voting import election_count, elections
 from asamblea.voting.election_models import Candidate, ElectionBallot
 from asamblea.voting.methods import count_scottish_stv, parse_blt
-from asamblea.voting.tests.election_helpers import more_members, ranks
+from asamblea.voting.tests.election_helpers import more_members, ranks, voting_election
 
 
 def url(name: str, election, *extra) -> str:
@@ -148,3 +150,30 @@ def test_election_pages_speak_spanish_and_english(cast):
     assert "Ronda a ronda" in spanish and "Comprueba tú el recuento" in spanish
     english = cast.client(cast.bob).get(url("result", election)).content.decode()
     assert "Round by round" in english and "Check the count yourself" in english
+
+
+@pytest.mark.django_db
+def test_closing_a_secret_election_rewrites_its_electorate_in_person_order(cast):
+    """On PostgreSQL each ``voted`` flip wrote a new row version, so physical order and
+    ``xmin`` followed the order of voting; closing rewrites the electorate in person order,
+    every row stamped by the closing transaction (SQLite keeps rows in id order anyway)."""
+    people = more_members(cast, 8)
+    election = voting_election(cast)
+    order = random.Random(5).sample(people, len(people))
+    for i, person in enumerate(order):
+        elections.ballot_cast(election, person, ranks(i % 3))
+    elections.election_close(election, cast.alice)
+    key = "ctid" if connection.vendor == "postgresql" else "rowid"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT person_id FROM voting_elector WHERE election_id = %s ORDER BY {key}",  # noqa: S608
+            [election.pk],
+        )
+        stored = [row[0] for row in cursor.fetchall()]
+        assert stored == sorted(stored) and len(stored) == election.electorate_size
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT DISTINCT xmin::text FROM voting_elector WHERE election_id = %s",
+                [election.pk],
+            )
+            assert len(cursor.fetchall()) == 1
