@@ -89,6 +89,7 @@ def body_create(
     quorum_percent: int = 50,
     majority: str = "simple",
     supporters_required: int = 0,
+    participation_public: bool = False,
 ) -> Body:
     """Create a body; its creator becomes its first facilitator.
 
@@ -110,6 +111,7 @@ def body_create(
                     quorum_percent=quorum_percent,
                     majority=majority,
                     supporters_required=supporters_required,
+                    participation_public=participation_public,
                 )
             break
         except IntegrityError:
@@ -131,6 +133,7 @@ def body_create(
                 "quorum_percent": quorum_percent,
                 "majority": majority,
                 "supporters_required": supporters_required,
+                "participation_public": participation_public,
             },
         },
     )

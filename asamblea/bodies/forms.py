@@ -39,6 +39,14 @@ class BodyForm(forms.Form):
         max_value=1000,
         initial=0,
     )
+    participation_public = forms.BooleanField(
+        label=_("Publish who took part in votes and who attended meetings"),
+        required=False,
+        help_text=_(
+            "Off: only members see these lists; the public sees counts. Speaking groups are "
+            "never published."
+        ),
+    )
 
 
 class InvitationForm(forms.Form):

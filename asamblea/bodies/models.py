@@ -89,6 +89,12 @@ class Body(models.Model):
     supporters_required = models.PositiveSmallIntegerField(
         _("supporters a motion needs before a vote"), default=0
     )
+    # Who took part in a vote and who attended a meeting are lists of members: shown to the
+    # body's members only, unless its statute makes them public (membership lists are
+    # dangerous data, and a public body's members page is for members too).
+    participation_public = models.BooleanField(
+        _("who took part in votes and who attended meetings is public"), default=False
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

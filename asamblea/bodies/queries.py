@@ -31,6 +31,13 @@ def can_view(person: Any, body: Body) -> bool:
     return body.is_public or active_membership(person, body) is not None
 
 
+def sees_participation(person: Any, body: Body) -> bool:
+    """Whether ``person`` may see lists of people who took part in a vote or attended a meeting
+    (and their speaking times): the body's members, and everyone when its statute says so.
+    Others see the counts only, as a public body's members page is for its members too."""
+    return body.participation_public or active_membership(person, body) is not None
+
+
 def is_facilitator(person: Any, body: Body) -> bool:
     membership = active_membership(person, body)
     return membership is not None and membership.is_facilitator

@@ -104,8 +104,12 @@ def render(record: dict[str, Any], notes: str) -> bytes:
     if record.get("agenda_adopted"):
         _para(pdf, _("Agenda adopted at %(at)s") % {"at": when(record["agenda_adopted"])})
     people = record.get("attendance", [])
-    _heading(pdf, _("Attendance (%(n)s)") % {"n": len(people)})
-    _para(pdf, ", ".join(p["name"] for p in people) or "-")
+    count = record.get("attendance_count", len(people))
+    _heading(pdf, _("Attendance (%(n)s)") % {"n": count})
+    if record.get("names_shown", True):
+        _para(pdf, ", ".join(p["name"] for p in people) or "-")
+    else:
+        _para(pdf, _("Who attended and who spoke is shown to the assembly's members only."))
     for number, item in enumerate(record.get("items", []), start=1):
         _heading(pdf, f"{number}. {item['title']}")
         if item.get("description"):
@@ -136,7 +140,8 @@ def render(record: dict[str, Any], notes: str) -> bytes:
                         "direct_reply": _("direct reply"),
                     }.get(speech["kind"], "")
                     suffix = f" [{kind}]" if kind else ""
-                    _para(pdf, f"- {speech['name']}{suffix}: {minutes_of(speech['seconds'])}")
+                    name = speech.get("name") or _("A speaker")
+                    _para(pdf, f"- {name}{suffix}: {minutes_of(speech['seconds'])}")
     votes = record.get("votes", [])
     if votes:
         _heading(pdf, _("Votes"))
@@ -147,9 +152,9 @@ def render(record: dict[str, Any], notes: str) -> bytes:
             if vote.get("result"):
                 _para(pdf, _result_line(vote["result"]))
     totals = record.get("totals", {})
-    if totals.get("people"):
+    if totals.get("people") or totals.get("groups"):
         _heading(pdf, _("Speaking time"))
-        for row in totals["people"]:
+        for row in totals.get("people", []):
             _para(pdf, f"{row['name']}: {row['speeches']} - {minutes_of(row['seconds'])}")
         for row in totals.get("groups", []):
             name = row["name"] or _("No group declared")

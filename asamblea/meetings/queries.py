@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from asamblea.bodies.models import Body, Membership
-from asamblea.bodies.queries import active_membership, can_view
+from asamblea.bodies.queries import active_membership, can_view, sees_participation
 from asamblea.meetings import speakers
 from asamblea.meetings.models import (
     AgendaItem,
@@ -197,6 +198,37 @@ def minutes_visible(person: Any, meeting: Meeting) -> bool:
         return True
     membership = active_membership(person, meeting.body)
     return membership is not None and membership.is_facilitator
+
+
+def minutes_for(person: Any, meeting: Meeting, *, printed: bool = False) -> dict[str, Any]:
+    """The stored minutes as ``person`` may read them (the stored record is never changed).
+
+    Names (who attended, who spoke, speaking time per person) are for those who see the body's
+    participation lists (its members, or everyone if the statute says so); others get the
+    counts and the speeches without names. Speaking time per group only for facilitators, and
+    never in the ``printed`` leaflet: beside the times per person it would tell who declared
+    which group, and groups are never shown publicly."""
+    record = copy.deepcopy(meeting.minutes or {})
+    names = sees_participation(person, meeting.body)
+    membership = active_membership(person, meeting.body)
+    groups = not printed and membership is not None and membership.is_facilitator
+    attendance = record.get("attendance", [])
+    record["attendance_count"] = len(attendance)
+    record["names_shown"] = names
+    totals = record.get("totals") or {}
+    if not groups:
+        totals.pop("groups", None)
+    if not names:
+        record["attendance"] = []
+        totals.pop("people", None)
+        for item in record.get("items", []):
+            for speakers_list in item.get("lists", []):
+                speakers_list["speeches"] = [
+                    {"kind": speech.get("kind", ""), "seconds": speech.get("seconds", 0)}
+                    for speech in speakers_list.get("speeches", [])
+                ]
+    record["totals"] = totals
+    return record
 
 
 def group_of(person: Any, body: Body) -> SpeakerGroup | None:

@@ -547,7 +547,7 @@ def minutes(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "body": meeting.body,
         "meeting": meeting,
         "membership": membership,
-        "record": meeting.minutes,
+        "record": queries.minutes_for(request.user, meeting),
         "notes": queries.latest_notes(meeting),
     }
     return render(request, "meetings/minutes.html", context)
@@ -557,7 +557,8 @@ def minutes(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def minutes_download(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     meeting = _minutes_meeting(request, slug, pk)
     notes = queries.latest_notes(meeting)
-    data = minutes_pdf.render(meeting.minutes or {}, notes.text if notes else "")
+    record = queries.minutes_for(request.user, meeting, printed=True)
+    data = minutes_pdf.render(record, notes.text if notes else "")
     response = HttpResponse(data, content_type="application/pdf")
     # In the reader's language and ASCII only (every browser keeps it): "acta-junio-3.pdf".
     name = slugify(f"{pgettext('file name', 'minutes')} {meeting.title}")[:60].strip("-")

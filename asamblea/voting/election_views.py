@@ -217,29 +217,25 @@ def election_close(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return redirect("elections:result", slug=slug, pk=pk)
 
 
-@require_GET
+@require_POST
 @handles_refusal
 def receipt_check(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Whether the ballot of a receipt code is in the box, and whether it was counted: by
+    POST (the code stays out of addresses and logs), never what the ballot says."""
     election = _election(request, slug, pk)
-    form = ReceiptForm(request.GET)
+    form = ReceiptForm(request.POST)
     if not election.is_secret or not form.is_valid():
         raise Refused(_("This receipt code is not valid."), code="bad_receipt")
-    ballot = elections.receipt_lookup(election, form.cleaned_data["code"])
-    names = elections.ballot_names(election)
+    elections.receipt_lookup(election, form.cleaned_data["code"])
     return render(
         request,
         "voting/elections/receipt.html",
-        {
-            "body": election.body,
-            "election": election,
-            "ballot_text": describe_ballot(election, ballot.content, names),
-            "counted": election.is_closed,
-        },
+        {"body": election.body, "election": election, "counted": election.is_closed},
     )
 
 
 def describe_ballot(election: Election, content: str, names: list[str]) -> list[str]:
-    """A ballot's choices as lines a person can read (for the receipt check)."""
+    """A ballot's choices as lines a person can read (for named results)."""
     data = json.loads(content)
     if "ranks" in data:
         return [

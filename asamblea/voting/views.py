@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from asamblea import ratelimit
 from asamblea.bodies.models import Body
-from asamblea.bodies.queries import active_membership, can_view
+from asamblea.bodies.queries import active_membership, can_view, sees_participation
 from asamblea.bodies.views import viewable_body
 from asamblea.errors import Conflict, Refused
 from asamblea.live.http import stream_view
@@ -88,8 +88,9 @@ def _poll_context(request: HttpRequest, poll: Poll) -> dict[str, Any]:
     if not poll.is_open:
         context["chart"] = result_bars(_result_rows(poll), poll.title)
         context["turnout_percent"] = round(float(Fraction(poll.result["turnout"])) * 100, 1)
-        participants = Eligibility.objects.filter(poll=poll, voted=True).select_related("person")
-        context["participants"] = sorted(p.person.display_name for p in participants)
+        if sees_participation(request.user, poll.body):
+            took_part = Eligibility.objects.filter(poll=poll, voted=True).select_related("person")
+            context["participants"] = sorted(p.person.display_name for p in took_part)
         if not poll.is_secret:
             context["named"] = (
                 Ballot.objects.filter(poll=poll)
@@ -133,18 +134,22 @@ def poll_close(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return redirect("voting:detail", slug=slug, pk=pk)
 
 
-@require_GET
+@require_POST
 @handles_refusal
 def receipt_check(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Whether the ballot of a receipt code is in the box, and whether it was counted.
+
+    By POST, so the code stays out of addresses, proxy logs and browser history; and never the
+    choice, so a receipt cannot serve a coercer as proof of how someone voted."""
     poll = _poll(request, slug, pk)
-    form = ReceiptForm(request.GET)
+    form = ReceiptForm(request.POST)
     if not form.is_valid():
         raise Refused(_("This receipt code is not valid."), code="bad_receipt")
-    ballot = actions.receipt_lookup(poll, form.cleaned_data["code"])
+    actions.receipt_lookup(poll, form.cleaned_data["code"])
     return render(
         request,
         "voting/receipt.html",
-        {"body": poll.body, "poll": poll, "ballot": ballot, "counted": not poll.is_open},
+        {"body": poll.body, "poll": poll, "counted": not poll.is_open},
     )
 
 

@@ -124,7 +124,7 @@ def test_fuzzed_receipt_codes_and_next_urls_never_fail(world):
     @fuzz_settings(60)
     @given(code=text_values, next_url=text_values)
     def check(code, next_url):
-        run_refused_or_fine(client, "GET", receipt_url, {"code": code})
+        run_refused_or_fine(client, "POST", receipt_url, {"code": code})
         run_refused_or_fine(client, "GET", reverse("accounts:login"), {"next": next_url})
 
     check()

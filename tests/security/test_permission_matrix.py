@@ -84,7 +84,7 @@ MATRIX: dict[tuple[str, str], tuple[object, ...]] = {
     ("voting:cast", "POST"):             ("login", 404,    403,     200,     200,     404,     200),
     ("voting:close", "POST"):            ("login", 404,    403,     403,     302,     404,     403),
     # Without a code the receipt check is bad input for those who may see the vote.
-    ("voting:receipt", "GET"):           (404,    404,     400,     400,     400,     404,     400),
+    ("voting:receipt", "POST"):          (404,    404,     400,     400,     400,     404,     400),
     ("voting:progress", "GET"):          (404,    404,     200,     200,     200,     404,     200),
     ("voting:events", "GET"):            (404,    404,     200,     200,     200,     404,     200),
     # Elections: facilitators run them; members stand, nominate, consent and vote (bob already
@@ -98,7 +98,7 @@ MATRIX: dict[tuple[str, str], tuple[object, ...]] = {
     ("elections:open", "POST"):          ("login", 404,    403,     403,     302,     404,     403),
     ("elections:cast", "POST"):          ("login", 404,    403,     200,     200,     404,     200),
     ("elections:close", "POST"):         ("login", 404,    403,     403,     302,     404,     403),
-    ("elections:receipt", "GET"):        (404,    404,     400,     400,     400,     404,     400),
+    ("elections:receipt", "POST"):       (404,    404,     400,     400,     400,     404,     400),
     ("elections:result", "GET"):         (404,    404,     200,     200,     200,     404,     200),
     ("elections:result_json", "GET"):    (404,    404,     200,     200,     200,     404,     200),
     ("elections:ballots_json", "GET"):   (404,    404,     200,     200,     200,     404,     200),

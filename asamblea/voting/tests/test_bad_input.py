@@ -103,7 +103,7 @@ def test_a_malformed_receipt_is_refused(cast, poll, code):
     ballot_cast(poll, cast.bob, "yes")
     client = cast.client(cast.bob)
     before = db_state()
-    response = client.get(
+    response = client.post(
         reverse("voting:receipt", args=[cast.north.slug, poll.pk]), {"code": code}
     )
     refused(response, 400, "This receipt code is not valid")
@@ -115,7 +115,7 @@ def test_a_tampered_receipt_is_not_found(cast, poll):
     tampered = code[:-1] + ("0" if code[-1] != "0" else "1")
     client = cast.client(cast.bob)
     before = db_state()
-    response = client.get(
+    response = client.post(
         reverse("voting:receipt", args=[cast.north.slug, poll.pk]), {"code": tampered}
     )
     refused(response, 400, "No ballot in this vote has this receipt code")
@@ -125,7 +125,7 @@ def test_a_tampered_receipt_is_not_found(cast, poll):
 def test_a_receipt_of_another_poll_is_not_found(cast, poll):
     code = ballot_cast(poll, cast.bob, "yes").receipt
     other = poll_open(cast.alice, cast.north, title="Otra pregunta")
-    response = cast.client(cast.bob).get(
+    response = cast.client(cast.bob).post(
         reverse("voting:receipt", args=[cast.north.slug, other.pk]), {"code": code}
     )
     refused(response, 400, "No ballot in this vote has this receipt code")
@@ -133,11 +133,11 @@ def test_a_receipt_of_another_poll_is_not_found(cast, poll):
 
 def test_a_receipt_code_is_accepted_with_spaces_and_capitals(cast, poll):
     code = ballot_cast(poll, cast.bob, "abstain").receipt
-    response = cast.client(cast.bob).get(
+    response = cast.client(cast.bob).post(
         reverse("voting:receipt", args=[cast.north.slug, poll.pk]), {"code": f"  {code.upper()} "}
     )
     assert_answer(response, 200)
-    assert "Choice: Abstain" in response.content.decode()
+    assert "A ballot with this receipt code is stored in this vote." in response.content.decode()
 
 
 def test_opening_a_vote_on_a_motion_without_supporters_is_refused(cast):

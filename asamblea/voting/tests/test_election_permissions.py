@@ -6,6 +6,8 @@ learn it exists; anonymous people are sent to log in for writes and get 404 for 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -127,10 +129,17 @@ def test_only_facilitators_close(cast, role):
 def test_receipt_check_for_whoever_may_read_the_body(cast, role):
     election = voting_election(cast)
     receipt = elections.ballot_cast(election, cast.carol, ranks(2, 0)).receipt
-    response = cast.client(cast.roles[role]).get(_url("receipt", election), {"code": receipt})
+    response = cast.client(cast.roles[role]).post(_url("receipt", election), {"code": receipt})
     _check(response, role, HIDDEN | {"observer": 200, "member": 200, "facilitator": 200})
     if response.status_code == 200:
-        assert "1. Carol" in response.content.decode()
+        page = response.content.decode()
+        assert "A ballot with this receipt code is stored in this election." in page
+        assert "1. Carol" not in page and "2. " not in page
+    # Never by GET: the code would travel in the address, into logs and browser history.
+    assert (
+        cast.client(cast.roles[role]).get(_url("receipt", election), {"code": receipt}).status_code
+        == 405
+    )
 
 
 @pytest.mark.django_db
@@ -163,3 +172,26 @@ def test_public_body_results_are_public_but_voting_is_for_members(cast):
         assert page.status_code == 200 and b"Frank" in page.content
     other = cast.client(cast.alice).post(_url("close", election))
     assert other.status_code == 403
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("close", [False, True], ids=["voting", "closed"])
+def test_an_election_receipt_check_answers_the_same_whatever_the_ballot_ranks(cast, close):
+    """A receipt shows that the ballot is in the box (and, once closed, counted), never its
+    ranking: three different ballots give the same page."""
+    election = voting_election(cast)
+    orders = {cast.alice: (0, 1, 2), cast.bob: (1,), cast.carol: (2, 0)}
+    codes = [elections.ballot_cast(election, p, ranks(*o)).receipt for p, o in orders.items()]
+    if close:
+        election = elections.election_close(election, cast.alice)
+    client = cast.client(cast.olivia)
+    pages = [
+        re.sub(
+            r"[A-Za-z0-9]{64}",
+            "token",
+            client.post(_url("receipt", election), {"code": c}).content.decode(),
+        )
+        for c in codes
+    ]
+    assert pages[0] == pages[1] == pages[2]
+    assert ("It was counted in the published result." in pages[0]) == close

@@ -150,7 +150,7 @@ def test_receipt_codes_malformed_or_unknown_are_refused(cast):
     election = voting_election(cast)
     client = cast.client(cast.bob)
     for code in ("", "xyz", "0" * 32, "g" * 32):
-        page = client.get(_url("receipt", election), {"code": code})
+        page = client.post(_url("receipt", election), {"code": code})
         assert page.status_code == 400
 
 

@@ -1,6 +1,8 @@
 """Vote pages and actions, for every role, on a members-only body (North) and a public one
 (South)."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -114,7 +116,7 @@ def test_reading_a_vote(cast, role, which, expected, page):
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("page", ["voting:detail", "voting:progress", "voting:receipt"])
+@pytest.mark.parametrize("page", ["voting:detail", "voting:progress"])
 def test_vote_pages_refuse_post(cast, role, page):
     poll = open_poll(cast, "south")
     response = cast.client(cast.roles[role]).post(reverse(page, args=[poll.body.slug, poll.pk]))
@@ -200,12 +202,53 @@ def test_checking_a_receipt(cast, role, which, expected):
     poll = open_poll(cast, which)
     voter = cast.bob if which == "north" else cast.frank
     code = ballot_cast(poll, voter, "no").receipt
-    response = cast.client(cast.roles[role]).get(
+    response = cast.client(cast.roles[role]).post(
         reverse("voting:receipt", args=[poll.body.slug, poll.pk]), {"code": code}
     )
     assert_answer(response, expected[role])
     if expected[role] == 200:
-        assert "Choice: No" in response.content.decode()
+        page = response.content.decode()
+        assert "A ballot with this receipt code is stored in this vote." in page
+        assert "Choice" not in page
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_receipt_is_never_checked_by_get_so_the_code_stays_out_of_addresses(cast, role):
+    poll = open_poll(cast, "south")
+    code = ballot_cast(poll, cast.frank, "no").receipt
+    url = reverse("voting:receipt", args=[poll.body.slug, poll.pk])
+    response = cast.client(cast.roles[role]).get(url, {"code": code})
+    assert_answer(response, 405)
+    detail = cast.client(cast.roles[role]).get(
+        reverse("voting:detail", args=[poll.body.slug, poll.pk])
+    )
+    form = re.search(
+        r'<form method="(\w+)" action="' + re.escape(url) + '"', detail.content.decode()
+    )
+    assert form is not None and form.group(1) == "post"
+
+
+def _without_tokens(response) -> str:
+    """The page without its CSRF tokens (masked afresh on every answer)."""
+    return re.sub(r"[A-Za-z0-9]{64}", "token", response.content.decode())
+
+
+@pytest.mark.parametrize("close", [False, True], ids=["open", "closed"])
+def test_a_receipt_check_answers_the_same_whatever_the_ballot_says(cast, close):
+    """A receipt proves that a ballot is in the box, never how it was cast: the answers for a
+    yes, a no and an abstention are the same page, so a coercer learns nothing from a code."""
+    poll = open_poll(cast, "north")
+    voters = [cast.alice, cast.bob, cast.carol]
+    choices = ("yes", "no", "abstain")
+    codes = [ballot_cast(poll, p, c).receipt for p, c in zip(voters, choices, strict=True)]
+    if close:
+        poll = poll_close(poll, cast.alice)
+    client = cast.client(cast.olivia)  # an observer: anyone who may read the vote
+    url = reverse("voting:receipt", args=[poll.body.slug, poll.pk])
+    pages = [_without_tokens(client.post(url, {"code": code})) for code in codes]
+    assert pages[0] == pages[1] == pages[2]
+    counted = "It was counted in the published result." if close else "It will be counted"
+    assert counted in pages[0]
 
 
 def test_a_closed_secret_vote_shows_counts_and_participants_not_choices(cast):
@@ -219,6 +262,27 @@ def test_a_closed_secret_vote_shows_counts_and_participants_not_choices(cast):
     assert "named" not in page.context
     assert 'id="count-yes">1<' in html and 'id="count-no">1<' in html
     assert "<svg" in html
+
+
+@pytest.mark.parametrize("public", [False, True], ids=["statute-default", "statute-public"])
+def test_who_took_part_in_a_public_bodys_secret_vote_is_for_its_members(cast, public):
+    """A public body's members page is for members; the list of who took part in a vote is a
+    list of members too: the public sees how many, unless the statute makes it public."""
+    cast.south.participation_public = public
+    cast.south.save(update_fields=["participation_public"])
+    poll = open_poll(cast, "south")
+    ballot_cast(poll, cast.frank, "yes")
+    poll_close(poll, cast.frank)
+    detail = reverse("voting:detail", args=[cast.south.slug, poll.pk])
+    for person in (None, cast.oscar, cast.alice):  # anonymous, outsiders
+        html = cast.client(person).get(detail).content.decode()
+        took_part = html.split("Who took part</h2>")[1].split("<h2>")[0]
+        assert ("Frank" in took_part) == public
+        assert ('id="participants-for-members"' in html) != public
+        if not public:
+            assert "1 person took part" in html
+    member = cast.client(cast.frank).get(detail)
+    assert member.context["participants"] == ["Frank"]
 
 
 def test_a_closed_named_vote_shows_who_voted_what(cast):
