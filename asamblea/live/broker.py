@@ -12,6 +12,13 @@ Event ids are ``<epoch>-<n>``: the epoch changes when the numbering restarts (a 
 in-process broker, a flushed Redis), so a stale Last-Event-ID is recognised and the page told
 to reload its live parts instead of silently missing events.
 
+Turnout ticks (kinds ending ``.progress``: ``poll.progress``, ``election.progress``) would
+time every ballot if each went out as published. They are coalesced: at most one per channel,
+kind and payload (one poll) per second, sent at the next whole second after the change, once
+across every worker (a Redis key per second decides which worker sends it), and never kept for
+Last-Event-ID replay: a reconnecting page reloads its live parts on ``hello``. No event carries a
+time finer than a whole second.
+
 ``live`` knows nothing about the domain: who may read a channel is decided by the caller.
 """
 
@@ -19,8 +26,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
+import math
+import os
 import secrets
 import threading
 import time
@@ -42,6 +52,13 @@ QUEUE_SIZE = 500  # events buffered per stream before it is cut off as too slow
 KEEPALIVE = 20.0  # seconds between comment lines that keep proxies from closing a stream
 REDIS_RETRY = 5.0  # seconds before trying Redis again after a failure
 PUBSUB = "asamblea:live"
+TICK_SECONDS = 1  # at most one turnout tick per subject in this many seconds
+
+
+def coalesced(kind: str) -> bool:
+    """Whether ``kind`` is a turnout tick, sent at most once a second per subject and not
+    replayed (one event per ballot would give each ballot's time)."""
+    return kind.endswith(".progress")
 
 
 @dataclass(frozen=True)
@@ -50,7 +67,7 @@ class Event:
     channel: str
     kind: str
     data: str  # JSON text
-    at: float = 0.0  # when it was published (Unix time), for clocks and delay measurements
+    at: int = 0  # when it was published (Unix time, whole seconds: no finer timing goes out)
 
     @cached_property
     def wire(self) -> bytes:
@@ -61,7 +78,7 @@ class Event:
                 "channel": self.channel,
                 "kind": self.kind,
                 "data": json.loads(self.data),
-                "at": round(self.at, 3),
+                "at": int(self.at),
             },
             separators=(",", ":"),
         )
@@ -115,7 +132,14 @@ def parse_id(value: str | None) -> tuple[str, int] | None:
 
 
 class Broker:
-    def __init__(self) -> None:
+    def __init__(self, *, ticker: bool = True) -> None:
+        """``ticker`` False: pending turnout ticks go out only when :meth:`flush_ticks` is
+        called (tests drive the clock); otherwise a thread of this broker sends them."""
+        self.clock = time.time
+        self._ticker = ticker
+        self._ticks: dict[tuple[str, str, str], int] = {}  # (channel, kind, data) -> due second
+        self._tick_wakeup = threading.Condition()
+        self._tick_thread: tuple[int, threading.Thread] | None = None  # (pid, thread)
         self.epoch = secrets.token_hex(4)
         self._counter = 0
         self._lock = threading.Lock()
@@ -153,40 +177,111 @@ class Broker:
     # -- publishing (any thread) ---------------------------------------------------------
 
     def publish(self, channel: str, kind: str, data: Mapping[str, Any]) -> None:
-        """Number, log and fan out one event. Never raises for a Redis failure."""
+        """Number, log and fan out one event (a turnout tick: schedule it). Never raises for a
+        Redis failure, never blocks on one for more than its short socket timeout."""
         text = json.dumps(dict(data), sort_keys=True, separators=(",", ":"), default=str)
+        if coalesced(kind):
+            self._schedule_tick(channel, kind, text)
+            return
+        self._send(channel, kind, text, int(self.clock()))
+
+    def _send(self, channel: str, kind: str, text: str, at: int) -> None:
         if self.redis_url and time.monotonic() >= self._redis_down_until:
             try:
-                self._publish_redis(channel, kind, text)
+                self._publish_redis(channel, kind, text, at)
                 return
             except Exception as exc:  # any Redis failure degrades to in-process delivery
                 self._redis_down_until = time.monotonic() + REDIS_RETRY
                 log.warning("live: Redis publish failed, delivering in-process: %s", exc)
         with self._lock:
             self._counter += 1
-            event = Event(f"{self.epoch}-{self._counter}", channel, kind, text, time.time())
+            event = Event(f"{self.epoch}-{self._counter}", channel, kind, text, at)
         self.deliver(event)
 
-    def _publish_redis(self, channel: str, kind: str, text: str) -> None:
+    # -- turnout ticks (coalesced) ---------------------------------------------------------
+
+    def _schedule_tick(self, channel: str, kind: str, text: str) -> None:
+        """Send one tick for this subject at the next whole second. A tick already pending
+        carries this change too: it goes out after this change was committed."""
+        due = math.floor(self.clock()) + TICK_SECONDS
+        with self._tick_wakeup:
+            self._ticks.setdefault((channel, kind, text), due)
+            if self._ticker:
+                self._start_ticker()
+                self._tick_wakeup.notify()
+
+    def _start_ticker(self) -> None:
+        """Start this process's ticker thread (again after a fork: threads do not survive it)."""
+        current = self._tick_thread
+        if current is not None and current[0] == os.getpid() and current[1].is_alive():
+            return
+        thread = threading.Thread(target=self._run_ticker, name="live-ticks", daemon=True)
+        self._tick_thread = (os.getpid(), thread)
+        thread.start()
+
+    def _run_ticker(self) -> None:
+        while True:
+            with self._tick_wakeup:
+                while not self._ticks:
+                    self._tick_wakeup.wait()
+                wait = min(self._ticks.values()) - self.clock()
+                if wait > 0:
+                    self._tick_wakeup.wait(wait)
+                    continue
+            try:
+                self.flush_ticks()
+            except Exception:  # a tick lost is a page refreshed a little later, not a crash
+                log.exception("live: turnout ticks not sent")
+
+    def flush_ticks(self) -> int:
+        """Send every tick that is due now; how many went out from this worker."""
+        now = self.clock()
+        with self._tick_wakeup:
+            due = [(key, at) for key, at in self._ticks.items() if at <= now]
+            for key, _at in due:
+                del self._ticks[key]
+        sent = 0
+        for (channel, kind, text), at in due:
+            if self._claim_tick(channel, kind, text, at):
+                self._send(channel, kind, text, at)
+                sent += 1
+        return sent
+
+    def _claim_tick(self, channel: str, kind: str, text: str, at: int) -> bool:
+        """With Redis, one worker sends a subject's tick for a given second: the first to set
+        its key. Without Redis (or with Redis down) this worker is the only one that knows."""
+        if not self.redis_url or time.monotonic() < self._redis_down_until:
+            return True
+        subject = hashlib.sha256(f"{channel}\0{kind}\0{text}".encode()).hexdigest()[:32]
+        try:
+            claimed = self._sync_redis().set(f"{PUBSUB}:tick:{subject}:{at}", 1, nx=True, ex=60)
+        except Exception:  # Redis down: _send delivers in-process
+            return True
+        return bool(claimed)
+
+    def _publish_redis(self, channel: str, kind: str, text: str, at: int) -> None:
         client = self._sync_redis()
         epoch = client.get(f"{PUBSUB}:epoch")
         if epoch is None:
             client.set(f"{PUBSUB}:epoch", secrets.token_hex(4), nx=True)
             epoch = client.get(f"{PUBSUB}:epoch")
         number = client.incr(f"{PUBSUB}:seq")
-        event = Event(f"{epoch.decode()}-{number}", channel, kind, text, time.time())
+        event = Event(f"{epoch.decode()}-{number}", channel, kind, text, at)
         wire = json.dumps([event.id, channel, kind, text, event.at])
         pipe = client.pipeline()
-        pipe.lpush(f"{PUBSUB}:log:{channel}", wire)
-        pipe.ltrim(f"{PUBSUB}:log:{channel}", 0, LOG_SIZE - 1)
+        if not coalesced(kind):  # turnout ticks are not replayed
+            pipe.lpush(f"{PUBSUB}:log:{channel}", wire)
+            pipe.ltrim(f"{PUBSUB}:log:{channel}", 0, LOG_SIZE - 1)
         pipe.publish(self.pubsub_channel, wire)
         pipe.execute()
 
     def deliver(self, event: Event) -> None:
-        """Append to this process's log and hand to this process's streams."""
-        with self._lock:
-            log_ = self._logs.setdefault(event.channel, deque(maxlen=LOG_SIZE))
-            log_.append(event)
+        """Append to this process's log (turnout ticks excepted) and hand to this process's
+        streams."""
+        if not coalesced(event.kind):
+            with self._lock:
+                log_ = self._logs.setdefault(event.channel, deque(maxlen=LOG_SIZE))
+                log_.append(event)
         loop = self._loop
         if loop is None or loop.is_closed():
             return

@@ -181,3 +181,143 @@ def test_redis_fan_out_then_redis_stops_and_streams_degrade(settings, private_re
     assert json.loads(event.decode().split("data: ", 1)[1])["kind"] == "floor"
     assert all(b"id:" not in chunk for chunk in rest)
     assert kinds_of(again) == ["degraded"]
+
+
+# -- turnout ticks: no per-ballot timing in the stream ------------------------------------
+
+
+class FakeClock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def ticking(settings):
+    """A broker without its ticker thread, on a clock the test moves."""
+    settings.REDIS_URL = ""
+    broker = Broker(ticker=False)
+    broker.clock = FakeClock(1_000.2)
+    return broker
+
+
+def events_in(chunks):
+    """The events (not control messages) in stream chunks, decoded."""
+    found = []
+    for chunk in chunks:
+        for block in chunk.decode().split("\n\n"):
+            if block.startswith("id:"):
+                found.append(json.loads(block.split("data: ", 1)[1]))
+    return found
+
+
+def collect(broker, channels, during):
+    """Run ``during()`` while a stream on ``channels`` is open; the events it delivered."""
+
+    async def scenario():
+        stream = broker.stream(channels, None)
+        await stream.__anext__()  # hello
+        during()
+        broker.publish(channels[0], "end", {})  # a marker, so the test knows when to stop
+        chunks = []
+        async with asyncio.timeout(5):
+            async for chunk in stream:
+                chunks.append(chunk)
+                if b'"kind":"end"' in chunk:
+                    break
+        await stream.aclose()
+        return chunks
+
+    return [e for e in events_in(asyncio.run(scenario())) if e["kind"] != "end"]
+
+
+def test_thirty_ballots_in_a_second_give_one_tick_per_poll_at_a_whole_second(ticking):
+    clock = ticking.clock
+
+    def ballots():
+        for _ in range(30):
+            ticking.publish("body:1", "poll.progress", {"poll": 7})
+            clock.now += 0.02
+        ticking.publish("body:1", "poll.progress", {"poll": 8})
+        assert ticking.flush_ticks() == 0  # not before the next whole second
+        clock.now = 1_001.0
+        assert ticking.flush_ticks() == 2
+
+    sent = collect(ticking, ["body:1"], ballots)
+    assert sorted(e["data"]["poll"] for e in sent) == [7, 8]
+    assert {e["at"] for e in sent} == {1_001}
+    assert all(e["kind"] == "poll.progress" for e in sent)
+
+
+def test_ticks_keep_flowing_once_a_second_while_ballots_arrive(ticking):
+    clock = ticking.clock
+
+    def a_ballot_every_300_ms():
+        for _ in range(10):  # ballots from 1000.2 to 1002.9
+            ticking.publish("body:1", "poll.progress", {"poll": 7})
+            clock.now += 0.3
+            ticking.flush_ticks()
+        clock.now += 1
+        ticking.flush_ticks()
+
+    sent = collect(ticking, ["body:1"], a_ballot_every_300_ms)
+    sent_at = [e["at"] for e in sent]
+    assert sent_at == sorted(set(sent_at))  # one a second at most, in order
+    assert sent_at == [1_001, 1_002, 1_003]  # and none missing: the last ballot's came too
+
+
+def test_turnout_ticks_are_never_replayed_other_events_are(ticking):
+    ticking.publish("body:1", "poll.opened", {"poll": 7})
+    first = ticking._logs["body:1"][0].id
+    ticking.publish("body:1", "poll.progress", {"poll": 7})
+    ticking.clock.now = 1_001.0
+    assert ticking.flush_ticks() == 1
+    ticking.publish("body:1", "poll.closed", {"poll": 7})
+    replay = ticking.since(["body:1"], first)
+    assert [e.kind for e in replay] == ["poll.closed"]
+    chunks = asyncio.run(take(ticking.stream(["body:1"], first), 2))
+    assert kinds_of(chunks) == ["hello", "poll.closed"]
+
+
+def test_no_event_carries_a_time_finer_than_a_second(ticking):
+    ticking.clock.now = 1_234.567
+    ticking.publish("meeting:1", "attendance.in", {"meeting": 1})
+    event = ticking._logs["meeting:1"][0]
+    assert b'"at":1234}' in event.wire
+    assert event.at == 1_234
+
+
+def test_the_ticker_thread_sends_a_pending_tick_by_itself(local):
+    async def scenario():
+        stream = local.stream(["body:2"], None)
+        await stream.__anext__()
+        await asyncio.to_thread(local.publish, "body:2", "poll.progress", {"poll": 3})
+        async with asyncio.timeout(5):  # due at the next whole second
+            event = await stream.__anext__()
+        await stream.aclose()
+        return event
+
+    [sent] = events_in([asyncio.run(scenario())])
+    assert sent["kind"] == "poll.progress" and sent["data"] == {"poll": 3}
+    assert isinstance(sent["at"], int)
+
+
+def test_with_redis_one_worker_sends_a_polls_tick_for_a_second(settings, private_redis):
+    """Two workers both saw ballots of poll 7 in the same second: one tick goes out."""
+    _process, redis_url = private_redis
+    settings.REDIS_URL = redis_url
+    workers = [Broker(ticker=False), Broker(ticker=False)]
+    for worker in workers:
+        worker.clock = FakeClock(2_000.4)
+        worker.publish("body:1", "poll.progress", {"poll": 7})
+        worker.clock.now = 2_001.0
+    assert sum(worker.flush_ticks() for worker in workers) == 1
+    for worker in workers:
+        worker.clock.now = 2_001.5
+        worker.publish("body:1", "poll.progress", {"poll": 7})
+        worker.clock.now = 2_002.0
+    assert sum(worker.flush_ticks() for worker in workers) == 1
+    client = workers[0]._sync_redis()
+    assert client.llen("asamblea:live:log:body:1") == 0  # nothing kept for replay
