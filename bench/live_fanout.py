@@ -10,7 +10,9 @@ pub/sub instead), seeds a public assembly with an open meeting, opens the client
 then has the facilitator check a member in and out through the real form POSTs. A change's
 delay is measured from the moment its POST is sent (so it includes the request, the database
 commit and the publish) to the moment each client has read the event, and also from the
-publish (after the commit; the event carries its time) to each client. Everything is bounded:
+publish (after the commit; the event carries its time) to each client. Events carry whole
+seconds only (no finer timing goes out to readers), so that second figure is good to a second:
+use the one from the POST. Everything is bounded:
 at most 20,000 clients, a timeout on every wait, and the server is stopped at the end.
 """
 
