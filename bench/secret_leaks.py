@@ -131,9 +131,7 @@ def traces(poll: Any, place_of_person: dict[int, int], place_of_receipt: dict[st
             [place_of_person[p] for p, _x in flag_xmin]
         )
         flags_per_xmin = Counter(x for _p, x in flag_xmin)
-        ballot_xmin = rows(
-            "SELECT xmin::text FROM voting_ballot WHERE poll_id = %s", [poll.pk]
-        )
+        ballot_xmin = rows("SELECT xmin::text FROM voting_ballot WHERE poll_id = %s", [poll.pk])
         found["ballots linked to one voter by xmin"] = sum(
             1 for (x,) in ballot_xmin if flags_per_xmin.get(x) == 1
         )
