@@ -280,6 +280,41 @@ def test_live_updates_keep_a_half_made_choice_and_a_half_typed_hand_count(chromi
         page.context.close()
 
 
+def test_a_vote_page_follows_its_vote_live_and_shows_the_result_when_it_closes(chromium, server):
+    """The vote's own page (reached from "Happening now" on the assembly page) streams too:
+    progress while open, the result the moment it closes, bob's unsent choice kept."""
+    base = f"{server['base']}/b/{server['slug']}/meetings/{server['meeting']}/"
+    facilitator = _context(chromium, server, "alice").new_page()
+    bob = _context(chromium, server, "bob").new_page()
+    carol = _context(chromium, server, "carol").new_page()
+    facilitator.goto(base)
+    facilitator.fill("#id_title", "¿Hacemos una olla común?")
+    facilitator.click("#open-vote")
+    facilitator.wait_for_selector("#close-vote")
+    bob.goto(f"{server['base']}/b/{server['slug']}/")
+    bob.click("#now .now-vote h3 a")
+    bob.wait_for_selector("#live[data-mode=connected]", timeout=10_000)
+    bob.evaluate("window.notReloaded = true")
+    bob.check("input[name=choice][value=abstain]")
+    progress = bob.inner_text("#progress")
+
+    carol.goto(base)
+    carol.check("input[name=choice][value=yes]")
+    carol.click("#cast")
+    carol.wait_for_load_state()
+    expect(bob.locator("#progress")).not_to_have_text(progress, timeout=5_000)
+    assert bob.is_checked("input[name=choice][value=abstain]")
+
+    facilitator.goto(base)
+    facilitator.click("#close-vote")
+    expect(bob.locator("#poll-outcome")).to_be_visible(timeout=5_000)
+    expect(bob.locator("#count-yes")).to_have_text("1")
+    assert bob.locator("input[name=choice]").count() == 0  # the form went with the open vote
+    assert bob.evaluate("window.notReloaded") is True
+    for page in (facilitator, bob, carol):
+        page.context.close()
+
+
 def test_meeting_page_works_without_javascript(chromium, server):
     context = chromium.new_context(java_script_enabled=False, locale="en-GB")
     context.add_cookies([{"name": server["cookie"], "value": server["bob"], "url": server["base"]}])
