@@ -260,6 +260,16 @@ def test_live_updates_keep_a_half_made_choice_and_a_half_typed_hand_count(chromi
     expect(facilitator.locator("#queue")).to_contain_text("Carol", timeout=5_000)
     assert int(bob.get_attribute("#live", "data-refreshed") or 0) > before
 
+    # Alicia starts moving carol's turn (the form open, a reason typed); carol then raises a
+    # point of order, which goes first in the queue: the open form stays with carol's turn.
+    turn = facilitator.locator("#queue li.turn", has_text="Carol")
+    turn.locator("details summary").click()
+    turn.locator("input[name=reason]").fill("Lleva rato esperando")
+    carol.click("button[value=point_of_order]")
+    expect(facilitator.locator("#queue li").first).to_have_class("point_of_order", timeout=5_000)
+    assert turn.locator("details").get_attribute("open") is not None
+    assert turn.locator("input[name=reason]").input_value() == "Lleva rato esperando"
+
     assert bob.is_checked("input[name=choice][value=no]")
     assert not bob.is_checked("input[name=choice][value=yes]")
     assert facilitator.locator("#hand-count").get_attribute("open") is not None
