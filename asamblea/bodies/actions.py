@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from asamblea.bodies.models import Body, Invitation, Membership, Sector
 from asamblea.bodies.queries import require_facilitator
+from asamblea.bodies.signals import recorded
 from asamblea.errors import Conflict, NotAllowed, Refused
 from asamblea.ledger.actions import ledger_append
 from asamblea.live.events import publish_on_commit
@@ -65,6 +66,7 @@ def record(body: Body, kind: str, payload: dict[str, Any]) -> None:
     publish_on_commit(
         f"body:{body.pk}", "ledger", {"kind": kind, "seq": entry.seq, "hash": entry.hash}
     )
+    recorded.send(sender=Body, body=body, kind=kind, entry=entry)
 
 
 def _unique_slug(name: str) -> str:

@@ -24,4 +24,5 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("b/<slug:slug>/ledger/", views.ledger, name="ledger"),
+    path("b/<slug:slug>/ledger/heads.json", views.ledger_heads, name="ledger_heads"),
 ]

@@ -7,9 +7,10 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -30,7 +31,8 @@ from asamblea.bodies.queries import (
     visible_bodies,
 )
 from asamblea.errors import Conflict, Refused
-from asamblea.ledger.actions import head_hash
+from asamblea.ledger.actions import chain_head, head_hash
+from asamblea.ledger.chain import heads_document
 from asamblea.ledger.models import LedgerEntry
 from asamblea.ledger.sentences import Reader, describe
 from asamblea.motions.models import Motion
@@ -96,6 +98,7 @@ def body_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "past_polls": polls.exclude(state=Poll.State.OPEN)[:20],
         "member_count": body.memberships.filter(status=Membership.Status.ACTIVE).count(),
         "sectors": body.sectors.all(),
+        "chain_head": chain_head(body.ledger_chain),
     }
     return render(request, "bodies/body_detail.html", context)
 
@@ -315,5 +318,24 @@ def ledger(request: HttpRequest, slug: str) -> HttpResponse:
             "lines": describe(page.object_list, reader),
             "page": page,
             "head": head_hash(body.ledger_chain),
+            "chain_head": chain_head(body.ledger_chain),
         },
     )
+
+
+@require_GET
+def ledger_heads(request: HttpRequest, slug: str) -> HttpResponse:
+    """The ledger's head (length and hash) as a file anyone who may read the ledger can keep:
+    ``asamblea verify-ledger --heads FILE`` later proves the chain was not rewritten or cut
+    before that point. Not cached: a stale head would prove nothing new."""
+    body = viewable_body(request, slug)
+    document = heads_document(
+        [chain_head(body.ledger_chain)],
+        site=settings.SITE_URL,
+        body=body.slug,
+        saved_at=timezone.now().isoformat(timespec="seconds"),
+    )
+    response = JsonResponse(document, json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="ledger-heads-{body.slug}.json"'
+    response["Cache-Control"] = "no-store"
+    return response

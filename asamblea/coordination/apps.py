@@ -12,3 +12,8 @@ class CoordinationConfig(AppConfig):
 
         poll_closed.connect(on_poll_closed, dispatch_uid="coordination.on_poll_closed")
         poll_closing.connect(on_poll_closing, dispatch_uid="coordination.on_poll_closing")
+
+        from asamblea.bodies.signals import recorded
+        from asamblea.coordination.anchoring import on_recorded
+
+        recorded.connect(on_recorded, dispatch_uid="coordination.anchor_on_closing")

@@ -9,7 +9,16 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from asamblea.ledger.chain import GENESIS, Entry, Verification, canonical_json, entry_hash, verify
+from asamblea.ledger.chain import (
+    GENESIS,
+    Entry,
+    Head,
+    Verification,
+    canonical_json,
+    entry_hash,
+    head_problem,
+    verify,
+)
 from asamblea.ledger.models import LedgerEntry
 
 
@@ -65,3 +74,16 @@ def verify_chain(chain: str) -> Verification:
 
 def all_chains() -> list[str]:
     return list(LedgerEntry.objects.values_list("chain", flat=True).distinct().order_by("chain"))
+
+
+def chain_head(chain: str) -> Head:
+    """The chain's length and last hash now (``GENESIS`` and 0 for an empty chain)."""
+    head = LedgerEntry.objects.filter(chain=chain).order_by("-seq").only("seq", "hash").first()
+    return Head(chain, head.seq, head.hash) if head else Head(chain, 0, GENESIS)
+
+
+def check_head(saved: Head) -> str:
+    """Why the chain as stored contradicts ``saved``, a head seen before ("" if it does not)."""
+    now = chain_head(saved.chain)
+    at = LedgerEntry.objects.filter(chain=saved.chain, seq=saved.length).only("hash").first()
+    return head_problem(saved, now.length, at.hash if at else None)

@@ -96,3 +96,84 @@ def verify(entries: Iterable[Entry]) -> Verification:
             return Verification(False, count, prev, entry.seq, "entry content does not match hash")
         prev = entry.hash
     return Verification(True, count, prev)
+
+
+# -- heads saved outside the chain -----------------------------------------------------------
+#
+# A chain alone cannot stop someone with write access to the database from rewriting an entry
+# and recomputing every hash after it: the rewritten chain verifies. What catches it is a head
+# (chain, length, hash) that was copied somewhere the rewriter does not control: another
+# body's ledger (an anchor), a heads file someone downloaded, printed minutes. A saved head
+# still holds when the chain's entry at that length has that very hash (the chain may have
+# grown since); any other state means history before that point was rewritten or cut.
+
+HEADS_FORMAT = "asamblea-ledger-heads/1"
+
+
+@dataclass(frozen=True)
+class Head:
+    """A chain's length and the hash of its last entry, as someone saw it at some time."""
+
+    chain: str
+    length: int
+    hash: str
+
+
+class HeadsFileError(ValueError):
+    """A heads file that cannot be read; the message says why."""
+
+
+def head_problem(saved: Head, length: int, hash_at_saved_length: str | None) -> str:
+    """Why ``saved`` contradicts the chain as it is now ("" if it does not).
+
+    ``length`` is the chain's current number of entries and ``hash_at_saved_length`` the hash
+    of its entry number ``saved.length`` (``None`` if there is none).
+    """
+    if saved.length == 0:
+        return "" if saved.hash == GENESIS else "an empty chain cannot have a head hash"
+    if length < saved.length:
+        return (
+            f"the chain has {length} entries but {saved.length} were seen before: "
+            "entries were deleted"
+        )
+    if hash_at_saved_length != saved.hash:
+        return (
+            f"entry {saved.length} has hash {hash_at_saved_length}, but {saved.hash} was seen "
+            f"before: the chain was rewritten at or before entry {saved.length}"
+        )
+    return ""
+
+
+def heads_document(heads: Iterable[Head], **about: str) -> dict[str, Any]:
+    """The JSON document of a heads file (``about`` adds fields such as the site and time)."""
+    return {
+        "format": HEADS_FORMAT,
+        **about,
+        "heads": [{"chain": h.chain, "length": h.length, "hash": h.hash} for h in heads],
+    }
+
+
+def parse_heads(text: str) -> list[Head]:
+    """The heads in a heads file's JSON text; raises :class:`HeadsFileError` for anything else."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise HeadsFileError(f"not JSON: {exc}") from None
+    if not isinstance(data, dict) or data.get("format") != HEADS_FORMAT:
+        raise HeadsFileError(f"not a heads file (expected format {HEADS_FORMAT!r})")
+    items = data.get("heads")
+    if not isinstance(items, list):
+        raise HeadsFileError("'heads' must be a list")
+    heads = []
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            raise HeadsFileError(f"head {number} is not an object")
+        chain, length, digest = item.get("chain"), item.get("length"), item.get("hash")
+        if not isinstance(chain, str) or not 0 < len(chain) <= 64:
+            raise HeadsFileError(f"head {number}: bad chain name")
+        if isinstance(length, bool) or not isinstance(length, int) or length < 0:
+            raise HeadsFileError(f"head {number}: bad length")
+        if not isinstance(digest, str) or len(digest) != 64 or digest.strip("0123456789abcdef"):
+            raise HeadsFileError(f"head {number}: bad hash")
+        heads.append(Head(chain, length, digest))
+    return heads

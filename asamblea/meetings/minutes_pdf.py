@@ -16,6 +16,8 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
+from asamblea.ledger.chain import Head
+
 _PLAIN = str.maketrans(
     {"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...", "•": "-", "€": "EUR"}
 )
@@ -81,7 +83,9 @@ def _result_line(result: dict[str, Any]) -> str:
     return line
 
 
-def render(record: dict[str, Any], notes: str) -> bytes:
+def render(record: dict[str, Any], notes: str, ledger: Head | None = None) -> bytes:
+    """The minutes as a PDF; ``ledger`` is the body's ledger head when printed, written at the
+    end so that a printed copy can later show a rewritten or cut ledger."""
     pdf = _Leaflet(record.get("title", ""))
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 15)
@@ -162,4 +166,13 @@ def render(record: dict[str, Any], notes: str) -> bytes:
     if notes.strip():
         _heading(pdf, _("Secretary's notes"))
         _para(pdf, notes)
+    if ledger is not None:
+        _heading(pdf, _("Ledger head"))
+        _para(
+            pdf,
+            _("When printed, the ledger of %(chain)s had %(length)s entries; last fingerprint:")
+            % {"chain": ledger.chain, "length": ledger.length},
+        )
+        pdf.set_font("Courier", size=8)
+        _para(pdf, ledger.hash)
     return bytes(pdf.output())

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from asamblea.bodies.queries import active_membership, require_facilitator
 from asamblea.bodies.views import qr_svg, viewable_body
 from asamblea.errors import Refused
+from asamblea.ledger.actions import chain_head
 from asamblea.live.broker import broker
 from asamblea.meetings import actions, minutes_pdf, queries
 from asamblea.meetings.forms import (
@@ -549,6 +550,7 @@ def minutes(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "membership": membership,
         "record": queries.minutes_for(request.user, meeting),
         "notes": queries.latest_notes(meeting),
+        "chain_head": chain_head(meeting.body.ledger_chain),
     }
     return render(request, "meetings/minutes.html", context)
 
@@ -558,7 +560,9 @@ def minutes_download(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     meeting = _minutes_meeting(request, slug, pk)
     notes = queries.latest_notes(meeting)
     record = queries.minutes_for(request.user, meeting, printed=True)
-    data = minutes_pdf.render(record, notes.text if notes else "")
+    data = minutes_pdf.render(
+        record, notes.text if notes else "", chain_head(meeting.body.ledger_chain)
+    )
     response = HttpResponse(data, content_type="application/pdf")
     # In the reader's language and ASCII only (every browser keeps it): "acta-junio-3.pdf".
     name = slugify(f"{pgettext('file name', 'minutes')} {meeting.title}")[:60].strip("-")

@@ -69,6 +69,7 @@ MATRIX: dict[tuple[str, str], tuple[object, ...]] = {
     ("bodies:invitation_show", "GET"):   ("login", 404,    403,     403,     200,     404,     403),
     ("bodies:invitation_reissue", "POST"): ("login", 404,  403,     403,     302,     404,     403),
     ("bodies:ledger", "GET"):            (404,    404,     200,     200,     200,     404,     200),
+    ("bodies:ledger_heads", "GET"):      (404,    404,     200,     200,     200,     404,     200),
     ("motions:create", "GET"):           ("login", 404,    403,     200,     200,     404,     200),
     ("motions:create", "POST"):          ("login", 404,    403,     302,     302,     404,     302),
     ("motions:detail", "GET"):           (404,    404,     200,     200,     200,     404,     200),

@@ -428,6 +428,7 @@ ROUTES: dict[str, Route] = {
         lambda w: _north(w) | {"pk": w.invitation.pk}, post=_empty, get=False
     ),
     "bodies:ledger": Route(_north),
+    "bodies:ledger_heads": Route(_north),
     "motions:create": Route(_north, post=lambda w: {"title": "Pan", "text": "Pan para todos"}),
     "motions:detail": Route(_motion),
     "motions:edit": Route(_motion, post=lambda w: {"title": "Agua 2", "text": "Agua potable ya"}),

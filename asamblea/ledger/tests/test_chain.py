@@ -137,3 +137,40 @@ def test_the_first_of_several_broken_entries_is_named():
     entries[1] = replace(entries[1], kind="member.removed")
     entries[3] = replace(entries[3], kind="poll.opened")
     assert verify(entries).broken_at == 2
+
+
+def test_a_saved_head_holds_while_the_chain_only_grows():
+    from asamblea.ledger.chain import Head, head_problem
+
+    entries = build(EVENTS)
+    saved = Head("body:1", 2, entries[1].hash)
+    assert head_problem(saved, len(entries), entries[1].hash) == ""
+    assert head_problem(Head("body:1", 0, GENESIS), 0, None) == ""
+
+
+def test_a_saved_head_reveals_a_rewrite_and_a_truncation():
+    from asamblea.ledger.chain import Head, head_problem
+
+    entries = build(EVENTS)
+    saved = Head("body:1", len(entries), entries[-1].hash)
+    rewritten = build([EVENTS[0], ("member.joined", {"person": 9, "role": "facilitator"})])
+    assert "rewritten at or before entry" in head_problem(saved, len(entries), rewritten[-1].hash)
+    assert "entries were deleted" in head_problem(saved, len(entries) - 1, None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[]",
+        '{"format": "asamblea-ledger-heads/1"}',
+        '{"format": "asamblea-ledger-heads/1", "heads": [{"chain": "b", "length": -1}]}',
+        '{"format": "asamblea-ledger-heads/1", "heads": [{"chain": "b", "length": 1, '
+        '"hash": "x"}]}',
+        '{"format": "asamblea-ledger-heads/1", "heads": [{"chain": "", "length": 1}]}',
+    ],
+)
+def test_a_malformed_heads_file_is_refused(text):
+    from asamblea.ledger.chain import HeadsFileError, parse_heads
+
+    with pytest.raises(HeadsFileError):
+        parse_heads(text)
