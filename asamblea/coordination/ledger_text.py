@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext as _n
 
 from asamblea.coordination.models import ConsultedBody, Mandate
 from asamblea.ledger.sentences import first_of, labels, sentences
@@ -33,6 +34,17 @@ labels("position", {str(value): label for value, label in Mandate.POSITIONS})
 labels("choice", {"yes": _("yes"), "no": _("no"), "abstain": _("abstain")})
 labels("means", {str(value): label for value, label in ConsultedBody.Means.choices})
 labels("direction", {"join": _("join"), "leave": _("leave")})
+
+
+def _anchored(values: Mapping[str, str], payload: Mapping[str, Any]) -> str:
+    heads = payload.get("heads") or []
+    return _n(
+        "The fingerprint of %(n)s affiliated body's ledger was recorded here.",
+        "The fingerprints of %(n)s affiliated bodies' ledgers were recorded here.",
+        len(heads),
+    ) % {"n": len(heads)}
+
+
 sentences(
     {
         "affiliation.proposed": _("A proposal to %(direction)s %(coordination)s was put."),
@@ -80,5 +92,6 @@ sentences(
         ),
         "solidarity.received": _("A sister body sent a proposal for solidarity."),
         "solidarity.answered": _("A proposal for solidarity was answered."),
+        "ledger.anchor": _anchored,
     }
 )

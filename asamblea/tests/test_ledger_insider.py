@@ -229,6 +229,9 @@ def test_the_public_pages_and_the_minutes_show_the_head(federation):
     for name in ("bodies:detail", "bodies:ledger"):
         page = client.get(reverse(name, args=[federation.north.slug])).content.decode()
         assert head.hash in page and "ledger/heads.json" in page
+    # The anchor reads as a sentence (the person's language: Spanish by default).
+    ledger = client.get(reverse("bodies:ledger", args=[federation.north.slug])).content.decode()
+    assert "la huella del registro de 1 organización afiliada" in ledger
 
 
 def test_the_printed_minutes_carry_the_ledger_head():
