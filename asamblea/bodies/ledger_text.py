@@ -33,5 +33,9 @@ sentences(
         "member.removed": _("%(by)s removed %(person)s."),
         "member.reinstated": _("%(by)s reinstated %(person)s."),
         "statute.set": _("The statute was changed (see the details)."),
+        "invitation.revoked": _("%(by)s revoked an invitation."),
+        "invitation.reissued": _(
+            "%(by)s issued an invitation again; the old link no longer works."
+        ),
     }
 )

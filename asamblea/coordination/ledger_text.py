@@ -31,6 +31,7 @@ def _position(values: Mapping[str, str], payload: Mapping[str, Any]) -> str:
 
 
 labels("position", {str(value): label for value, label in Mandate.POSITIONS})
+labels("mandate", {str(value): label for value, label in Mandate.POSITIONS})
 labels("choice", {"yes": _("yes"), "no": _("no"), "abstain": _("abstain")})
 labels("means", {str(value): label for value, label in ConsultedBody.Means.choices})
 labels("direction", {"join": _("join"), "leave": _("leave")})
@@ -70,6 +71,16 @@ sentences(
             _("%(delegate)s voted for %(body)s."),
         ),
         "coordination.vote_closed": _("The delegates' vote closed."),
+        "coordination.delegate_diverged": first_of(
+            _(
+                "%(delegate)s departed from the binding mandate (%(mandate)s) on motion "
+                "no. %(motion)s of %(coordination)s and voted %(choice)s."
+            ),
+            _(
+                "%(delegate)s departed from the binding mandate (%(mandate)s) on motion "
+                "no. %(motion)s of %(coordination)s."
+            ),
+        ),
         "coordination.decided": _outcome(
             _("%(coordination)s adopted motion no. %(motion)s."),
             _("%(coordination)s did not adopt motion no. %(motion)s."),

@@ -101,3 +101,15 @@ def test_the_payload_stays_on_the_page_exactly_as_hashed(cast):
         rf'id="entry-{entry.seq}".*?<pre[^>]*>(.*?)</pre>', html.content.decode(), re.S
     )
     assert json.loads(shown.group(1).replace("&quot;", '"')) == json.loads(entry.payload)
+
+
+def test_invitations_revoked_and_reissued_read_as_sentences(cast):
+    from asamblea.bodies.actions import invitation_create, invitation_reissue, invitation_revoke
+
+    first, _token = invitation_create(cast.alice, cast.north, max_uses=5)
+    invitation_reissue(cast.alice, first)
+    second, _token = invitation_create(cast.alice, cast.north, max_uses=5)
+    invitation_revoke(cast.alice, second)
+    said = sentences(cast.client(cast.alice, "es"), cast.north)
+    assert said[0] == "Alice revocó una invitación."
+    assert "Alice volvió a emitir una invitación; el enlace anterior ya no sirve." in said
