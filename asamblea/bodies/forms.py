@@ -8,7 +8,13 @@ from asamblea.bodies.models import Body, Membership, Sector
 
 class BodyForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
-    kind = forms.ChoiceField(label=_("Kind"), choices=Body.Kind.choices)
+    # Assemblies only: a coordination has a statute and member bodies, and its own form.
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[
+            (value, label) for value, label in Body.Kind.choices if value in Body.ASSEMBLY_KINDS
+        ],
+    )
     sectors = forms.ModelMultipleChoiceField(
         label=_("Sectors"),
         queryset=Sector.objects.all(),

@@ -7,6 +7,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -62,7 +63,21 @@ def home(request: HttpRequest) -> HttpResponse:
             .select_related("body")
             .order_by("body__name")
         )
-    return render(request, "bodies/home.html", {"bodies": bodies, "mine": mine})
+    # Public coordinations, with their member bodies counted (the Affiliation rows of the
+    # coordination app, reached by their related name: bodies does not import coordination).
+    coordinations = (
+        Body.objects.filter(visibility=Body.Visibility.PUBLIC)
+        .exclude(kind__in=Body.ASSEMBLY_KINDS)
+        .annotate(
+            member_count=Count("members", filter=Q(members__left_at__isnull=True), distinct=True)
+        )
+        .order_by("name")[:50]
+    )
+    return render(
+        request,
+        "bodies/home.html",
+        {"bodies": bodies, "mine": mine, "coordinations": coordinations},
+    )
 
 
 @login_required
@@ -82,7 +97,12 @@ def body_create(request: HttpRequest) -> HttpResponse:
 def body_detail(request: HttpRequest, slug: str) -> HttpResponse:
     body = viewable_body(request, slug)
     membership = active_membership(request.user, body)
-    motions = Motion.objects.filter(body=body, parent=None).select_related("author")
+    # Where each motion went (sent up to a coordination) or came from, shown on its card.
+    motions = (
+        Motion.objects.filter(body=body, parent=None)
+        .select_related("author", "forwarded_from__origin__body")
+        .prefetch_related("forwards__coordination")
+    )
     from asamblea.voting.actions import close_due_polls  # voting sits above bodies
 
     close_due_polls(body)

@@ -39,6 +39,7 @@ from asamblea.coordination.models import (
     DelegateElection,
     Delegation,
     Forward,
+    ForwardVote,
     Mandate,
     Recall,
     Seat,
@@ -71,6 +72,9 @@ MAX_SEATS = 10
 MAX_CANDIDATES = 30
 MAX_TERM_DAYS = 730
 MAX_THRESHOLD = 1000
+# A member body's vote on forwarding or backing a motion closes itself after this (facilitators
+# may close it earlier, as any vote of the members: quorum and majority still decide).
+FORWARD_VOTE_HOURS = 72
 COORDINATION_KINDS = frozenset(Body.Kind.values) - Body.ASSEMBLY_KINDS
 
 
@@ -112,6 +116,11 @@ def _check_statute(
         raise Refused(_("A recall vote stays open between 1 hour and 30 days (720 hours)."))
 
 
+def _check_forward_decision(forward_decision: str) -> None:
+    if forward_decision not in Statute.ForwardDecision.values:
+        raise Refused(_("Choose how member bodies decide to forward or back a motion."))
+
+
 @transaction.atomic
 def coordination_create(
     creator: Any,
@@ -121,20 +130,31 @@ def coordination_create(
     weighting: str = agg.Weighting.ONE_BODY_ONE_VOTE.value,
     forward_threshold: int = 1,
     admission: str = Statute.Admission.FACILITATORS,
+    forward_decision: str = Statute.ForwardDecision.VOTE,
     **body_fields: Any,
 ) -> Body:
     """Create a coordinating body with its statute; its creator is its first facilitator."""
     if kind not in COORDINATION_KINDS:
         raise Refused(_("Choose a kind of coordinating body."))
     _check_statute(weighting, forward_threshold, admission)
+    _check_forward_decision(forward_decision)
     body = body_create(creator, name=name, kind=kind, **body_fields)
     Statute.objects.create(
-        body=body, weighting=weighting, forward_threshold=forward_threshold, admission=admission
+        body=body,
+        weighting=weighting,
+        forward_threshold=forward_threshold,
+        admission=admission,
+        forward_decision=forward_decision,
     )
     record(
         body,
         "statute.set",
-        {"weighting": weighting, "forward_threshold": forward_threshold, "admission": admission},
+        {
+            "weighting": weighting,
+            "forward_threshold": forward_threshold,
+            "admission": admission,
+            "forward_decision": forward_decision,
+        },
     )
     return body
 
@@ -151,6 +171,7 @@ def statute_set(
     majority: str,
     recall_hours: int | None = None,
     divergence_allowed: bool | None = None,
+    forward_decision: str | None = None,
 ) -> Statute:
     """Change the statute. Votes and consultations already open keep the rules they opened
     with (they copied them), and an open recall keeps its closing time; the body row is locked
@@ -162,6 +183,8 @@ def statute_set(
     recall_hours = current.recall_hours if recall_hours is None else recall_hours
     if divergence_allowed is None:
         divergence_allowed = current.divergence_allowed
+    forward_decision = forward_decision or current.forward_decision
+    _check_forward_decision(forward_decision)
     _check_statute(weighting, forward_threshold, admission, recall_hours)
     _check_rules(quorum_percent, majority)
     locked = Body.objects.select_for_update().get(pk=coordination.pk)
@@ -175,6 +198,7 @@ def statute_set(
             "admission": admission,
             "recall_hours": recall_hours,
             "divergence_allowed": divergence_allowed,
+            "forward_decision": forward_decision,
         },
     )
     record(
@@ -188,6 +212,7 @@ def statute_set(
             "majority": majority,
             "recall_hours": recall_hours,
             "divergence_allowed": divergence_allowed,
+            "forward_decision": forward_decision,
             "by": facilitator.pk,
         },
     )
@@ -1111,52 +1136,157 @@ def _put_on_agenda(
     return motion
 
 
-@transaction.atomic
-def motion_forward(facilitator: Any, motion: Motion, coordination: Body) -> Forward:
-    """An assembly sends a motion it adopted up to one of its coordinations. The assembly
-    backs it; the unique (motion, coordination) constraint refuses a second forward."""
-    motion = Motion.objects.select_related("body").get(pk=motion.pk)
+def _decides_by_vote(coordination: Body) -> bool:
+    return statute_of(coordination).forward_decision == Statute.ForwardDecision.VOTE
+
+
+def _forward_vote_open(
+    person: Any, body: Body, coordination: Body, origin: Motion, forward: Forward | None
+) -> ForwardVote:
+    """Put forwarding ``origin`` (or backing ``forward``) to a vote of ``body``'s members.
+    The caller holds the lock on the origin motion's row: one such vote at a time."""
+    pending = ForwardVote.objects.filter(
+        body=body, coordination=coordination, origin=origin, poll__state=Poll.State.OPEN
+    )
+    if pending.exists():
+        raise Conflict(_("The members are already voting on this."), code="vote_open")
+    names = {"number": origin.number, "title": origin.title, "coordination": coordination.name}
+    if forward is None:
+        title = _("Forward motion #%(number)s «%(title)s» to %(coordination)s") % names
+    else:
+        title = _("Back «%(title)s» in %(coordination)s") % names
+    closes_at = timezone.now() + timedelta(hours=FORWARD_VOTE_HOURS)
+    poll = _open_member_poll(person, body, str(title), closes_at)
+    vote = ForwardVote.objects.create(
+        body=body,
+        coordination=coordination,
+        origin=origin,
+        forward=forward,
+        poll=poll,
+        proposed_by=person,
+    )
+    _record_both(
+        body,
+        coordination,
+        "motion.forward_vote_opened" if forward is None else "motion.backing_vote_opened",
+        {"origin_body": origin.body_id, "motion": origin.number, "poll": poll.pk},
+    )
+    return vote
+
+
+def _forward(motion: Motion, coordination: Body, by: Any, poll: Poll | None) -> Forward:
+    """Send ``motion`` up (its body backs it) and put it on the agenda if that is enough."""
     body = motion.body
-    require_facilitator(facilitator, body)
-    require_coordination(coordination)
-    _require_member_body(body, coordination)
-    if motion.state != Motion.State.ADOPTED:
-        raise Conflict(_("Only a motion the assembly adopted can be forwarded."))
     try:
         with transaction.atomic():
             forward = Forward.objects.create(
-                origin=motion, coordination=coordination, forwarded_by=facilitator
+                origin=motion, coordination=coordination, forwarded_by=by
             )
     except IntegrityError as exc:
         raise Conflict(_("This motion was already forwarded to this coordination.")) from exc
-    Backing.objects.create(forward=forward, body=body, by=facilitator)
-    _record_both(
-        body, coordination, "motion.forwarded", {"forward": forward.pk, "motion": motion.number}
-    )
+    Backing.objects.create(forward=forward, body=body, by=by)
+    payload: dict[str, Any] = {"forward": forward.pk, "motion": motion.number}
+    if poll is not None:
+        payload["poll"] = poll.pk
+    _record_both(body, coordination, "motion.forwarded", payload)
     _check_threshold(forward)
     return forward
 
 
 @transaction.atomic
-def forward_back(facilitator: Any, forward: Forward, body: Body) -> Backing:
-    """Another member body backs a forwarded motion. Locks the forward row so the threshold
-    puts it on the agenda exactly once."""
-    require_facilitator(facilitator, body)
-    locked = Forward.objects.select_for_update().select_related("coordination").get(pk=forward.pk)
+def motion_forward(person: Any, motion: Motion, coordination: Body) -> Forward | ForwardVote:
+    """An assembly sends a motion it adopted up to one of its coordinations, by the rule of the
+    coordination's statute: a vote of the assembly's members (any member puts it to the vote;
+    the returned :class:`ForwardVote` forwards it if adopted), or, where the statute lets
+    decisions taken in meetings be carried by a facilitator, a facilitator at once.
+
+    The origin motion's row is locked: one forward vote at a time; the unique (motion,
+    coordination) constraint refuses a second forward."""
+    motion = Motion.objects.select_for_update().select_related("body").get(pk=motion.pk)
+    body = motion.body
+    require_coordination(coordination)
+    by_vote = _decides_by_vote(coordination)
+    if by_vote:
+        require_member(person, body)
+    else:
+        require_facilitator(person, body)
+    _require_member_body(body, coordination)
+    if motion.state != Motion.State.ADOPTED:
+        raise Conflict(_("Only a motion the assembly adopted can be forwarded."))
+    if Forward.objects.filter(origin=motion, coordination=coordination).exists():
+        raise Conflict(_("This motion was already forwarded to this coordination."))
+    if by_vote:
+        return _forward_vote_open(person, body, coordination, motion, None)
+    return _forward(motion, coordination, person, None)
+
+
+def _back(forward: Forward, body: Body, by: Any, poll: Poll | None) -> Backing:
+    backing = Backing.objects.create(forward=forward, body=body, by=by)
+    payload: dict[str, Any] = {"forward": forward.pk, "origin_body": forward.origin.body_id}
+    if poll is not None:
+        payload["poll"] = poll.pk
+    _record_both(body, forward.coordination, "motion.backed", payload)
+    _check_threshold(forward)
+    return backing
+
+
+@transaction.atomic
+def forward_back(person: Any, forward: Forward, body: Body) -> Backing | ForwardVote:
+    """Another member body backs a forwarded motion, by the statute's rule as in
+    :func:`motion_forward`. Locks the forward row so the threshold puts it on the agenda
+    exactly once, and the origin motion's row (one backing vote at a time)."""
+    locked = (
+        Forward.objects.select_for_update()
+        .select_related("coordination", "origin__body")
+        .get(pk=forward.pk)
+    )
+    by_vote = _decides_by_vote(locked.coordination)
+    if by_vote:
+        require_member(person, body)
+    else:
+        require_facilitator(person, body)
     _require_member_body(body, locked.coordination)
     if locked.agenda_motion_id is not None:
         raise Conflict(_("This motion is already on the coordination's agenda."))
     if Backing.objects.filter(forward=locked, body=body).exists():
         raise Conflict(_("This body already backs this motion."))
-    backing = Backing.objects.create(forward=locked, body=body, by=facilitator)
-    _record_both(
-        body,
-        locked.coordination,
-        "motion.backed",
-        {"forward": locked.pk, "origin_body": locked.origin.body_id},
-    )
-    _check_threshold(locked)
-    return backing
+    if by_vote:
+        Motion.objects.select_for_update().filter(pk=locked.origin_id).first()
+        return _forward_vote_open(person, body, locked.coordination, locked.origin, locked)
+    return _back(locked, body, person, None)
+
+
+def _settle_forward_vote(vote: ForwardVote, poll: Poll, adopted: bool) -> None:
+    """The members decided: forward or back when adopted. Runs inside the poll's closing
+    transaction, so it never raises: what can no longer happen (the body left, the motion was
+    forwarded or put on the agenda meanwhile) is recorded as lapsed."""
+    if not adopted:
+        return
+    body, coordination = vote.body, vote.coordination
+    reason = ""
+    if not is_member_body(body, coordination):
+        reason = "not_member"
+    elif vote.forward_id is None:
+        origin = Motion.objects.select_for_update().select_related("body").get(pk=vote.origin_id)
+        if Forward.objects.filter(origin=origin, coordination=coordination).exists():
+            reason = "already_forwarded"
+        else:
+            _forward(origin, coordination, None, poll)
+            return
+    else:
+        forward = (
+            Forward.objects.select_for_update()
+            .select_related("coordination", "origin")
+            .get(pk=vote.forward_id)
+        )
+        if forward.agenda_motion_id is not None:
+            reason = "already_on_agenda"
+        elif Backing.objects.filter(forward=forward, body=body).exists():
+            reason = "already_backed"
+        else:
+            _back(forward, body, None, poll)
+            return
+    record(body, "motion.forward_lapsed", {"poll": poll.pk, "reason": reason})
 
 
 def _check_threshold(forward: Forward) -> None:
@@ -1693,3 +1823,8 @@ def on_poll_closed(sender: Any, poll: Poll, by: Any = None, **kwargs: Any) -> No
     row = ConsultedBody.objects.filter(poll=poll).first()
     if row is not None:
         _settle_consulted(row, poll)
+    forward_vote = (
+        ForwardVote.objects.filter(poll=poll).select_related("body", "coordination").first()
+    )
+    if forward_vote is not None:
+        _settle_forward_vote(forward_vote, poll, adopted)

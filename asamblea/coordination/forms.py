@@ -56,6 +56,12 @@ class StatuteForm(forms.Form):
         ),
         required=False,
     )
+    forward_decision = forms.ChoiceField(
+        label=_("How a member body decides to forward or back a motion"),
+        choices=Statute.ForwardDecision.choices,
+        initial=Statute.ForwardDecision.VOTE,
+        required=False,  # left empty: unchanged
+    )
 
 
 class CoordinationForm(BodyForm):
@@ -64,12 +70,22 @@ class CoordinationForm(BodyForm):
     weighting = StatuteForm.base_fields["weighting"]
     forward_threshold = StatuteForm.base_fields["forward_threshold"]
     admission = StatuteForm.base_fields["admission"]
+    forward_decision = StatuteForm.base_fields["forward_decision"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [
             (value, label) for value, label in Body.Kind.choices if value in COORDINATION_KINDS
         ]
+
+    def clean_forward_decision(self) -> str:
+        return str(self.cleaned_data["forward_decision"] or Statute.ForwardDecision.VOTE)
+
+
+class CoordinationSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Find a coordinating body by name or region"), max_length=80, required=False
+    )
 
 
 class ProposeForm(forms.Form):

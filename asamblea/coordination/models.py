@@ -33,6 +33,13 @@ class Statute(models.Model):
         FACILITATORS = "facilitators", _("A facilitator of the coordination accepts")
         AUTOMATIC = "automatic", _("Accepted as soon as the assembly has decided")
 
+    class ForwardDecision(models.TextChoices):
+        VOTE = "vote", _("By a vote of the member body's members")
+        FACILITATOR = (
+            "facilitator",
+            _("By a facilitator of the member body (for decisions taken in its meetings)"),
+        )
+
     WEIGHTINGS = [
         (Weighting.ONE_BODY_ONE_VOTE.value, _("One body, one vote")),
         (Weighting.MEMBERSHIP.value, _("Weighted by verified active membership")),
@@ -64,6 +71,14 @@ class Statute(models.Model):
     divergence_allowed = models.BooleanField(
         _("delegates may diverge from a binding mandate (recorded and reported to their base)"),
         default=False,
+    )
+    # Sending a motion up, or backing another body's, is a decision of the member body: by
+    # default its members vote on it, so no facilitator alone speaks for the body.
+    forward_decision = models.CharField(
+        _("how a member body decides to forward or back a motion"),
+        max_length=16,
+        choices=ForwardDecision.choices,
+        default=ForwardDecision.VOTE,
     )
 
     class Meta:
@@ -344,6 +359,25 @@ class Forward(models.Model):
         constraints = [
             models.UniqueConstraint("origin", "coordination", name="forward_unique"),
         ]
+
+
+class ForwardVote(models.Model):
+    """A member body's vote on sending its adopted motion ``origin`` up to ``coordination``
+    (``forward`` empty), or on backing another body's forwarded motion (``forward`` set).
+    The poll is an ordinary poll of the body's members; closing it settles the decision."""
+
+    body = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="forward_votes")
+    coordination = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="+")
+    origin = models.ForeignKey(Motion, on_delete=models.CASCADE, related_name="forward_votes")
+    forward = models.ForeignKey(
+        "Forward", on_delete=models.CASCADE, null=True, blank=True, related_name="votes"
+    )
+    poll = models.OneToOneField(Poll, on_delete=models.CASCADE, related_name="+")
+    proposed_by = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
 
 
 class Backing(models.Model):

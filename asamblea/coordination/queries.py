@@ -162,3 +162,25 @@ def member_rows(coordination: Body) -> QuerySet[Affiliation]:
         )
         .order_by("member__name")
     )
+
+
+def find_coordinations(person: Any, text: str, *, limit: int = 20) -> QuerySet[Body]:
+    """Coordinating bodies ``person`` may see whose name, region or address name holds
+    ``text`` (all of them when empty), with their number of member bodies. Members-only ones
+    appear only to their facilitators, observers and delegates."""
+    seen = Q(visibility=Body.Visibility.PUBLIC)
+    if person is not None and person.is_authenticated:
+        seen |= Q(memberships__person=person, memberships__status=Membership.Status.ACTIVE)
+        seen |= Q(pk__in=active_delegations(person=person).values("coordination_id"))
+    found = Body.objects.exclude(kind__in=Body.ASSEMBLY_KINDS).filter(seen)
+    if text:
+        found = found.filter(
+            Q(name__icontains=text) | Q(region__icontains=text) | Q(slug__icontains=text)
+        )
+    return (
+        found.distinct()
+        .annotate(
+            member_count=Count("members", filter=Q(members__left_at__isnull=True), distinct=True)
+        )
+        .order_by("name")[:limit]
+    )

@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections import defaultdict
 from fractions import Fraction
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -36,15 +38,18 @@ from asamblea.coordination.models import (
     DelegateElection,
     Delegation,
     Forward,
+    ForwardVote,
     Mandate,
     Recall,
     Seat,
     Solidarity,
+    Statute,
 )
 from asamblea.coordination.queries import (
     active_delegations,
     can_view_coordination,
     coordinations_of,
+    find_coordinations,
     is_delegate,
     member_rows,
     require_coordination,
@@ -104,12 +109,32 @@ def _body_by_slug(request: HttpRequest, slug: str) -> Body:
 @handles_refusal
 def create(request: HttpRequest) -> HttpResponse:
     form = forms.CoordinationForm(request.POST or None)
+    founder = _founding_assembly(request)
     if request.method == "POST" and form.is_valid():
         body = actions.coordination_create(request.user, **form.cleaned_data)
         messages.success(request, _("Coordinating body created."))
+        if founder is not None:
+            # Joining stays the assembly's decision: show it the new body to propose.
+            url = reverse("coordination:body", args=[founder.slug])
+            return redirect(f"{url}?{urlencode({'q': body.name})}#find")
         return redirect("coordination:detail", slug=body.slug)
     status = 400 if request.method == "POST" else 200
-    return render(request, "coordination/create.html", {"form": form}, status=status)
+    return render(
+        request, "coordination/create.html", {"form": form, "founder": founder}, status=status
+    )
+
+
+def _founding_assembly(request: HttpRequest) -> Body | None:
+    """The assembly named by ``?for=`` when the person is one of its voting members: after
+    creating the coordination they are taken to propose that their assembly joins it."""
+    slug = request.GET.get("for", "")
+    if not slug or len(slug) > 80:
+        return None
+    body = Body.objects.filter(slug=slug).first()
+    if body is None or not body.is_assembly:
+        return None
+    membership = active_membership(request.user, body)
+    return body if membership is not None and membership.can_vote else None
 
 
 @require_GET
@@ -122,8 +147,15 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     rows = list(member_rows(coordination))
     named = visible_names(request.user, [row.member for row in rows], insider)
     agenda = list(
-        Motion.objects.filter(body=coordination).exclude(state="withdrawn").order_by("-number")[:50]
+        Motion.objects.filter(body=coordination)
+        .exclude(state="withdrawn")
+        .select_related("forwarded_from__origin__body")
+        .order_by("-number")[:50]
     )
+    for motion in agenda:
+        came = getattr(motion, "forwarded_from", None)
+        motion.came_from = came
+        motion.origin_named = came is not None and (insider or came.origin.body.is_public)
     forwards = list(
         Forward.objects.filter(coordination=coordination, agenda_motion__isnull=True)
         .select_related("origin__body")
@@ -131,16 +163,20 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
     for forward in forwards:
         forward.origin_named = insider or forward.origin.body.is_public
+    by_vote = statute.forward_decision == Statute.ForwardDecision.VOTE
     my_bodies = []
     if request.user.is_authenticated:
+        # Who may act for a member body follows the statute: its voting members put a backing
+        # to their body's vote; where the statute says so, its facilitators back at once.
+        roles = Membership.VOTING_ROLES if by_vote else {Membership.Role.FACILITATOR}
         my_bodies = list(
             Body.objects.filter(
                 memberships__person=request.user,
-                memberships__role=Membership.Role.FACILITATOR,
+                memberships__role__in=roles,
                 memberships__status=Membership.Status.ACTIVE,
                 affiliations__coordination=coordination,
                 affiliations__left_at__isnull=True,
-            )
+            ).distinct()
         )
     context = {
         "body": coordination,
@@ -151,6 +187,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "agenda": agenda,
         "forwards": forwards,
         "my_bodies": my_bodies,
+        "by_vote": by_vote,
         "votes": CoordinationVote.objects.filter(coordination=coordination)[:30],
         "consultations": Consultation.objects.filter(coordination=coordination)[:30],
         "requests": (
@@ -450,7 +487,11 @@ def back(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     coordination = viewable_coordination(request, slug)
     forward = get_object_or_404(Forward, pk=pk, coordination=coordination)
     data = _valid(forms.BackForm(request.POST))
-    actions.forward_back(request.user, forward, _body_by_slug(request, data["body"]))
+    body = _body_by_slug(request, data["body"])
+    done = actions.forward_back(request.user, forward, body)
+    if isinstance(done, ForwardVote):
+        messages.success(request, _("Backing this motion is put to a vote of the members."))
+        return redirect("voting:detail", slug=body.slug, pk=done.poll_id)
     messages.success(request, _("Your body backs this motion."))
     return redirect("coordination:detail", slug=slug)
 
@@ -492,6 +533,30 @@ def body_page(request: HttpRequest, slug: str) -> HttpResponse:
         .select_related("consultation__coordination")
         .order_by("-consultation__opened_at")[:30]
     )
+    search = forms.CoordinationSearchForm(request.GET or None)
+    found: list[Body] = []
+    if search.is_bound and search.is_valid():
+        joined = {c.pk for c in coordinations}
+        found = [
+            c
+            for c in find_coordinations(request.user, search.cleaned_data["q"])
+            if c.pk not in joined and c.pk != body.pk
+        ]
+    sent_up = list(
+        Forward.objects.filter(origin__body=body)
+        .select_related("coordination", "origin", "agenda_motion")
+        .order_by("-created_at")[:30]
+    )
+    forward_votes = list(
+        ForwardVote.objects.filter(body=body, poll__state="open").select_related(
+            "coordination", "origin__body", "poll"
+        )
+    )
+    waiting = list(
+        Forward.objects.filter(coordination__in=coordinations, agenda_motion__isnull=True)
+        .exclude(backings__body=body)
+        .select_related("coordination", "origin__body")[:30]
+    )
     context = {
         "body": body,
         "membership": membership,
@@ -510,12 +575,20 @@ def body_page(request: HttpRequest, slug: str) -> HttpResponse:
             to_body=body, state=Solidarity.State.SENT
         ).select_related("origin__body")[:30],
         "propose_form": forms.ProposeForm(),
+        "search_form": search,
+        "found": found,
+        "searched": search.is_bound,
+        "sent_up": sent_up,
+        "forward_votes": forward_votes,
+        "waiting": waiting,
         "election_form": forms.ElectionForm(body=body),
         "mandate_form": forms.MandateForm(),
         "decide_form": forms.ConsultationDecideForm(body=body),
         "now": timezone.now(),
     }
-    return render(request, "coordination/body_page.html", context)
+    return render(
+        request, "coordination/body_page.html", context, status=400 if search.errors else 200
+    )
 
 
 @login_required
@@ -633,9 +706,12 @@ def forward(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     data = _valid(forms.ForwardForm(request.POST))
     coordination = _body_by_slug(request, data["coordination"])
     require_coordination(coordination)
-    actions.motion_forward(request.user, motion, coordination)
+    done = actions.motion_forward(request.user, motion, coordination)
+    if isinstance(done, ForwardVote):
+        messages.success(request, _("Forwarding the motion is put to a vote of the members."))
+        return redirect("voting:detail", slug=slug, pk=done.poll_id)
     messages.success(request, _("The motion is forwarded."))
-    return redirect("coordination:provenance", slug=slug, number=number)
+    return redirect("motions:detail", slug=slug, number=number)
 
 
 @login_required

@@ -163,7 +163,9 @@ MATRIX: dict[tuple[str, str], tuple[object, ...]] = {
     ("coordination:consultation_progress", "GET"): (200, 200, 200,  200,     200,     200,     200),
     ("coordination:consultation_events", "GET"): (200, 200, 200,    200,     200,     200,     200),
     ("coordination:consultation_close", "POST"): ("login", 403, 403, 403,    403,     403,     403),
-    ("coordination:back", "POST"):       ("login", 400,    403,     403,     302,     400,     403),
+    # Forwarding and backing are North's decision (the statute's default): any voting member of
+    # North puts them to North's vote.
+    ("coordination:back", "POST"):       ("login", 400,    403,     302,     302,     400,     302),
     ("coordination:body", "GET"):        (404,    404,     200,     200,     200,     404,     200),
     ("coordination:propose", "POST"):    ("login", 404,    403,     302,     302,     404,     302),
     ("coordination:election_open", "POST"): ("login", 404, 403,     403,     302,     404,     403),
@@ -171,7 +173,7 @@ MATRIX: dict[tuple[str, str], tuple[object, ...]] = {
     ("coordination:mandate", "POST"):    ("login", 404,    403,     403,     302,     404,     403),
     ("coordination:consultation_decide", "POST"): ("login", 404, 403, 403,   302,     404,     403),
     ("coordination:solidarity_answer", "POST"): ("login", 404, 403, 403,     302,     404,     403),
-    ("coordination:forward", "POST"):    ("login", 404,    403,     403,     302,     404,     403),
+    ("coordination:forward", "POST"):    ("login", 404,    403,     302,     302,     404,     302),
     ("coordination:solidarity", "POST"): ("login", 404,    403,     403,     302,     404,     403),
     ("coordination:provenance", "GET"):  (404,    404,     200,     200,     200,     404,     200),
 }

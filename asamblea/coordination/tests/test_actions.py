@@ -13,6 +13,8 @@ from asamblea.coordination.models import (
     Affiliation,
     AffiliationRequest,
     Delegation,
+    Forward,
+    ForwardVote,
     Seat,
     Solidarity,
 )
@@ -43,11 +45,20 @@ def _coord(fed, **fields):
     return actions.coordination_create(fed.cora, **fields)
 
 
+def _pass(facilitator, poll):
+    """Every eligible member votes yes on ``poll``, which is then closed."""
+    for eligibility in poll.eligibilities.select_related("person"):
+        ballot_cast(poll, eligibility.person, "yes")
+    return poll_close(poll, facilitator)
+
+
 def _agenda(fed, title="Huelga general"):
-    """A motion on the Federation's agenda (forwarded by North, threshold 1)."""
+    """A motion on the Federation's agenda: North adopts it and its members vote to forward it
+    (the statute's default rule; threshold 1)."""
     origin = motion_submit(fed.bob, fed.north, title=title, text="Convocar")
     _adopt(fed.alice, fed.north, origin)
-    return actions.motion_forward(fed.alice, origin, fed.federation).agenda_motion
+    _pass(fed.alice, actions.motion_forward(fed.bob, origin, fed.federation).poll)
+    return Forward.objects.get(origin=origin, coordination=fed.federation).agenda_motion
 
 
 # --- Joining and leaving ---------------------------------------------------------------------
@@ -486,7 +497,7 @@ def test_ordinary_polls_cannot_be_opened_in_a_coordination(fed):
 # --- Up and sideways -------------------------------------------------------------------------
 
 
-def test_a_forwarded_motion_reaches_the_agenda_when_enough_bodies_back_it(fed):
+def test_where_the_statute_lets_facilitators_forward_they_forward_and_back_at_once(fed):
     actions.statute_set(
         fed.cora,
         fed.federation,
@@ -495,6 +506,7 @@ def test_a_forwarded_motion_reaches_the_agenda_when_enough_bodies_back_it(fed):
         admission="facilitators",
         quorum_percent=50,
         majority="simple",
+        forward_decision="facilitator",
     )
     origin = motion_submit(fed.bob, fed.north, title="Agua", text="Agua para todos")
     with pytest.raises(Conflict):  # not adopted yet
@@ -514,6 +526,80 @@ def test_a_forwarded_motion_reaches_the_agenda_when_enough_bodies_back_it(fed):
     assert agenda.body == fed.federation and agenda.state == Motion.State.SUPPORTED
     assert agenda.title == "Agua"
     assert "motion.forwarded" in _kinds(fed.north) and "motion.backed" in _kinds(fed.south)
+    with pytest.raises(NotAllowed):  # under that rule a member alone cannot forward
+        other = motion_submit(fed.bob, fed.north, title="Luz", text="Luz")
+        _adopt(fed.alice, fed.north, other)
+        actions.motion_forward(fed.bob, other, fed.federation)
+
+
+def _threshold(fed, n):
+    actions.statute_set(
+        fed.cora,
+        fed.federation,
+        weighting="body",
+        forward_threshold=n,
+        admission="facilitators",
+        quorum_percent=50,
+        majority="simple",
+    )
+
+
+def test_by_default_forwarding_and_backing_are_decided_by_the_members_vote(fed):
+    _threshold(fed, 2)
+    origin = motion_submit(fed.bob, fed.north, title="Agua", text="Agua para todos")
+    _adopt(fed.alice, fed.north, origin)
+    vote = actions.motion_forward(fed.bob, origin, fed.federation)  # a member puts it
+    assert isinstance(vote, ForwardVote) and vote.poll.is_open and vote.poll.closes_at
+    assert not Forward.objects.filter(origin=origin).exists()  # nobody forwarded it alone
+    with pytest.raises(Conflict):  # one vote at a time, for the facilitator too
+        actions.motion_forward(fed.alice, origin, fed.federation)
+    _pass(fed.alice, vote.poll)
+    forward = Forward.objects.get(origin=origin, coordination=fed.federation)
+    assert forward.forwarded_by is None and forward.agenda_motion is None
+    entry = LedgerEntry.objects.filter(chain=fed.north.ledger_chain, kind="motion.forwarded").get()
+    assert json.loads(entry.payload)["poll"] == vote.poll.pk
+    # South backs it by its own members' vote; then it is on the agenda.
+    backing = actions.forward_back(fed.frank, forward, fed.south)
+    assert isinstance(backing, ForwardVote) and backing.poll.body == fed.south
+    with pytest.raises(NotAllowed):  # carol is North's, not South's
+        actions.forward_back(fed.carol, forward, fed.south)
+    _pass(fed.frank, backing.poll)
+    forward.refresh_from_db()
+    assert forward.agenda_motion is not None and forward.agenda_motion.title == "Agua"
+    for body in (fed.north, fed.south, fed.federation):
+        assert verify_chain(body.ledger_chain).ok
+
+
+def test_a_forward_the_members_reject_is_not_sent(fed):
+    origin = motion_submit(fed.bob, fed.north, title="Agua", text="Agua")
+    _adopt(fed.alice, fed.north, origin)
+    vote = actions.motion_forward(fed.bob, origin, fed.federation)
+    for eligibility in vote.poll.eligibilities.select_related("person"):
+        ballot_cast(vote.poll, eligibility.person, "no")
+    poll_close(vote.poll, fed.alice)
+    assert not Forward.objects.filter(origin=origin).exists()
+    # The members may be asked again later.
+    assert isinstance(actions.motion_forward(fed.carol, origin, fed.federation), ForwardVote)
+
+
+def test_observers_and_outsiders_cannot_put_a_forward_to_the_vote(fed):
+    origin = motion_submit(fed.bob, fed.north, title="Agua", text="Agua")
+    _adopt(fed.alice, fed.north, origin)
+    for person in (fed.olivia, fed.frank, fed.cora):
+        with pytest.raises(NotAllowed):
+            actions.motion_forward(person, origin, fed.federation)
+    assert not ForwardVote.objects.exists()
+
+
+def test_a_forward_vote_that_can_no_longer_apply_lapses_without_blocking_the_close(fed):
+    origin = motion_submit(fed.bob, fed.north, title="Agua", text="Agua")
+    _adopt(fed.alice, fed.north, origin)
+    vote = actions.motion_forward(fed.bob, origin, fed.federation)
+    Affiliation.objects.filter(member=fed.north).update(left_at=timezone.now())
+    closed = _pass(fed.alice, vote.poll)
+    assert closed.state == "closed"
+    assert not Forward.objects.filter(origin=origin).exists()
+    assert "motion.forward_lapsed" in _kinds(fed.north)
 
 
 def test_solidarity_goes_to_sister_assemblies_only(fed):

@@ -169,9 +169,10 @@ MATRIX = {
     "consultation_progress": (200, 200, 200, 200, 200, 200, 200, 200),
     "consultation_events":   (200, 200, 200, 200, 200, 200, 200, 200),
     "consultation_close":    COORDINATOR,
-    # Backing for North: only North's facilitator. Those who cannot see North are told it
-    # does not exist.
-    "back":                  (L,   400, 403, 403, 302, 400, 403, 400),
+    # Backing for North is North's decision: by the Federation's statute (the default), any of
+    # its voting members puts it to North's vote. Those who cannot see North are told it does
+    # not exist.
+    "back":                  (L,   400, 403, 302, 302, 400, 302, 400),
     "body":                  NORTH_READ,
     "propose":               (L,   404, 403, 302, 302, 404, 302, 404),
     "election_open":         NORTH_FACILITATOR,
@@ -179,7 +180,8 @@ MATRIX = {
     "mandate":               NORTH_FACILITATOR,
     "consultation_decide":   NORTH_FACILITATOR,
     "solidarity_answer":     NORTH_FACILITATOR,
-    "forward":               NORTH_FACILITATOR,
+    # Forwarding is North's decision too: its voting members put it to North's vote.
+    "forward":               (L,   404, 403, 302, 302, 404, 302, 404),
     "solidarity":            NORTH_FACILITATOR,
     "provenance":            NORTH_READ,
 }
