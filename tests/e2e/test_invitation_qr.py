@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from asamblea.accounts.models import Person
 from asamblea.bodies.models import Invitation
 from asamblea.testing import PASSPHRASE, make_cast, qr_modules
 
@@ -52,6 +53,7 @@ def test_a_facilitator_shows_the_qr_again_and_the_projector_qr_scans(
     settings.SITE_URL = ""  # links must follow the address the browser uses
     site = live_server.url
     cast = make_cast()
+    Person.objects.update(language="en")  # the pages are read in English
     context = browser.new_context(
         viewport={"width": 390, "height": 844}, extra_http_headers={"Accept-Language": "en"}
     )
