@@ -99,7 +99,10 @@ def test_a_coordination_is_created_joined_by_search_and_gets_a_forwarded_motion(
 
     # 4. Members see it where they look: their assembly's page and the coordination's agenda.
     bob.goto(f"{site}{reverse('bodies:detail', args=[cast.north.slug])}")
-    bob.get_by_text("Sent up to Coordinadora Regional: on its agenda").wait_for()
+    bob.locator("#past-motions summary").click()  # decided motions, under the current ones
+    bob.locator("#past-motions").get_by_text(
+        "Sent up to Coordinadora Regional: on its agenda"
+    ).wait_for()
     _shot(bob, "coordination-north-sent-up")
     cora.goto(f"{site}{reverse('coordination:detail', args=[coordination.slug])}")
     card = cora.locator("li.card", has_text="Agua para todos")
