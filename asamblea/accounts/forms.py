@@ -118,7 +118,7 @@ class SignupForm(forms.Form):
             Q(username=username) | Q(login_skeleton=names.skeleton(username))
         ).exists():
             raise forms.ValidationError(
-                _("This login name, or one that looks like it, is taken. Choose another.")
+                _("This login name is taken, or one that looks like it. Choose another.")
             )
         return username
 
