@@ -19,5 +19,14 @@ sentences(
         "motion.edited": _("Motion no. %(motion)s was edited (version %(version)s)."),
         "motion.forwarded": _("Motion no. %(motion)s was forwarded to %(coordination)s."),
         "motion.backed": _("%(body)s backed motion no. %(motion)s."),
+        "motion.forward_vote_opened": _(
+            "The members vote on forwarding motion no. %(motion)s to %(coordination)s."
+        ),
+        "motion.backing_vote_opened": _(
+            "The members of %(body)s vote on backing a motion forwarded to %(coordination)s."
+        ),
+        "motion.forward_lapsed": _(
+            "A vote to forward or back a motion was adopted but could no longer apply."
+        ),
     }
 )

@@ -308,3 +308,10 @@ def test_a_sister_assembly_sees_what_waits_for_its_backing_and_puts_it_to_its_vo
     vote = ForwardVote.objects.get(forward=forward)
     assert response["Location"] == reverse("voting:detail", args=[fed.south.slug, vote.poll_id])
     assert vote.body == fed.south
+
+
+def test_the_ledger_reads_a_forward_vote_as_a_sentence(fed):
+    origin = _adopted(fed)
+    actions.motion_forward(fed.bob, origin, fed.federation)
+    page = fed.client(fed.bob).get(reverse("bodies:ledger", args=[fed.north.slug]))
+    assert "The members vote on forwarding motion no. 50 to Federation." in page.content.decode()
