@@ -7,6 +7,7 @@ refuses unsafe production settings.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import secrets
 from pathlib import Path
@@ -138,9 +139,27 @@ def _database_from_url(url: str) -> dict[str, object]:
         "HOST": host,
         "PORT": str(parsed.port or ""),
         "CONN_MAX_AGE": 0,
-        "OPTIONS": {"connect_timeout": 5},
+        "OPTIONS": _postgresql_options(),
         "TEST": {"NAME": env("TEST_DATABASE_NAME", "test_asamblea")},
     }
+
+
+def _postgresql_options() -> dict[str, object]:
+    """Server-side binding: every value of every statement travels as a parameter, never in
+    the SQL text (which PostgreSQL shows in ``pg_stat_activity`` and writes to its log), so no
+    voter id, name or choice can be read there. The pool: a request borrows one of at most
+    ``DB_POOL_MAX`` connections per worker process instead of opening its own, and when none
+    frees up within ``DB_POOL_TIMEOUT`` seconds the answer is 503 with Retry-After (see
+    :func:`asamblea.web.server_error`), not PostgreSQL's "too many clients" as a 500. Sizes:
+    docs/operators.md."""
+    options: dict[str, object] = {"connect_timeout": 5, "server_side_binding": True}
+    if importlib.util.find_spec("psycopg_pool") is not None:
+        options["pool"] = {
+            "min_size": int(env("DB_POOL_MIN", "2")),
+            "max_size": int(env("DB_POOL_MAX", "16")),
+            "timeout": float(env("DB_POOL_TIMEOUT", "10")),
+        }
+    return options
 
 
 DATABASE_URL = env("DATABASE_URL")

@@ -1,6 +1,8 @@
 from django.urls import include, path
 from django.views.i18n import set_language
 
+handler500 = "asamblea.web.server_error"
+
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("asamblea.accounts.urls")),

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
+from django.template import loader
 from django.utils.translation import gettext as _
 
 from asamblea.errors import Refused
@@ -58,3 +61,33 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         status=403,
     )
     return refusal(request, exc)
+
+
+# The answer to an unexpected error when the cause is that the database is out of reach or
+# saturated (no pooled connection free in time, "too many clients", a server restarting):
+# 503 with Retry-After — the request did nothing, and trying again is safe. Anything else is a
+# real fault and stays a 500.
+RETRY_AFTER_SECONDS = 2
+_BUSY = (OperationalError, InterfaceError)
+
+
+def database_busy(exc: BaseException | None) -> bool:
+    while exc is not None:
+        if isinstance(exc, _BUSY):
+            return True
+        exc = exc.__cause__
+    return False
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: Django calls it inside the ``except`` that caught the error."""
+    if database_busy(sys.exc_info()[1]):
+        response = HttpResponse(
+            loader.get_template("503.html").render({"reload": request.method == "GET"}),
+            status=503,
+            content_type="text/html; charset=utf-8",
+        )
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response["Cache-Control"] = "no-store"
+        return response
+    return HttpResponseServerError(loader.get_template("500.html").render({}))

@@ -125,7 +125,7 @@ def test_ballot_casting_is_limited_per_person(cast):
     assert "Too many attempts" in response.content.decode()
     assert db_state() == before
     # Others still vote.
-    assert cast.client(cast.carol).post(url, {"choice": "yes"}).status_code == 200
+    assert cast.client(cast.carol).post(url, {"choice": "yes"}).status_code == 303
     assert Ballot.objects.filter(poll=poll).count() == 1
 
 

@@ -77,7 +77,7 @@ def too_many_attempts() -> Refused:
     return Refused(_("Too many attempts. Wait a minute and try again."), status=429)
 
 
-def _no_poll() -> Refused:
+def no_poll() -> Refused:
     return Refused(_("This vote does not exist."), code="no_poll", status=404)
 
 
@@ -219,7 +219,7 @@ def cast_plan(
         cast = yield from _step_by_step_plan(poll_id, first, dialect)
     poll = cast.poll
     if poll is None:
-        return [CastOutcome(refusal=_no_poll()) for _ in requests], []
+        return [CastOutcome(refusal=no_poll()) for _ in requests], []
     if not poll.is_open or poll.past_closing_time:
         return [CastOutcome(refusal=_closed()) for _ in requests], []
     flipped = cast.receipts

@@ -47,6 +47,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore
 from django.core import signing
 from django.db import DatabaseError, connection, transaction
+from django.http import HttpRequest, HttpResponse
 from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
 from django.middleware.csrf import (
@@ -56,16 +57,18 @@ from django.middleware.csrf import (
     InvalidTokenFormat,
     _check_token_format,
 )
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from asamblea import ratelimit
 from asamblea.accounts.models import Person
+from asamblea.bodies.models import Body, Membership
 from asamblea.errors import NotAllowed, Refused
 from asamblea.live.events import publish_now, publish_on_commit
 from asamblea.middleware import CONTENT_SECURITY_POLICY
-from asamblea.voting import casting
+from asamblea.voting import casting, receipt_flash
 
 log = logging.getLogger(__name__)
 
@@ -220,13 +223,58 @@ def _finish(outcomes: Outcomes, done: dict[int, casting.CastOutcome]) -> list[ca
     return [outcome or casting.CastOutcome(refusal=unavailable()) for outcome in outcomes]
 
 
+# Refusals that tell a poll exists. For someone who cannot see the poll the pages answer 404,
+# so these are answered the same way: "no such vote" (issue 12.7).
+TELLING = {"not_eligible", "poll_closed", "login_required"}
+
+
+def hide_unseen_plan(
+    items: Sequence[CastItem],
+    people: dict[str, int],
+    outcomes: list[casting.CastOutcome],
+    dialect: casting.Dialect,
+) -> casting.Plan[list[casting.CastOutcome]]:
+    """Turn each telling refusal into "no such vote" for a person who may not see the poll:
+    the poll's body is members-only and they are neither an active member nor in its
+    electorate (those keep the vote's page: :func:`asamblea.voting.views._poll`). Refusals
+    are few, so one small query each."""
+    for index, outcome in enumerate(outcomes):
+        if outcome.refusal is None or outcome.refusal.code not in TELLING:
+            continue
+        item = items[index]
+        rows = yield (
+            _VISIBLE_SQL,
+            [
+                item.poll_id,
+                Body.Visibility.PUBLIC.value,
+                people.get(item.session_key),
+                people.get(item.session_key),
+                Membership.Status.ACTIVE.value,
+            ],
+        )
+        if not rows:
+            outcomes[index] = casting.CastOutcome(refusal=casting.no_poll())
+    return outcomes
+
+
+_VISIBLE_SQL = (
+    f"SELECT 1 FROM voting_poll AS p JOIN {Body._meta.db_table} AS b ON b.id = p.body_id "  # noqa: S608 - table names
+    "WHERE p.id = %s AND (b.visibility = %s "
+    "OR EXISTS (SELECT 1 FROM voting_eligibility AS e "
+    "WHERE e.poll_id = p.id AND e.person_id = %s) "
+    f"OR EXISTS (SELECT 1 FROM {Membership._meta.db_table} AS m "
+    "WHERE m.body_id = b.id AND m.person_id = %s AND m.status = %s))"
+)
+
+
 def process_casts(items: Sequence[CastItem]) -> list[casting.CastOutcome]:
     """Authenticate, rate-limit and cast a batch on Django's connection (SQLite's writer);
     one outcome per item, in order."""
-    people = casting.run_plan(people_plan([i.session_key for i in items], casting.django_dialect()))
+    dialect = casting.django_dialect()
+    people = casting.run_plan(people_plan([i.session_key for i in items], dialect))
     outcomes, by_poll = sort_out(items, people)
     if not by_poll:
-        return _finish(outcomes, {})
+        return casting.run_plan(hide_unseen_plan(items, people, _finish(outcomes, {}), dialect))
 
     def cast_all() -> dict[int, casting.CastOutcome]:
         with transaction.atomic():
@@ -235,7 +283,8 @@ def process_casts(items: Sequence[CastItem]) -> list[casting.CastOutcome]:
                 publish_on_commit(event.channel, event.kind, event.data)
         return done
 
-    return _finish(outcomes, retrying(cast_all))
+    finished = _finish(outcomes, retrying(cast_all))
+    return casting.run_plan(hide_unseen_plan(items, people, finished, dialect))
 
 
 def _within_rate(person_ids: Any) -> dict[int, bool]:
@@ -321,7 +370,13 @@ async def process_casts_async(
         done.update((index, result) for (index, _r), result in zip(entries, results, strict=True))
     if events:
         _publish_later(events)
-    return _finish(outcomes, done)
+    finished = _finish(outcomes, done)
+    if any(o.refusal is not None and o.refusal.code in TELLING for o in finished):
+        if conn.closed:  # cannot tell who may see the poll: "try again" tells nothing
+            busy = casting.CastOutcome(refusal=unavailable())
+            return [outcome if outcome.receipt else busy for outcome in finished]
+        return await run_plan_async(hide_unseen_plan(items, people, finished, dialect), conn)
+    return finished
 
 
 async def _cast_one_poll(
@@ -638,37 +693,47 @@ class CastApp:
 
     async def __call__(self, scope: dict[str, Any], receive: ASGIReceive, send: ASGISend) -> None:
         headers = _headers(scope)
-        status, payload, extra = await self._answer(scope, receive, headers)
-        if "message" in payload:  # only refusals carry words, in the person's language
-            with translation.override(_language(headers)):
-                payload["message"] = str(payload["message"])
-        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        await _send(send, status, body, extra)
+        poll_id, fields, result = await self._outcome(scope, receive, headers)
+        page = None
+        if wants_html(headers) and poll_id is not None and _page_may_show(result):
+            page = await self._vote_page(poll_id)
+        reply = build_reply(result, headers, fields, page, scope.get("path", ""))
+        await _send(send, reply)
 
-    async def _answer(
+    async def _outcome(
         self, scope: dict[str, Any], receive: ASGIReceive, headers: dict[str, str]
-    ) -> tuple[int, dict[str, Any], list[tuple[bytes, bytes]]]:
+    ) -> tuple[int | None, dict[str, str], casting.CastReceipt | Refused]:
+        """The poll asked for (None if the address names none), the submitted fields, and
+        the receipt of the stored ballot or the refusal."""
+        match = PATH.match(scope.get("path", ""))
+        poll_id = int(match.group(1)) if match else None
+        fields: dict[str, str] = {}
         try:
-            item = await self._read(scope, receive, headers)
+            item, fields = await self._read(scope, receive, headers)
             committer = self._committer()
             if committer.pending() > MAX_PENDING:
                 raise Unavailable
             async with asyncio.timeout(CAST_TIMEOUT):
                 result = await committer.submit(item)
         except Refused as exc:
-            return _refusal(exc)
+            return poll_id, fields, exc
         except (Unavailable, TimeoutError):
-            return _refusal(unavailable())
-        if isinstance(result, Unavailable):
-            return _refusal(unavailable())
-        if result.refusal is not None:
-            return _refusal(result.refusal)
-        receipt = result.receipt
-        return 200, {"ok": True, "poll": receipt.poll_id, "receipt": receipt.receipt}, []
+            return poll_id, fields, unavailable()
+        return poll_id, fields, outcome_result(result)
+
+    async def _vote_page(self, poll_id: int) -> str | None:
+        page = _VOTE_PAGES.get(poll_id)
+        if page is None:
+            try:
+                page = await asyncio.to_thread(_lookup_vote_page, poll_id)
+            except Exception:  # noqa: BLE001 - no way back is a plain answer, not a failure
+                log.warning("vote page of poll %s not found", poll_id, exc_info=True)
+                return None
+        return page
 
     async def _read(
         self, scope: dict[str, Any], receive: ASGIReceive, headers: dict[str, str]
-    ) -> CastItem:
+    ) -> tuple[CastItem, dict[str, str]]:
         match = PATH.match(scope.get("path", ""))
         if match is None:
             raise Refused(_("There is no vote at this address."), code="not_found", status=404)
@@ -679,13 +744,7 @@ class CastApp:
         body = await _read_body(receive)
         fields = _fields(headers.get("content-type", ""), body)
         _check_csrf(scope, headers, cookies, fields)
-        session_key = cookies.get(settings.SESSION_COOKIE_NAME, "")
-        if not SESSION_KEY_SHAPE.fullmatch(session_key):  # Django makes [a-z0-9]{32}
-            raise casting.login_required()
-        choice = fields.get("choice", "")
-        if choice not in casting.CHOICES:
-            raise casting.bad_choice()
-        return CastItem(session_key, int(match.group(1)), choice)
+        return cast_item(int(match.group(1)), cookies, fields), fields
 
 
 def _headers(scope: dict[str, Any]) -> dict[str, str]:
@@ -798,17 +857,123 @@ def unmask(token: str) -> str:
     )
 
 
-def _refusal(exc: Refused) -> tuple[int, dict[str, Any], list[tuple[bytes, bytes]]]:
-    extra = []
-    if exc.status == 503:
-        extra.append((b"retry-after", RETRY_AFTER.encode()))
-    if exc.status == 405:
-        extra.append((b"allow", b"POST"))
-    return exc.status, {"ok": False, "code": exc.code, "message": exc.message}, extra
+def cast_item(poll_id: int, cookies: dict[str, str], fields: dict[str, str]) -> CastItem:
+    """The cast asked for. A missing or malformed session is nobody (answered "log in", or
+    "no such vote" where the poll is not for everyone to see, after the batch)."""
+    choice = fields.get("choice", "")
+    if choice not in casting.CHOICES:
+        raise casting.bad_choice()
+    session_key = cookies.get(settings.SESSION_COOKIE_NAME, "")
+    if not SESSION_KEY_SHAPE.fullmatch(session_key):  # Django makes [a-z0-9]{32}
+        session_key = ""
+    return CastItem(session_key, poll_id, choice)
+
+
+def outcome_result(result: Any) -> casting.CastReceipt | Refused:
+    """A committer's result as the receipt of the stored ballot or the refusal."""
+    if isinstance(result, Unavailable):
+        return unavailable()
+    if result.refusal is not None:
+        return result.refusal  # type: ignore[no-any-return]
+    return result.receipt  # type: ignore[no-any-return]
+
+
+def wants_html(headers: dict[str, str]) -> bool:
+    """A browser's own form submission (no JavaScript): a form body, and HTML accepted. The
+    page's script asks for JSON; so do API clients."""
+    form = headers.get("content-type", "").split(";")[0].strip().lower() in FORM_TYPES
+    return form and "text/html" in headers.get("accept", "")
+
+
+FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+
+# The vote page of each poll seen by this process: a body's slug never changes.
+_VOTE_PAGES: dict[int, str] = {}
+
+
+def _lookup_vote_page(poll_id: int) -> str | None:
+    """The vote page's path, from the database (then remembered); on a thread of its own,
+    whose connection goes back at once."""
+    from django.urls import reverse
+
+    from asamblea.voting.models import Poll
+
+    try:
+        slug = Poll.objects.filter(pk=poll_id).values_list("body__slug", flat=True).first()
+    finally:
+        connection.close()
+    if slug is None:
+        return None
+    page = reverse("voting:detail", args=[slug, poll_id])
+    _VOTE_PAGES[poll_id] = page
+    return page
+
+
+def _page_may_show(result: casting.CastReceipt | Refused) -> bool:
+    """Whether the answer may link to the vote page: not when the poll is unknown or hidden
+    from the asker (a link would tell them it exists)."""
+    return not (isinstance(result, Refused) and result.status == 404)
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+def build_reply(
+    result: casting.CastReceipt | Refused,
+    headers: dict[str, str],
+    fields: dict[str, str],
+    page: str | None,
+    path: str,
+    language: str | None = None,
+) -> Reply:
+    """The answer: JSON for the page's script and API clients; for a form sent without
+    JavaScript, ``303`` back to the vote page with the receipt shown there once, or a page
+    that says what went wrong (and, when the server is busy, a button to send it again)."""
+    language = language or _language(headers)
+    extra: list[tuple[str, str]] = []
+    if isinstance(result, Refused):
+        if result.status == 503:
+            extra.append(("retry-after", RETRY_AFTER))
+        if result.status == 405:
+            extra.append(("allow", "POST"))
+    if not wants_html(headers):
+        if isinstance(result, Refused):
+            with translation.override(language):
+                payload = {"ok": False, "code": result.code, "message": str(result.message)}
+            status = result.status
+        else:
+            payload = {"ok": True, "poll": result.poll_id, "receipt": result.receipt}
+            status = 200
+        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        return Reply(status, [("content-type", "application/json; charset=utf-8"), *extra], body)
+    if not isinstance(result, Refused) and page is not None:
+        cookie = receipt_flash.cookie_header("poll", result.poll_id, result.receipt, page)
+        return Reply(303, [("location", page), ("set-cookie", cookie)], b"")
+    if not isinstance(result, Refused):  # stored, but the page is gone: say so plainly
+        result = Refused(_("Your vote is recorded."), code="ok", status=200)
+    with translation.override(language):
+        body = render_to_string(
+            "voting/cast_answer.html",
+            {
+                "message": result.message,
+                "status": result.status,
+                "back": page,
+                "retry": path if result.status == 503 else None,
+                "fields": {k: v for k, v in fields.items() if k in RESENT_FIELDS},
+                "LANGUAGE_CODE": language,
+            },
+        ).encode("utf-8")
+    return Reply(result.status, [("content-type", "text/html; charset=utf-8"), *extra], body)
+
+
+RESENT_FIELDS = ("csrfmiddlewaretoken", "choice")
 
 
 SECURITY_HEADERS = [
-    (b"content-type", b"application/json; charset=utf-8"),
     (b"cache-control", b"no-store"),
     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
     (b"x-content-type-options", b"nosniff"),
@@ -818,7 +983,64 @@ SECURITY_HEADERS = [
 ]
 
 
-async def _send(send: ASGISend, status: int, body: bytes, extra: list[tuple[bytes, bytes]]) -> None:
-    headers = [*SECURITY_HEADERS, (b"content-length", str(len(body)).encode()), *extra]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+async def _send(send: ASGISend, reply: Reply) -> None:
+    headers = [
+        *SECURITY_HEADERS,
+        (b"content-length", str(len(reply.body)).encode()),
+        *((name.encode("latin-1"), value.encode("latin-1")) for name, value in reply.headers),
+    ]
+    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+    await send({"type": "http.response.body", "body": reply.body})
+
+
+# ---------------------------------------------------------------------------------------------
+# The same routine when Django serves ``/cast/<poll>/`` (WSGI, the test server)
+
+
+def django_answer(request: HttpRequest, poll_id: int) -> HttpResponse:
+    """Answer ``/cast/<poll>/`` inside Django: the same reading, batch routine (a batch of
+    one, on Django's connection, in one transaction), rate limit and answers as the ASGI app.
+    Django's CSRF middleware has made the same double-submit and ``Origin`` checks."""
+    headers = {
+        "content-type": request.META.get("CONTENT_TYPE", ""),
+        "accept": request.META.get("HTTP_ACCEPT", ""),
+        "cookie": request.META.get("HTTP_COOKIE", ""),
+        "accept-language": request.META.get("HTTP_ACCEPT_LANGUAGE", ""),
+    }
+    fields: dict[str, str] = {}
+    result: casting.CastReceipt | Refused
+    try:
+        if len(request.body) > MAX_BODY:
+            raise Refused(_("This request is too large."), code="too_large", status=413)
+        if request.content_type in FORM_TYPES:  # Django has read the form (multipart too)
+            fields = {k: v[0] for k, v in request.POST.lists() if len(v) == 1}
+        else:
+            fields = _fields(headers["content-type"], request.body)
+        item = cast_item(poll_id, request.COOKIES, fields)
+        result = outcome_result(process_casts([item])[0])
+    except Refused as exc:
+        result = exc
+    except DatabaseError:  # rolled back whole; Django drops a broken connection at the end
+        result = unavailable()
+    page = None
+    if wants_html(headers) and _page_may_show(result):
+        page = _VOTE_PAGES.get(poll_id) or _vote_page_here(poll_id)
+    # The language Django's middleware chose (the person's own choice first).
+    reply = build_reply(result, headers, fields, page, request.path, translation.get_language())
+    response = HttpResponse(reply.body, status=reply.status)
+    for name, value in reply.headers:
+        if name == "set-cookie":
+            response.cookies.load(value)
+        else:
+            response[name] = value
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _vote_page_here(poll_id: int) -> str | None:
+    from django.urls import reverse
+
+    from asamblea.voting.models import Poll
+
+    slug = Poll.objects.filter(pk=poll_id).values_list("body__slug", flat=True).first()
+    return None if slug is None else reverse("voting:detail", args=[slug, poll_id])

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -17,7 +18,7 @@ from asamblea.bodies.views import viewable_body
 from asamblea.errors import Conflict, Refused
 from asamblea.live.http import stream_view
 from asamblea.motions.models import Motion
-from asamblea.voting import actions
+from asamblea.voting import actions, fastcast, receipt_flash
 from asamblea.voting.charts import result_bars
 from asamblea.voting.forms import BallotForm, PollForm, ReceiptForm
 from asamblea.voting.live import channels_for
@@ -103,7 +104,14 @@ def _poll_context(request: HttpRequest, poll: Poll) -> dict[str, Any]:
 @require_GET
 def poll_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     poll = _poll(request, slug, pk)
-    return render(request, "voting/poll_detail.html", _poll_context(request, poll))
+    context = _poll_context(request, poll)
+    # Back from a cast without JavaScript: the receipt, shown this once.
+    flash = receipt_flash.take(request, "poll", poll.pk)
+    eligibility = context["eligibility"]
+    if flash is not None and eligibility is not None and eligibility.voted:
+        context["just_cast"] = flash
+    response = render(request, "voting/poll_detail.html", context)
+    return receipt_flash.forget(response, request)
 
 
 @login_required
@@ -117,11 +125,16 @@ def ballot_cast(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if not form.is_valid():
         raise Refused(_("Choose yes, no or abstain."), code="bad_choice")
     receipt = actions.ballot_cast(poll, request.user, form.cleaned_data["choice"])
-    return render(
-        request,
-        "voting/cast_done.html",
-        {"body": poll.body, "poll": poll, "receipt": receipt.receipt},
-    )
+    page = reverse("voting:detail", args=[slug, pk])
+    return receipt_flash.see_other("poll", poll.pk, receipt.receipt, page)
+
+
+@require_POST
+def lean_cast(request: HttpRequest, pk: int) -> HttpResponse:
+    """``/cast/<poll>/``, the address the vote page's form posts to, when Django serves it
+    (WSGI, the test server): the lean endpoint's own routine and answers (under ASGI the lean
+    app answers this address before Django sees it)."""
+    return fastcast.django_answer(request, pk)
 
 
 @login_required

@@ -104,7 +104,7 @@ def test_ballot_casting_is_rate_limited(limits):
     world = build()
     client = world.cast.client(world.cast.bob)
     url = reverse("voting:cast", args=[world.cast.north.slug, world.poll.pk])
-    assert client.post(url, {"choice": "yes"}).status_code == 200
+    assert client.post(url, {"choice": "yes"}).status_code == 303
     assert client.post(url, {"choice": "no"}).status_code == 409
     assert client.post(url, {"choice": "no"}).status_code == 409
     assert client.post(url, {"choice": "no"}).status_code == 429

@@ -445,6 +445,9 @@ ROUTES: dict[str, Route] = {
     ),
     "voting:detail": Route(_poll),
     "voting:cast": Route(_poll, post=lambda w: {"choice": "yes"}, get=False),
+    "voting:lean_cast": Route(
+        lambda w: {"pk": w.poll.pk}, post=lambda w: {"choice": "yes"}, get=False
+    ),
     "voting:close": Route(_poll, post=_empty, get=False),
     "voting:receipt": Route(_poll),
     "voting:progress": Route(_poll),

@@ -33,7 +33,7 @@ def refused(response, status, message):
 
 def test_a_second_ballot_is_refused(cast, poll):
     client = cast.client(cast.bob)
-    assert_answer(client.post(cast_url(poll), {"choice": "yes"}), 200)
+    assert_answer(client.post(cast_url(poll), {"choice": "yes"}), 303)
     before = db_state()
     refused(client.post(cast_url(poll), {"choice": "no"}), 409, "already voted")
     assert db_state() == before

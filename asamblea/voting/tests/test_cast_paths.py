@@ -24,7 +24,14 @@ from django.utils import timezone
 from asamblea.accounts.models import Person
 from asamblea.bodies.models import Membership
 from asamblea.live import events
-from asamblea.testing import Cast, ballots_in_storage_order, join, make_cast, make_person
+from asamblea.testing import (
+    Cast,
+    ballots_in_storage_order,
+    cast_receipt,
+    join,
+    make_cast,
+    make_person,
+)
 from asamblea.voting import casting, fastcast
 from asamblea.voting.actions import poll_close, poll_open, receipt_lookup
 from asamblea.voting.fastcast import CastApp
@@ -57,10 +64,10 @@ class FormPath:
             return 302, "login_required"
         if response.status_code == 404:
             return 404, "not_found"
-        code = response.context["code"] if response.status_code >= 400 else "ok"
-        if response.status_code == 200:
-            self.last_receipt = response.context["receipt"]
-        return response.status_code, code
+        if response.status_code == 303:  # back to the vote page, the receipt shown once
+            self.last_receipt = cast_receipt(response)
+            return 200, "ok"
+        return response.status_code, response.context["code"]
 
 
 class LeanPath:
@@ -128,9 +135,8 @@ def test_observer_cannot_vote(path, world, secret_poll):
 
 def test_outsider_cannot_vote(path, world, secret_poll):
     status, _code = path.cast(secret_poll, world.oscar, "yes")
-    # The form answers 404 (a members-only body does not exist for outsiders); the lean
-    # endpoint names no body and answers as for anyone outside the electorate.
-    assert status == (404 if path.name == "form" else 403)
+    # Both paths answer 404: a members-only body does not exist for outsiders.
+    assert status == 404
     assert ballots(secret_poll) == 0
 
 
@@ -141,8 +147,51 @@ def test_facilitator_of_another_body_cannot_vote(path, world, secret_poll):
 
 def test_anonymous_cannot_vote(path, world, secret_poll):
     status, code = path.cast(secret_poll, None, "yes")
-    assert code == "login_required"
-    assert status == (302 if path.name == "form" else 403)
+    # The form sends to the login page first; the lean endpoint answers as the vote page
+    # does for someone not logged in: a members-only vote does not exist.
+    assert (status, code) == ((302, "login_required") if path.name == "form" else (404, "no_poll"))
+    assert ballots(secret_poll) == 0
+
+
+def public(body) -> None:
+    type(body).objects.filter(pk=body.pk).update(visibility="public")
+
+
+def test_anonymous_is_asked_to_log_in_on_a_public_bodys_vote(path, world, secret_poll):
+    public(world.north)
+    assert path.cast(secret_poll, None, "yes") == (
+        (302, "login_required") if path.name == "form" else (403, "login_required")
+    )
+    assert ballots(secret_poll) == 0
+
+
+@pytest.mark.parametrize("state", ["open", "closed"])
+def test_lean_endpoint_tells_nobody_outside_which_members_only_votes_exist(
+    lean_app, world, secret_poll, state
+):
+    """Issue 12.7: outsiders got 403 for an open vote, 409 for a closed one and 404 for none,
+    so they could list a members-only body's votes. Now: 404 for each, exactly as the pages."""
+    if state == "closed":
+        poll_close(secret_poll, world.alice)
+    missing = secret_poll.pk + 1000
+    for person in (None, world.oscar, world.frank):
+        key = session_key(person) if person is not None else None
+        for poll_id in (secret_poll.pk, missing):
+            answer = lean(lean_app, poll_id, session_key=key, csrf=csrf_pair())
+            assert (answer.status, answer.code) == (404, "no_poll"), (person, poll_id)
+            page = Client()
+            if person is not None:
+                page.force_login(person)
+            assert (
+                page.get(reverse("voting:detail", args=[world.north.slug, poll_id])).status_code
+                == 404
+            )
+    # Those who may see it still hear why they cannot vote.
+    answer = lean(lean_app, secret_poll.pk, session_key=session_key(world.olivia), csrf=csrf_pair())
+    assert answer.status == (409 if state == "closed" else 403)
+    public(world.north)
+    answer = lean(lean_app, secret_poll.pk, session_key=session_key(world.oscar), csrf=csrf_pair())
+    assert answer.status == (409 if state == "closed" else 403)
     assert ballots(secret_poll) == 0
 
 
@@ -293,6 +342,7 @@ def test_lean_refuses_a_foreign_origin(lean_app, world, secret_poll):
 def test_lean_refuses_a_session_after_logout_expiry_or_a_passphrase_change(
     lean_app, world, secret_poll
 ):
+    public(world.north)  # so that a refused session hears "log in", not "no such vote"
     client = Client()
     client.force_login(world.bob)
     key = client.cookies["sessionid"].value
@@ -322,6 +372,7 @@ def test_lean_refuses_a_session_after_logout_expiry_or_a_passphrase_change(
 def test_lean_refuses_a_session_whose_data_was_tampered_with(lean_app, world, secret_poll):
     from django.contrib.sessions.models import Session
 
+    public(world.north)  # so that a refused session hears "log in", not "no such vote"
     key = session_key(world.bob)
     row = Session.objects.get(pk=key)
     forged = row.session_data[:-3] + ("abc" if not row.session_data.endswith("abc") else "xyz")
@@ -450,12 +501,13 @@ def test_lean_unmasking_of_csrf_tokens_is_djangos():
 
 LEAN_ROLES = {
     # role: (status, code) of the lean endpoint on North's open vote
-    "anonymous": (403, "login_required"),
-    "outsider": (403, "not_eligible"),
+    # Those who may not see North's vote are told it does not exist, as the pages tell them.
+    "anonymous": (404, "no_poll"),
+    "outsider": (404, "no_poll"),
     "observer": (403, "not_eligible"),
     "member": (200, "ok"),
     "facilitator": (200, "ok"),
-    "other_facilitator": (403, "not_eligible"),
+    "other_facilitator": (404, "no_poll"),
     "delegate": (200, "ok"),
 }
 
