@@ -21,7 +21,7 @@ from asamblea.meetings import live as meeting_live  # noqa: E402
 from asamblea.voting import live as poll_live  # noqa: E402
 from asamblea.voting.fastcast import PREFIX, CastApp  # noqa: E402 - needs Django set up
 
-cast_application = CastApp()
+cast_application = CastApp(pages=django_application)
 
 # Each app decides who may read its streams; the project only routes the path to it.
 STREAMS = (meeting_live, poll_live, consultation_live)

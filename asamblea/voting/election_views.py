@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,7 +18,7 @@ from asamblea import ratelimit
 from asamblea.bodies.queries import active_membership, require_facilitator
 from asamblea.bodies.views import viewable_body
 from asamblea.errors import Refused
-from asamblea.voting import election_count, elections
+from asamblea.voting import election_count, elections, fastcast, receipt_flash
 from asamblea.voting.election_charts import votes_chart
 from asamblea.voting.election_forms import AnswerForm, ElectionForm, NominationForm, OptionForm
 from asamblea.voting.election_models import Candidate, Election, ElectionBallot, Elector
@@ -115,9 +116,13 @@ def _detail_context(
 @require_GET
 def election_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     election = _election(request, slug, pk)
-    return render(
-        request, "voting/elections/election_detail.html", _detail_context(request, election)
-    )
+    context = _detail_context(request, election)
+    # Back from a cast without JavaScript: the receipt, shown this once.
+    flash = receipt_flash.take(request, "election", election.pk)
+    if flash is not None and context.get("elector") is not None and context["elector"].voted:
+        context["just_cast"] = flash
+    response = render(request, "voting/elections/election_detail.html", context)
+    return receipt_flash.forget(response, request)
 
 
 @login_required
@@ -200,11 +205,30 @@ def ballot_cast(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         context = _detail_context(request, election, submitted)
         context["ballot_error"] = refusal.message
         return render(request, "voting/elections/election_detail.html", context, status=400)
-    return render(
-        request,
-        "voting/elections/cast_done.html",
-        {"body": election.body, "election": election, "receipt": receipt.receipt},
-    )
+    page = reverse("elections:detail", args=[slug, pk])
+    return receipt_flash.see_other("election", election.pk, receipt.receipt, page)
+
+
+@require_POST
+def lean_cast(request: HttpRequest, pk: int) -> HttpResponse:
+    """``/cast/e/<election>/``, where the ballot form posts, when Django serves it (WSGI, the
+    test server, and under ASGI the ballots sent without JavaScript): the lean endpoint's
+    routine and answers, but a ballot refused for its content comes back as the ballot page
+    with the person's marks and what to fix."""
+    result, form = fastcast.django_election_cast(request, pk)
+    if (
+        isinstance(result, Refused)
+        and result.code.startswith("ballot_")
+        and fastcast.wants_html(
+            {"content-type": request.content_type, "accept": request.headers.get("accept", "")}
+        )
+    ):
+        election = get_object_or_404(Election.objects.select_related("body"), pk=pk)
+        submitted = {k: v for k, v in form.items() if k != "csrfmiddlewaretoken"}
+        context = _detail_context(request, election, submitted)
+        context["ballot_error"] = result.message
+        return render(request, "voting/elections/election_detail.html", context, status=400)
+    return fastcast.django_election_answer(request, pk, result, form)
 
 
 @login_required

@@ -69,11 +69,15 @@ from asamblea.errors import NotAllowed, Refused
 from asamblea.live.events import publish_now, publish_on_commit
 from asamblea.middleware import CONTENT_SECURITY_POLICY
 from asamblea.voting import casting, receipt_flash
+from asamblea.voting.elections import ElectionReceipt
 
 log = logging.getLogger(__name__)
 
 PREFIX = "/cast/"
 PATH = re.compile(r"^/cast/([0-9]{1,12})/$")
+ELECTION_PATH = re.compile(r"^/cast/e/([0-9]{1,12})/$")
+ELECTION_MAX_BODY = 32_768  # a ballot of the largest election a form allows
+ELECTION_MAX_FIELDS = 400
 SESSION_KEY_SHAPE = re.compile(r"[a-z0-9]{8,64}")
 MAX_BODY = 4096
 CAST_TIMEOUT = 10.0  # seconds before a waiting client is told to try again
@@ -658,7 +662,9 @@ class CastApp:
         process: Process = process_casts,
         process_async: ProcessAsync = process_casts_async,
         connect: Callable[[], Awaitable[Any]] = connect_postgresql,
+        pages: Callable[..., Awaitable[None]] | None = None,
     ) -> None:
+        self.pages = pages  # Django's ASGI app, for no-JS election ballots
         self.process = process
         self.process_async = process_async
         self.connect = connect
@@ -693,6 +699,15 @@ class CastApp:
 
     async def __call__(self, scope: dict[str, Any], receive: ASGIReceive, send: ASGISend) -> None:
         headers = _headers(scope)
+        if ELECTION_PATH.match(scope.get("path", "")):
+            if wants_html(headers) and self.pages is not None:
+                # Without JavaScript a refused ballot must come back as the ballot page with
+                # the person's marks and what to fix: Django's view renders it, running the
+                # same routine (election_cast) and answering the same way otherwise.
+                await self.pages(scope, receive, send)
+            else:
+                await self._election(scope, receive, send, headers)
+            return
         poll_id, fields, result = await self._outcome(scope, receive, headers)
         page = None
         if wants_html(headers) and poll_id is not None and _page_may_show(result):
@@ -720,6 +735,37 @@ class CastApp:
         except (Unavailable, TimeoutError):
             return poll_id, fields, unavailable()
         return poll_id, fields, outcome_result(result)
+
+    async def _election(
+        self, scope: dict[str, Any], receive: ASGIReceive, send: ASGISend, headers: dict[str, str]
+    ) -> None:
+        """An election ballot: read and checked here as a poll's ballot is, then cast by the
+        election's own routine (:func:`election_cast`) on a thread with Django's connection
+        (one ballot, one transaction: ranked ballots are few and heavier than a yes or no)."""
+        match = ELECTION_PATH.match(scope.get("path", ""))
+        assert match is not None
+        election_id = int(match.group(1))
+        form: dict[str, list[str]] = {}
+        result: ElectionReceipt | Refused
+        try:
+            if scope.get("method") != "POST":
+                raise Refused(_("Send your ballot with POST."), code="method", status=405)
+            _check_host(headers)
+            cookies = parse_cookie(headers.get("cookie", ""))
+            body = await _read_body(receive, ELECTION_MAX_BODY)
+            form = _form_lists(headers.get("content-type", ""), body)
+            _check_csrf(scope, headers, cookies, {k: v[0] for k, v in form.items() if v})
+            session_key = _session_key(cookies)
+            result = await asyncio.to_thread(
+                _election_cast_on_thread, election_id, session_key, form
+            )
+        except Refused as exc:
+            result = exc
+        page = None
+        if wants_html(headers) and _page_may_show(result):
+            page = await asyncio.to_thread(_election_page_on_thread, election_id)
+        fields = {k: v[0] for k, v in form.items() if len(v) == 1}
+        await _send(send, build_reply(result, headers, fields, page, scope.get("path", "")))
 
     async def _vote_page(self, poll_id: int) -> str | None:
         page = _VOTE_PAGES.get(poll_id)
@@ -766,14 +812,14 @@ def _language(headers: dict[str, str]) -> str:
     return str(settings.LANGUAGE_CODE)
 
 
-async def _read_body(receive: ASGIReceive) -> bytes:
+async def _read_body(receive: ASGIReceive, limit: int = MAX_BODY) -> bytes:
     body = b""
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             raise Refused(_("The request was cut short."), code="disconnected")
         body += message.get("body", b"")
-        if len(body) > MAX_BODY:
+        if len(body) > limit:
             raise Refused(_("This request is too large."), code="too_large", status=413)
         if not message.get("more_body", False):
             return body
@@ -863,10 +909,94 @@ def cast_item(poll_id: int, cookies: dict[str, str], fields: dict[str, str]) -> 
     choice = fields.get("choice", "")
     if choice not in casting.CHOICES:
         raise casting.bad_choice()
+    return CastItem(_session_key(cookies), poll_id, choice)
+
+
+def _session_key(cookies: dict[str, str]) -> str:
     session_key = cookies.get(settings.SESSION_COOKIE_NAME, "")
-    if not SESSION_KEY_SHAPE.fullmatch(session_key):  # Django makes [a-z0-9]{32}
-        session_key = ""
-    return CastItem(session_key, poll_id, choice)
+    return session_key if SESSION_KEY_SHAPE.fullmatch(session_key) else ""  # Django: [a-z0-9]{32}
+
+
+# ---------------------------------------------------------------------------------------------
+# Election ballots
+
+
+def election_cast(
+    election_id: int, session_key: str, form: dict[str, list[str]]
+) -> ElectionReceipt | Refused:
+    """Cast an election ballot for the person of ``session_key``: the same session check as a
+    poll's ballot, the same rate limit, "no such vote" for whoever may not see the election
+    (as its page), then :func:`asamblea.voting.elections.ballot_cast` (one transaction; the
+    answer is given only after it has committed)."""
+    from asamblea.bodies.queries import can_view
+    from asamblea.voting import elections
+    from asamblea.voting.election_models import Election
+
+    people = casting.run_plan(people_plan([session_key], casting.django_dialect()))
+    person = None
+    if session_key in people:
+        person = Person.objects.filter(pk=people[session_key], is_active=True).first()
+    election = Election.objects.select_related("body").filter(pk=election_id).first()
+    if election is None or not can_view(person, election.body):
+        return casting.no_poll()
+    if person is None:
+        return casting.login_required()
+    if not ratelimit.hit("ballot_cast", str(person.pk)):
+        return casting.too_many_attempts()
+    if sum(len(values) for values in form.values()) > ELECTION_MAX_FIELDS:
+        return Refused(_("This ballot is too large to read."), code="ballot_oversized")
+    submitted = {key: values for key, values in form.items() if key != "csrfmiddlewaretoken"}
+    try:
+        return elections.ballot_cast(election, person, submitted)
+    except Refused as refusal:
+        return refusal
+
+
+def _election_cast_on_thread(
+    election_id: int, session_key: str, form: dict[str, list[str]]
+) -> ElectionReceipt | Refused:
+    try:
+        return election_cast(election_id, session_key, form)
+    except DatabaseError:
+        return unavailable()
+    finally:
+        connection.close()  # back to the pool: this thread may not come back soon
+
+
+def _election_page_on_thread(election_id: int) -> str | None:
+    try:
+        return _election_page(election_id)
+    finally:
+        connection.close()
+
+
+def _election_page(election_id: int) -> str | None:
+    from django.urls import reverse
+
+    from asamblea.voting.election_models import Election
+
+    slug = Election.objects.filter(pk=election_id).values_list("body__slug", flat=True).first()
+    return None if slug is None else reverse("elections:detail", args=[slug, election_id])
+
+
+def _form_lists(content_type: str, body: bytes) -> dict[str, list[str]]:
+    """An election ballot's fields, every value kept (approval ballots repeat ``mark``)."""
+    try:
+        text = body.decode("utf-8")
+        if content_type.split(";")[0].strip() == "application/json":
+            data = json.loads(text) if text else {}
+            if not isinstance(data, dict):
+                raise ValueError("not an object")
+            found: dict[str, list[str]] = {}
+            for key, value in data.items():
+                values = value if isinstance(value, list) else [value]
+                found[str(key)] = [str(v)[:200] for v in values if isinstance(v, str | int)]
+            return found
+        return parse_qs(
+            text, keep_blank_values=True, max_num_fields=ELECTION_MAX_FIELDS, strict_parsing=False
+        )
+    except ValueError as exc:  # bad UTF-8, bad JSON, too many fields
+        raise Refused(_("This request could not be read."), code="malformed") from exc
 
 
 def outcome_result(result: Any) -> casting.CastReceipt | Refused:
@@ -909,7 +1039,7 @@ def _lookup_vote_page(poll_id: int) -> str | None:
     return page
 
 
-def _page_may_show(result: casting.CastReceipt | Refused) -> bool:
+def _page_may_show(result: casting.CastReceipt | ElectionReceipt | Refused) -> bool:
     """Whether the answer may link to the vote page: not when the poll is unknown or hidden
     from the asker (a link would tell them it exists)."""
     return not (isinstance(result, Refused) and result.status == 404)
@@ -923,7 +1053,7 @@ class Reply:
 
 
 def build_reply(
-    result: casting.CastReceipt | Refused,
+    result: casting.CastReceipt | ElectionReceipt | Refused,
     headers: dict[str, str],
     fields: dict[str, str],
     page: str | None,
@@ -945,12 +1075,18 @@ def build_reply(
             with translation.override(language):
                 payload = {"ok": False, "code": result.code, "message": str(result.message)}
             status = result.status
+        elif isinstance(result, ElectionReceipt):
+            payload = {"ok": True, "election": result.election_id, "receipt": result.receipt}
+            status = 200
         else:
             payload = {"ok": True, "poll": result.poll_id, "receipt": result.receipt}
             status = 200
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         return Reply(status, [("content-type", "application/json; charset=utf-8"), *extra], body)
-    if not isinstance(result, Refused) and page is not None:
+    if isinstance(result, ElectionReceipt) and page is not None:
+        cookie = receipt_flash.cookie_header("election", result.election_id, result.receipt, page)
+        return Reply(303, [("location", page), ("set-cookie", cookie)], b"")
+    if isinstance(result, casting.CastReceipt) and page is not None:
         cookie = receipt_flash.cookie_header("poll", result.poll_id, result.receipt, page)
         return Reply(303, [("location", page), ("set-cookie", cookie)], b"")
     if not isinstance(result, Refused):  # stored, but the page is gone: say so plainly
@@ -1001,12 +1137,7 @@ def django_answer(request: HttpRequest, poll_id: int) -> HttpResponse:
     """Answer ``/cast/<poll>/`` inside Django: the same reading, batch routine (a batch of
     one, on Django's connection, in one transaction), rate limit and answers as the ASGI app.
     Django's CSRF middleware has made the same double-submit and ``Origin`` checks."""
-    headers = {
-        "content-type": request.META.get("CONTENT_TYPE", ""),
-        "accept": request.META.get("HTTP_ACCEPT", ""),
-        "cookie": request.META.get("HTTP_COOKIE", ""),
-        "accept-language": request.META.get("HTTP_ACCEPT_LANGUAGE", ""),
-    }
+    headers = _request_headers(request)
     fields: dict[str, str] = {}
     result: casting.CastReceipt | Refused
     try:
@@ -1027,6 +1158,58 @@ def django_answer(request: HttpRequest, poll_id: int) -> HttpResponse:
         page = _VOTE_PAGES.get(poll_id) or _vote_page_here(poll_id)
     # The language Django's middleware chose (the person's own choice first).
     reply = build_reply(result, headers, fields, page, request.path, translation.get_language())
+    return _django_response(reply)
+
+
+def django_election_cast(
+    request: HttpRequest, election_id: int
+) -> tuple[ElectionReceipt | Refused, dict[str, list[str]]]:
+    """``/cast/e/<election>/`` inside Django: :func:`election_cast`; the outcome and the
+    submitted fields."""
+    headers = _request_headers(request)
+    form: dict[str, list[str]] = {}
+    result: ElectionReceipt | Refused
+    try:
+        if len(request.body) > ELECTION_MAX_BODY:
+            raise Refused(_("This request is too large."), code="too_large", status=413)
+        if request.content_type in FORM_TYPES:
+            form = dict(request.POST.lists())
+        else:
+            form = _form_lists(headers["content-type"], request.body)
+        result = election_cast(election_id, _session_key(request.COOKIES), form)
+    except Refused as exc:
+        result = exc
+    except DatabaseError:
+        result = unavailable()
+    return result, form
+
+
+def django_election_answer(
+    request: HttpRequest,
+    election_id: int,
+    result: ElectionReceipt | Refused,
+    form: dict[str, list[str]],
+) -> HttpResponse:
+    """The same answers as the lean app's for an election ballot."""
+    headers = _request_headers(request)
+    page = None
+    if wants_html(headers) and _page_may_show(result):
+        page = _election_page(election_id)
+    fields = {k: v[0] for k, v in form.items() if len(v) == 1}
+    reply = build_reply(result, headers, fields, page, request.path, translation.get_language())
+    return _django_response(reply)
+
+
+def _request_headers(request: HttpRequest) -> dict[str, str]:
+    return {
+        "content-type": request.META.get("CONTENT_TYPE", ""),
+        "accept": request.META.get("HTTP_ACCEPT", ""),
+        "cookie": request.META.get("HTTP_COOKIE", ""),
+        "accept-language": request.META.get("HTTP_ACCEPT_LANGUAGE", ""),
+    }
+
+
+def _django_response(reply: Reply) -> HttpResponse:
     response = HttpResponse(reply.body, status=reply.status)
     for name, value in reply.headers:
         if name == "set-cookie":

@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from asamblea import ratelimit
-from asamblea.bodies.models import Body
 from asamblea.bodies.queries import active_membership, can_view, sees_participation
 from asamblea.bodies.views import viewable_body
 from asamblea.errors import Conflict, Refused
@@ -33,8 +32,9 @@ def _poll(request: HttpRequest, slug: str, pk: int) -> Poll:
     afterwards keeps their vote in it (so nobody can change the electorate of an open vote by
     suspending people), and so keeps access to the vote's page, and to nothing else of the body.
     """
-    body = get_object_or_404(Body, slug=slug)
-    poll = get_object_or_404(Poll.objects.select_related("body", "motion"), body=body, pk=pk)
+    # One query for the body and the poll together: this page is opened by every voter.
+    poll = get_object_or_404(Poll.objects.select_related("body", "motion"), body__slug=slug, pk=pk)
+    body = poll.body
     if not can_view(request.user, body) and not (
         request.user.is_authenticated
         and Eligibility.objects.filter(poll=poll, person=request.user).exists()

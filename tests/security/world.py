@@ -474,6 +474,11 @@ ROUTES: dict[str, Route] = {
     ),
     "elections:open": Route(_nominating, post=_empty, get=False),
     "elections:cast": Route(_voting, post=lambda w: {"rank_0": "1", "rank_1": "2"}, get=False),
+    "elections:lean_cast": Route(
+        lambda w: {"pk": w.voting_election.pk},
+        post=lambda w: {"rank_0": "1", "rank_1": "2"},
+        get=False,
+    ),
     "elections:close": Route(_voting, post=_empty, get=False),
     "elections:receipt": Route(_voting),
     "elections:result": Route(_closed),
