@@ -21,9 +21,20 @@ What it checks, per request and per batch:
   database cannot be reached the answer is ``503`` with ``Retry-After``, never a 500 and never
   a hang: nothing was acknowledged, and trying again is safe (one person, one ballot).
 
-Answers are JSON: ``{"ok": true, "poll": 7, "receipt": "..."}`` or
+It is the address the vote page's own form posts to. To the page's script (and API clients)
+the answers are JSON: ``{"ok": true, "poll": 7, "receipt": "..."}`` or
 ``{"ok": false, "code": "already_voted", "message": "..."}`` (the message in the person's
-language). The voter's page stays the plain form of :mod:`asamblea.voting.views`.
+language). To a form sent without JavaScript (a form body, HTML accepted) the answer is ``303``
+back to the vote page, the receipt travelling in a short-lived signed cookie the page shows once
+(:mod:`asamblea.voting.receipt_flash`), or a small page saying what went wrong (when the server
+is busy: ``503``, ``Retry-After`` and a button that sends the ballot again). Whoever may not
+see the poll is told it does not exist (404), as by the pages.
+
+Election ballots go to ``/cast/e/<election id>/``: the page's script is answered here (the
+election's own routine on a thread: ranked ballots are few and heavier); a ballot sent without
+JavaScript is handed to Django's view at the same address, which runs the same routine and can
+show the ballot again with the marks kept when it is refused for its content. When Django serves
+``/cast/`` itself (WSGI, the test server) its views run this module's routines and answers.
 """
 
 from __future__ import annotations
