@@ -93,6 +93,7 @@ class Flow:
         self.cookies = {"sessionid": session, "csrftoken": csrf[0]}
         self.statuses: Counter[int] = Counter()
         self.retries = 0
+        self.resent = 0  # requests sent again on a new connection after the old one closed
 
     def _cookie(self) -> str:
         return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -103,8 +104,10 @@ class Flow:
             name, _sep, rest = value.partition("=")
             self.cookies[name] = rest.split(";")[0]
 
-    async def request(self, conn: Any, method: str, path: str, **extra: Any) -> Any:
-        """Send until the answer is not a 503 (as the page does after Retry-After)."""
+    async def request(self, conn: list[Any], method: str, path: str, **extra: Any) -> Any:
+        """Send until the answer is not a 503 (as the page does after Retry-After). A kept-alive
+        connection the server closed meanwhile is opened again and the request sent again, as
+        browsers do."""
         while True:
             head = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{self.port}"]
             head.append(f"Cookie: {self._cookie()}")
@@ -113,7 +116,15 @@ class Flow:
             if method == "POST":
                 head.append(f"Content-Length: {len(body)}")
             request = ("\r\n".join(head) + "\r\n\r\n").encode() + body
-            status, headers, answer = await _exchange(*conn, request)
+            try:
+                status, headers, answer = await _exchange(*conn, request)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                if self.resent >= 3:
+                    raise
+                self.resent += 1
+                conn[1].close()
+                conn[:] = await asyncio.open_connection("127.0.0.1", self.port)
+                continue
             self.statuses[status] += 1
             self._keep_cookies(headers)
             if status != 503:
@@ -123,7 +134,7 @@ class Flow:
 
     async def run(self, choice: str) -> dict[str, Any]:
         started = time.perf_counter()
-        conn = await asyncio.open_connection("127.0.0.1", self.port)
+        conn = list(await asyncio.open_connection("127.0.0.1", self.port))
         try:
             status, _h, page = await self.request(conn, "GET", self.page, headers=_BROWSER)
             action, token = FORM.search(page), TOKEN.search(page)
@@ -145,6 +156,8 @@ class Flow:
             status, answer_headers, _b = await self.request(
                 conn, "POST", path, headers=headers, body=body
             )
+            if status == 409 and self.resent:  # sent again: "you have already voted"
+                return {"ok": True, "receipt": None, "why": "resent", "took": _since(started)}
             if status != 303:
                 return {"ok": False, "why": f"cast {status}", "took": _since(started)}
             status, _h, landed = await self.request(
@@ -180,6 +193,7 @@ async def run_flows(
     results: list[dict[str, Any]] = []
     statuses: Counter[int] = Counter()
     retries = 0
+    resent = [0]
 
     async def voter_loop() -> None:
         nonlocal retries
@@ -191,9 +205,12 @@ async def run_flows(
             results.append(outcome)
             statuses.update(flow.statuses)
             retries += flow.retries
+            resent[0] += flow.resent
 
     started = time.perf_counter()
     await asyncio.gather(*(voter_loop() for _ in range(concurrency)))
+    if resent[0]:
+        print(f"  requests sent again after a closed connection: {resent[0]}")
     return time.perf_counter() - started, results, statuses, retries
 
 
@@ -235,6 +252,7 @@ def report(
         "p50_ms": round(percentile(took, 0.50) * 1000, 1),
         "p99_ms": round(percentile(took, 0.99) * 1000, 1),
         "failed_flows": sum(not r["ok"] for r in results),
+        "why_failed": dict(Counter(str(r["why"]) for r in results if not r["ok"])),
         "answers_by_status": dict(sorted(statuses.items())),
         "answers_5xx": five,
         "retried_after_503": retries,
