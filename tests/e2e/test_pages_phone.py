@@ -111,7 +111,7 @@ def test_main_pages_fit_a_phone_and_are_labelled(browser, site):
     shoot(page, f"{site}/b/{lima.slug}/motions/new/", "13-motion-form")
     shoot(page, f"{site}/b/{lima.slug}/p/{opened.pk}/", "14-vote-open")
     page.get_by_label("Sí", exact=True).check()
-    page.locator("form[action$='/cast/'] button[type=submit]").click()
+    page.locator("form[data-cast] button[type=submit]").click()
     page.wait_for_selector("#cast-ok")
     page.screenshot(path=str(SCREENS / "15-vote-recorded.png"), full_page=True)
     assert not page.evaluate(AUDIT)
