@@ -18,7 +18,7 @@ sentences(
         "motion.state_changed": _("Motion no. %(motion)s: %(from)s → %(to)s."),
         "motion.edited": _("Motion no. %(motion)s was edited (version %(version)s)."),
         "motion.forwarded": _("Motion no. %(motion)s was forwarded to %(coordination)s."),
-        "motion.backed": _("%(body)s backed motion no. %(motion)s."),
+        "motion.backed": _("%(body)s backed a motion forwarded to %(coordination)s."),
         "motion.forward_vote_opened": _(
             "The members vote on forwarding motion no. %(motion)s to %(coordination)s."
         ),

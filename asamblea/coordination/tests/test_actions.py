@@ -21,6 +21,7 @@ from asamblea.coordination.models import (
 from asamblea.errors import Conflict, NotAllowed, Refused
 from asamblea.ledger.actions import verify_chain
 from asamblea.ledger.models import LedgerEntry
+from asamblea.ledger.sentences import Reader, describe
 from asamblea.motions.actions import motion_submit
 from asamblea.motions.models import Motion
 from asamblea.testing import affiliate, join, make_delegate, make_person
@@ -526,6 +527,9 @@ def test_where_the_statute_lets_facilitators_forward_they_forward_and_back_at_on
     assert agenda.body == fed.federation and agenda.state == Motion.State.SUPPORTED
     assert agenda.title == "Agua"
     assert "motion.forwarded" in _kinds(fed.north) and "motion.backed" in _kinds(fed.south)
+    backed = LedgerEntry.objects.get(chain=fed.south.ledger_chain, kind="motion.backed")
+    [line] = describe([backed], Reader(body=fed.south, names_visible=True))
+    assert line.described and "South" in line.text and "Federation" in line.text
     with pytest.raises(NotAllowed):  # under that rule a member alone cannot forward
         other = motion_submit(fed.bob, fed.north, title="Luz", text="Luz")
         _adopt(fed.alice, fed.north, other)

@@ -42,6 +42,7 @@ def test_body_creation_records_the_body_and_its_first_facilitator(cast):
         "quorum_percent": 50,
         "majority": "simple",
         "supporters_required": 0,
+        "participation_public": False,
     }
     assert events(cast.north)[1][1] == {"person": cast.alice.pk, "role": "facilitator"}
 
