@@ -17,7 +17,7 @@ from asamblea.testing import join, make_person
 from asamblea.voting.actions import poll_open
 
 # The most queries each page may take (session, person and the page's own reads).
-LIMITS = {"home": 5, "body": 15, "vote": 6, "meeting": 12}
+LIMITS = {"home": 6, "body": 15, "vote": 6, "meeting": 12}
 
 
 def grow(cast, n: int) -> None:
