@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from asamblea.bodies.actions import body_create
 from asamblea.coordination import actions as coordination
-from asamblea.coordination.models import ConsultedBody, Delegation
+from asamblea.coordination.models import ConsultedBody, Delegation, Forward, ForwardVote
 from asamblea.meetings import actions as meetings
 from asamblea.motions.actions import motion_submit
 from asamblea.testing import affiliate, join, make_delegate, make_person
@@ -110,7 +110,13 @@ def test_a_coordination_week(browser, site):
             for person in (p.alice, p.bob, p.carol):
                 ballot_cast(poll, person, "yes")
             poll_close(poll, p.alice)
-            return coordination.motion_forward(p.alice, origin, federation).agenda_motion
+            # The statute's rule: the members vote on sending it up (any member proposes it).
+            sending = coordination.motion_forward(p.bob, origin, federation)
+            if isinstance(sending, ForwardVote):
+                for person in (p.alice, p.bob, p.carol):
+                    ballot_cast(sending.poll, person, "yes")
+                poll_close(sending.poll, p.alice)
+            return Forward.objects.get(origin=origin, coordination=federation).agenda_motion
 
         second = adopt_and_forward("Olla común")  # for the delegates' vote, step 3
         agenda = adopt_and_forward("Paro regional")
