@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime
+from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
@@ -41,6 +41,11 @@ def _channel(poll: Poll) -> str:
     return f"body:{poll.body_id}"
 
 
+# An online vote left without a closing time closes itself after this long, so no facilitator
+# can hold a decision of the members open forever (DESIGN invariant 8).
+DEFAULT_VOTE_DURATION = timedelta(days=7)
+
+
 @transaction.atomic
 def poll_open(
     facilitator: Any,
@@ -60,7 +65,8 @@ def poll_open(
     The motion row is locked (``select_for_update``) so one motion never has two open votes.
     In a meeting (``meeting`` given) the electorate is the voting members present at opening,
     read under the meeting row's lock so no check-in or departure slips between count and
-    snapshot; ``decides_agenda`` makes it the vote that adopts the meeting's agenda.
+    snapshot; ``decides_agenda`` makes it the vote that adopts the meeting's agenda. An online
+    vote opened without ``closes_at`` closes itself after ``DEFAULT_VOTE_DURATION``.
     """
     require_facilitator(facilitator, body)
     if not body.is_assembly:
@@ -83,6 +89,8 @@ def poll_open(
     if not 0 <= quorum_percent <= 100:
         raise Refused(_("The quorum is a percentage between 0 and 100."))
     check_moment(closes_at)
+    if closes_at is None and meeting is None:
+        closes_at = timezone.now() + DEFAULT_VOTE_DURATION
     if motion is not None:
         motion = Motion.objects.select_for_update().get(pk=motion.pk)
         if motion.body_id != body.pk:

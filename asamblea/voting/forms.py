@@ -19,7 +19,7 @@ class PollForm(forms.Form):
     closes_at = BoundedDateTimeField(
         label=_("Closes at (optional)"),
         required=False,
-        help_text=_("Leave empty to close by hand."),
+        help_text=_("Leave empty to close it by itself after 7 days."),
     )
 
     def __init__(self, *args: Any, body: Body, **kwargs: Any) -> None:

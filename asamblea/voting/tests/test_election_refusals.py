@@ -62,7 +62,8 @@ def test_an_oversized_ballot_is_refused(cast):
 def test_a_second_ballot_is_refused(cast):
     election = voting_election(cast)
     client = cast.client(cast.bob)
-    assert client.post(_url("cast", election), ranks(0, 1)).status_code == 200
+    # Accepted: back to the election page, the receipt shown once.
+    assert client.post(_url("cast", election), ranks(0, 1)).status_code == 303
     again = client.post(_url("cast", election), ranks(1, 0))
     assert again.status_code == 409 and "already voted" in again.content.decode()
     assert election.ballots.count() == 1
