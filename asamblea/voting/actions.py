@@ -27,7 +27,7 @@ from asamblea.live.events import publish_on_commit
 from asamblea.meetings.models import Attendance, Meeting
 from asamblea.meetings.queries import present_voters
 from asamblea.motions.actions import set_state
-from asamblea.motions.models import Motion
+from asamblea.motions.models import Motion, StateChange
 from asamblea.voting import casting, rules
 from asamblea.voting.casting import CHOICES, RECEIPT_BYTES, CastReceipt, hash_receipt
 from asamblea.voting.models import Ballot, Eligibility, HandCount, Poll
@@ -69,6 +69,95 @@ def poll_open(
     vote opened without ``closes_at`` closes itself after ``DEFAULT_VOTE_DURATION``.
     """
     require_facilitator(facilitator, body)
+    return _open(
+        facilitator,
+        body,
+        motion=motion,
+        title=title,
+        secrecy=secrecy,
+        quorum_percent=quorum_percent,
+        majority=majority,
+        closes_at=closes_at,
+        meeting=meeting,
+        decides_agenda=decides_agenda,
+    )
+
+
+# A supported motion whose vote nobody opened for this long may be put to the vote by any
+# voting member (DESIGN invariant 8: no facilitator can stop a decision by never calling it).
+CALL_VOTE_WAIT = timedelta(hours=72)
+
+
+def supported_since(motion: Motion) -> datetime:
+    """When ``motion`` last reached the state *supported* (its state history; the motion's last
+    update if the history has no such entry)."""
+    change = (
+        StateChange.objects.filter(motion=motion, to_state=Motion.State.SUPPORTED)
+        .order_by("-at", "-pk")
+        .first()
+    )
+    return change.at if change is not None else motion.updated_at
+
+
+def vote_callable_at(motion: Motion) -> datetime | None:
+    """From when a member may call the vote on ``motion`` themselves; None when the motion is
+    not waiting for a vote (not *supported*)."""
+    if motion.state != Motion.State.SUPPORTED:
+        return None
+    return supported_since(motion) + CALL_VOTE_WAIT
+
+
+@transaction.atomic
+def poll_call(member: Any, motion: Motion) -> Poll:
+    """A voting member opens the online vote on a motion that has had the supporters it needs
+    for ``CALL_VOTE_WAIT`` without anyone opening its vote. The vote follows the statute's
+    quorum and majority, is secret and closes after ``DEFAULT_VOTE_DURATION``; the ledger's
+    ``poll.opened`` entry says who called it and that a member called it after the wait.
+
+    The motion row is locked first, so two members calling at once open one vote."""
+    locked = Motion.objects.select_for_update().select_related("body").get(pk=motion.pk)
+    body = locked.body
+    require_member(member, body)
+    if not body.is_assembly:
+        raise Refused(_("A coordination decides through its delegates' vote."))
+    if locked.state != Motion.State.SUPPORTED:
+        raise Conflict(
+            _("A vote can only be called on a motion that has the supporters it needs."),
+            code="not_supported",
+        )
+    callable_at = supported_since(locked) + CALL_VOTE_WAIT
+    if timezone.now() < callable_at:
+        raise Conflict(
+            _(
+                "A member can call the vote 72 hours after the motion reached its supporters, "
+                "if no vote was opened by then."
+            ),
+            code="too_early",
+        )
+    return _open(
+        member,
+        body,
+        motion=locked,
+        secrecy=Poll.Secrecy.SECRET,
+        called_by_member=True,
+    )
+
+
+def _open(
+    opener: Any,
+    body: Body,
+    *,
+    motion: Motion | None = None,
+    title: str = "",
+    secrecy: str = Poll.Secrecy.SECRET,
+    quorum_percent: int | None = None,
+    majority: str | None = None,
+    closes_at: datetime | None = None,
+    meeting: Meeting | None = None,
+    decides_agenda: bool = False,
+    called_by_member: bool = False,
+) -> Poll:
+    """Open the vote once the opener's right is checked (:func:`poll_open`, :func:`poll_call`)."""
     if not body.is_assembly:
         # A coordination's voters are its member bodies' delegates: see coordination.actions.
         raise Refused(_("A coordination decides through its delegates' vote."))
@@ -100,7 +189,12 @@ def poll_open(
                 _("A vote can only be opened on a motion that has the supporters it needs.")
             )
         title = title or motion.title
-        set_state(motion, Motion.State.VOTING, facilitator)
+        set_state(
+            motion,
+            Motion.State.VOTING,
+            opener,
+            "vote called by a member after 72 hours" if called_by_member else "",
+        )
     if not title.strip():
         raise Refused(_("Say what is being decided."))
     poll = Poll.objects.create(
@@ -110,7 +204,7 @@ def poll_open(
         secrecy=secrecy,
         quorum_percent=quorum_percent,
         majority=majority,
-        opened_by=facilitator,
+        opened_by=opener,
         closes_at=closes_at,
         meeting=meeting,
         decides_agenda=decides_agenda,
@@ -139,7 +233,16 @@ def poll_open(
             "electorate": len(person_ids),
             "closes_at": closes_at.isoformat() if closes_at else None,
         }
-        | ({"meeting": meeting.pk, "decides_agenda": decides_agenda} if meeting else {}),
+        | ({"meeting": meeting.pk, "decides_agenda": decides_agenda} if meeting else {})
+        | (
+            {
+                "called_by": opener.pk,
+                "called_by_member": True,
+                "reason": "called by a member after 72 hours without a vote",
+            }
+            if called_by_member
+            else {}
+        ),
     )
     publish_on_commit(_channel(poll), "poll.opened", {"poll": poll.pk})
     if meeting is not None:

@@ -5,6 +5,7 @@ from asamblea.voting import views
 app_name = "voting"
 urlpatterns = [
     path("b/<slug:slug>/m/<int:number>/vote/open/", views.poll_open, name="open"),
+    path("b/<slug:slug>/m/<int:number>/vote/call/", views.poll_call, name="call"),
     path("b/<slug:slug>/p/<int:pk>/", views.poll_detail, name="detail"),
     path("b/<slug:slug>/p/<int:pk>/cast/", views.ballot_cast, name="cast"),
     path("b/<slug:slug>/p/<int:pk>/close/", views.poll_close, name="close"),

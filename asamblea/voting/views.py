@@ -63,6 +63,18 @@ def poll_open(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     return redirect("voting:detail", slug=slug, pk=poll.pk)
 
 
+@login_required
+@require_POST
+@handles_refusal
+def poll_call(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """A member calls the vote on a supported motion nobody put to the vote for 72 hours."""
+    body = viewable_body(request, slug)
+    motion = get_object_or_404(Motion, body=body, number=number)
+    poll = actions.poll_call(request.user, motion)
+    messages.success(request, _("You called the vote: it is open."))
+    return redirect("voting:detail", slug=slug, pk=poll.pk)
+
+
 def _result_rows(poll: Poll) -> list[tuple[str, str, float]]:
     result = poll.result or {}
     return [

@@ -80,6 +80,9 @@ MATRIX: dict[tuple[str, str], tuple[object, ...]] = {
     ("motions:support", "POST"):         ("login", 404,    403,     400,     302,     404,     302),
     ("motions:withdraw", "POST"):        ("login", 404,    403,     302,     302,     404,     403),
     ("motions:comment", "POST"):         ("login", 404,    403,     302,     302,     404,     302),
+    # Any voting member may call the vote, but only 72 hours after the motion got its support
+    # without anyone opening it: bob's motion is newer than that (409 for every voting member).
+    ("voting:call", "POST"):             ("login", 404,    403,     409,     409,     404,     409),
     ("voting:open", "POST"):             ("login", 404,    403,     403,     302,     404,     403),
     ("voting:detail", "GET"):            (404,    404,     200,     200,     200,     404,     200),
     # After a cast the voter is sent back to the vote page (303), the receipt shown there once.

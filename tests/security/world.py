@@ -438,6 +438,7 @@ ROUTES: dict[str, Route] = {
     "motions:comment": Route(
         _motion, post=lambda w: {"stance": "for", "text": "De acuerdo"}, get=False
     ),
+    "voting:call": Route(_motion, post=_empty, get=False),
     "voting:open": Route(
         _motion,
         post=lambda w: {"secrecy": "secret", "quorum_percent": 50, "majority": "simple"},
