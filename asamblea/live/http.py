@@ -7,9 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.core.handlers.asgi import ASGIRequest
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 
-from asamblea.live.broker import broker
+from asamblea.live.broker import broker, control
+
+# How long a page served without streams waits before asking again (it polls meanwhile).
+NO_STREAM_RETRY_MS = 10_000
 
 ChannelsFor = Callable[[Any, int], "list[str] | None"]
 
@@ -23,6 +27,14 @@ async def stream_view(request: HttpRequest, channels_for: ChannelsFor, pk: int) 
     channels = await sync_to_async(channels_for)(user, pk)
     if channels is None:
         raise Http404
+    if not isinstance(request, ASGIRequest):
+        # A WSGI server (``asamblea.wsgi``, the test server) cannot stream an async iterator:
+        # Django would buffer it for ever and hold a thread per open page. Tell the page to poll.
+        return HttpResponse(
+            control("degraded", retry_ms=NO_STREAM_RETRY_MS),
+            content_type="text/event-stream; charset=utf-8",
+            headers={"Cache-Control": "no-store"},
+        )
     stream = broker.stream(channels, request.headers.get("Last-Event-ID"))
     response = StreamingHttpResponse(stream, content_type="text/event-stream; charset=utf-8")
     response["Cache-Control"] = "no-store"

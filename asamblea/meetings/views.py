@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +21,7 @@ from asamblea.bodies.queries import active_membership, require_facilitator
 from asamblea.bodies.views import qr_svg, viewable_body
 from asamblea.errors import Refused
 from asamblea.ledger.actions import chain_head
-from asamblea.live.broker import broker
+from asamblea.live.http import stream_view
 from asamblea.meetings import actions, minutes_pdf, queries
 from asamblea.meetings.forms import (
     DecideForm,
@@ -205,19 +205,7 @@ async def meeting_events(request: HttpRequest, pk: int) -> HttpResponse:
     """The meeting's Server-Sent Events stream from an async Django view. In production the
     same stream is served by the lean ASGI app in front of Django (``asamblea.asgi``), with the
     same permission rule."""
-    from asgiref.sync import sync_to_async
-
-    if request.method != "GET":
-        return HttpResponse(status=405)
-    user = await request.auser()  # type: ignore[attr-defined]
-    channels = await sync_to_async(channels_for)(user, pk)
-    if channels is None:
-        raise Http404
-    stream = broker.stream(channels, request.headers.get("Last-Event-ID"))
-    response = StreamingHttpResponse(stream, content_type="text/event-stream; charset=utf-8")
-    response["Cache-Control"] = "no-store"
-    response["X-Accel-Buffering"] = "no"
-    return response
+    return await stream_view(request, channels_for, pk)
 
 
 # -- state ---------------------------------------------------------------------------------

@@ -68,3 +68,27 @@ def test_consultation_page_streams_its_events_and_the_consulted_assemblies_votes
     html = page.content.decode()
     assert reverse("coordination:consultation_events", args=[consultation.pk]) in html
     assert "every 10s" not in html
+
+
+def test_a_wsgi_server_tells_the_page_to_poll_instead_of_holding_a_stream_open(cast):
+    """Under WSGI (``asamblea.wsgi``, the test server) Django cannot stream an async iterator:
+    it would buffer it for ever, one thread per open page. The stream answers at once."""
+    poll = poll_open(cast.alice, cast.north, motion=north_motion(cast), secrecy="secret")
+    client = cast.client(cast.bob)
+    for path in (f"/live/polls/{poll.pk}/events/", f"/live/meetings/{_meeting(cast).pk}/events/"):
+        answer = client.get(path)
+        assert answer.status_code == 200 and not answer.streaming
+        assert answer["Content-Type"].startswith("text/event-stream")
+        assert b"event: degraded" in answer.content and b"retry: " in answer.content
+    assert cast.client(cast.oscar).get(f"/live/polls/{poll.pk}/events/").status_code == 404
+
+
+def _meeting(cast):
+    from django.utils import timezone
+
+    from asamblea.meetings.actions import meeting_open, meeting_schedule
+
+    scheduled = meeting_schedule(
+        cast.alice, cast.north, title="Sábado", starts_at=timezone.now(), place="Local"
+    )
+    return meeting_open(cast.alice, scheduled)
