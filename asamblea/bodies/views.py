@@ -103,9 +103,10 @@ def body_detail(request: HttpRequest, slug: str) -> HttpResponse:
         .select_related("author", "forwarded_from__origin__body")
         .prefetch_related("forwards__coordination")
     )
-    from asamblea.voting.actions import close_due_polls  # voting sits above bodies
+    from asamblea.voting.actions import close_due_meetings, close_due_polls  # voting: above
 
     close_due_polls(body)
+    close_due_meetings(body)
     # What is happening now comes first (open votes, motions still in play); the record after.
     in_play = [Motion.State.SUBMITTED, Motion.State.SUPPORTED, Motion.State.VOTING]
     polls = Poll.objects.filter(body=body).select_related("motion")

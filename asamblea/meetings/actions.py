@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -145,6 +145,32 @@ def meeting_close(facilitator: Any, meeting: Meeting) -> Meeting:
     _require_running(locked)
     if locked.polls.filter(state="open").exists():
         raise Conflict(_("Close the open votes of this meeting first."), code="vote_open")
+    return _close(locked, {"by": facilitator.pk})
+
+
+# A meeting left in session closes itself this long after it opened, so no facilitator can
+# keep it (and what it decides) open forever (DESIGN invariant 8).
+MEETING_MAX_DURATION = timedelta(hours=24)
+SELF_CLOSE_REASON = "closed by itself after 24 hours"
+
+
+@transaction.atomic
+def meeting_close_due(meeting: Meeting) -> Meeting:
+    """Close a meeting that has been in session ``MEETING_MAX_DURATION``, the same way a
+    facilitator does; the ledger says it closed by itself. Its open votes are closed first by
+    ``voting.actions.close_due_meetings`` (voting sits above meetings): while one is still
+    open this refuses, and the next run closes it."""
+    locked = _lock(meeting)
+    _require_running(locked)
+    if locked.opened_at is None or timezone.now() < locked.opened_at + MEETING_MAX_DURATION:
+        raise Conflict(_("This meeting is not due to close yet."), code="not_due")
+    if locked.polls.filter(state="open").exists():
+        raise Conflict(_("Close the open votes of this meeting first."), code="vote_open")
+    return _close(locked, {"by": None, "reason": SELF_CLOSE_REASON})
+
+
+def _close(locked: Meeting, payload: dict[str, Any]) -> Meeting:
+    """Close a (locked, running) meeting with no open vote; ``payload`` says who or why."""
     now = timezone.now()
     for speech in Speech.objects.filter(
         speakers_list__item__meeting=locked, state=Speech.State.SPEAKING
@@ -168,7 +194,7 @@ def meeting_close(facilitator: Any, meeting: Meeting) -> Meeting:
     digest = hashlib.sha256(
         json.dumps(minutes, sort_keys=True, separators=(",", ":")).encode("utf-8")
     ).hexdigest()
-    _changed(locked, "meeting.closed", {"by": facilitator.pk, "minutes_sha256": digest})
+    _changed(locked, "meeting.closed", payload | {"minutes_sha256": digest})
     return locked
 
 

@@ -30,13 +30,19 @@ def _timer(values: Mapping[str, str], payload: Mapping[str, Any]) -> str:
     )
 
 
+def _closed(values: Mapping[str, str], payload: Mapping[str, Any]) -> str:
+    if payload.get("by") is None and payload.get("reason"):
+        return _g("The meeting %(meeting)s closed by itself after 24 hours in session.") % values
+    return _g("%(by)s closed the meeting %(meeting)s.") % values
+
+
 references(("meeting",), _meetings)
 labels("kind", {str(value): label for value, label in Speech.Kind.choices})
 sentences(
     {
         "meeting.scheduled": _("The meeting “%(title)s” was called."),
         "meeting.opened": _("%(by)s opened the meeting %(meeting)s."),
-        "meeting.closed": _("%(by)s closed the meeting %(meeting)s."),
+        "meeting.closed": _closed,
         "agenda.item_added": _("“%(title)s” was added to the agenda of %(meeting)s."),
         "agenda.item_proposed": _("%(by)s proposed “%(title)s” for the agenda of %(meeting)s."),
         "agenda.item_decided": _item_decided,

@@ -165,6 +165,13 @@ def _page_context(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
 @require_GET
 def meeting_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     meeting = _meeting(request, slug, pk)
+    due = meeting.opened_at is not None and (
+        timezone.now() >= meeting.opened_at + actions.MEETING_MAX_DURATION
+    )
+    if meeting.is_open and due:
+        # A meeting left in session closes itself, even where nobody runs close-due.
+        voting_actions.close_due_meetings(meeting.body)
+        meeting.refresh_from_db()
     return render(request, "meetings/meeting_detail.html", _page_context(request, meeting))
 
 

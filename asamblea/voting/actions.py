@@ -24,6 +24,7 @@ from asamblea.bodies.queries import (
 from asamblea.dates import check_moment
 from asamblea.errors import Conflict, NotAllowed, Refused
 from asamblea.live.events import publish_on_commit
+from asamblea.meetings.actions import MEETING_MAX_DURATION, meeting_close_due
 from asamblea.meetings.models import Attendance, Meeting
 from asamblea.meetings.queries import present_voters
 from asamblea.motions.actions import set_state
@@ -446,6 +447,31 @@ def close_due_polls(body: Body | None = None) -> int:
     for poll in due.only("pk"):
         try:
             poll_close(poll, None)
+            closed += 1
+        except Conflict:
+            continue
+    return closed
+
+
+def close_due_meetings(body: Body | None = None) -> int:
+    """Close every meeting (of ``body``, if given) in session for more than
+    ``MEETING_MAX_DURATION``; returns how many were closed. Its open votes close first as at
+    their closing time: counted, or *without a valid count* when the hand count is not valid.
+    Each vote closes in its own transaction before the meeting's (votes lock poll then
+    meeting; doing the same here never deadlocks with a facilitator closing a vote)."""
+    cutoff = timezone.now() - MEETING_MAX_DURATION
+    due = Meeting.objects.filter(state=Meeting.State.OPEN, opened_at__lte=cutoff)
+    if body is not None:
+        due = due.filter(body=body)
+    closed = 0
+    for meeting in due.only("pk"):
+        for poll in Poll.objects.filter(meeting=meeting, state=Poll.State.OPEN).only("pk"):
+            try:
+                poll_close(poll, None)
+            except Conflict:
+                continue
+        try:
+            meeting_close_due(meeting)
             closed += 1
         except Conflict:
             continue

@@ -29,6 +29,11 @@ def _poll_opened(values: Mapping[str, str], payload: Mapping[str, Any]) -> str:
         opened += " " + ngettext("%(n)s person may vote.", "%(n)s people may vote.", electorate) % {
             "n": electorate
         }
+    if payload.get("called_by_member"):
+        opened += " " + _g(
+            "A member called it: nobody had opened it 72 hours after the motion reached its "
+            "supporters."
+        )
     return opened
 
 

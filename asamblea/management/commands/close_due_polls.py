@@ -4,16 +4,18 @@ from django.core.management.base import BaseCommand
 
 from asamblea.coordination.actions import close_due
 from asamblea.coordination.anchoring import anchor_due
-from asamblea.voting.actions import close_due_polls
+from asamblea.voting.actions import close_due_meetings, close_due_polls
 
 
 class Command(BaseCommand):
     help = (
-        "Close and count every vote whose closing time has passed, and anchor the ledgers' "
+        "Close and count every vote whose closing time has passed, close meetings in session "
+        "for 24 hours, and anchor the ledgers' "
         "heads in affiliated bodies' ledgers at least daily (run it from cron)."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write(f"{close_due_polls()} votes closed")
+        self.stdout.write(f"{close_due_meetings()} meetings closed after 24 hours in session")
         self.stdout.write(f"{close_due()} delegates' votes and consultations closed")
         self.stdout.write(f"{anchor_due()} ledgers anchored in their affiliated bodies' ledgers")
