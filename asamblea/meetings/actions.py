@@ -162,7 +162,7 @@ def meeting_close_due(meeting: Meeting) -> Meeting:
     open this refuses, and the next run closes it."""
     locked = _lock(meeting)
     _require_running(locked)
-    if locked.opened_at is None or timezone.now() < locked.opened_at + MEETING_MAX_DURATION:
+    if locked.opened_at is None or locked.opened_at > timezone.now() - MEETING_MAX_DURATION:
         raise Conflict(_("This meeting is not due to close yet."), code="not_due")
     if locked.polls.filter(state="open").exists():
         raise Conflict(_("Close the open votes of this meeting first."), code="vote_open")

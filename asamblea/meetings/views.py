@@ -165,8 +165,9 @@ def _page_context(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
 @require_GET
 def meeting_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     meeting = _meeting(request, slug, pk)
+    # Compared without adding to the stored date: any stored value must not break the page.
     due = meeting.opened_at is not None and (
-        timezone.now() >= meeting.opened_at + actions.MEETING_MAX_DURATION
+        meeting.opened_at <= timezone.now() - actions.MEETING_MAX_DURATION
     )
     if meeting.is_open and due:
         # A meeting left in session closes itself, even where nobody runs close-due.

@@ -105,7 +105,10 @@ def vote_callable_at(motion: Motion) -> datetime | None:
     not waiting for a vote (not *supported*)."""
     if motion.state != Motion.State.SUPPORTED:
         return None
-    return supported_since(motion) + CALL_VOTE_WAIT
+    since = supported_since(motion)
+    if since > datetime.max.replace(tzinfo=since.tzinfo) - CALL_VOTE_WAIT:
+        return None  # a stored date at the end of the calendar (pages survive any stored value)
+    return since + CALL_VOTE_WAIT
 
 
 @transaction.atomic
@@ -126,8 +129,8 @@ def poll_call(member: Any, motion: Motion) -> Poll:
             _("A vote can only be called on a motion that has the supporters it needs."),
             code="not_supported",
         )
-    callable_at = supported_since(locked) + CALL_VOTE_WAIT
-    if timezone.now() < callable_at:
+    callable_at = vote_callable_at(locked)
+    if callable_at is None or timezone.now() < callable_at:
         raise Conflict(
             _(
                 "A member can call the vote 72 hours after the motion reached its supporters, "
