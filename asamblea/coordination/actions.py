@@ -64,7 +64,7 @@ from asamblea.live.events import publish_on_commit
 from asamblea.meetings.models import Meeting
 from asamblea.motions.actions import motion_submit, set_state
 from asamblea.motions.models import TEXT_MAX, TITLE_MAX, Motion, MotionVersion, StateChange
-from asamblea.voting.actions import poll_close, poll_open
+from asamblea.voting.actions import DEFAULT_VOTE_DURATION, poll_close, poll_open
 from asamblea.voting.methods.plurality import count_approval
 from asamblea.voting.models import Eligibility, Poll
 
@@ -762,7 +762,8 @@ def vote_open(
     *,
     closes_at: datetime | None = None,
 ) -> CoordinationVote:
-    """Open the delegates' vote on a motion on the coordination's agenda.
+    """Open the delegates' vote on a motion on the coordination's agenda; without ``closes_at``
+    it closes itself after ``DEFAULT_VOTE_DURATION``.
 
     Seats and weights are frozen now: each member body's weight (1, or its verified active
     membership) is shared between its active delegates; a body without delegates gets one empty
@@ -771,6 +772,8 @@ def vote_open(
     require_coordination(coordination)
     require_facilitator_of_coordination(facilitator, coordination)
     _check_future(closes_at)
+    if closes_at is None:  # no facilitator can hold the delegates' decision open for ever
+        closes_at = timezone.now() + DEFAULT_VOTE_DURATION
     motion = Motion.objects.select_for_update().get(pk=motion.pk)
     if motion.body_id != coordination.pk:
         raise NotAllowed(_("This motion belongs to another body."))

@@ -661,3 +661,17 @@ def test_a_coordinating_body_elects_its_delegates_by_its_own_delegates_vote(fed)
     delegation = Delegation.objects.get(body=fed.federation, coordination=nation)
     assert delegation.person == fed.cora and delegation.is_active()
     assert "delegate.elected" in _kinds(nation)
+
+
+def test_a_delegates_vote_without_closing_time_closes_itself_when_due(fed):
+    """No coordination facilitator can hold the delegates' decision open for ever."""
+    from asamblea.voting.actions import DEFAULT_VOTE_DURATION
+
+    vote = actions.vote_open(fed.cora, fed.federation, _agenda(fed))
+    assert vote.closes_at > timezone.now() + DEFAULT_VOTE_DURATION - timedelta(minutes=1)
+    actions.delegate_cast(fed.carol, vote, fed.north, choice="yes")
+    assert actions.close_due() == 0
+    type(vote).objects.filter(pk=vote.pk).update(closes_at=timezone.now() - timedelta(seconds=1))
+    assert actions.close_due() >= 1
+    vote.refresh_from_db()
+    assert vote.state == "closed"
