@@ -390,9 +390,15 @@ def check_out(actor: Any, meeting: Meeting, person: Any | None = None) -> Attend
 # -- the floor -----------------------------------------------------------------------------
 
 
+# No turn outlasts a meeting (which closes itself after 24 hours); a stored start at the far end
+# of the calendar must not overflow the column.
+MAX_SPEECH_SECONDS = 86_400
+
+
 def _finish(speech: Speech, now: datetime) -> None:
     if speech.running_since is not None:
-        speech.seconds += max(0, int((now - speech.running_since).total_seconds()))
+        spoken = int((now - speech.running_since).total_seconds())
+        speech.seconds = min(MAX_SPEECH_SECONDS, speech.seconds + max(0, spoken))
         speech.running_since = None
     speech.state = Speech.State.DONE
     speech.ended_at = now
