@@ -4,6 +4,8 @@
 with uvicorn; every other word is passed to ``manage.py`` (``asamblea demo``,
 ``asamblea migrate``, ``asamblea verify-ledger``, ...). ``asamblea count FILE.blt`` recounts a
 ballot file without Django or a database (see ``asamblea.voting.methods.recount``).
+``asamblea verify-election BOARD.json`` verifies a verifiable election's bulletin board from the
+board alone, also without Django (see ``asamblea.verifiable.verifier``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ def main(argv: list[str] | None = None) -> None:
         from asamblea.voting.methods.recount import main as count
 
         sys.exit(count(argv[1:]))
+    if argv[0] == "verify-election":
+        from asamblea.verifiable.verifier import main as verify_election
+
+        sys.exit(verify_election(argv[1:]))
     argv[0] = ALIASES.get(argv[0], argv[0])
     from django.core.management import execute_from_command_line
 
