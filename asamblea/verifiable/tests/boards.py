@@ -118,7 +118,10 @@ def tampered() -> dict[str, tuple[dict[str, Any], int]]:
 
     b = honest()
     i = first(b, "credentials")
-    b["records"][i]["payload"]["credentials"][0]["weight"] = 5
+    voted = b["records"][first(b, "ballot")]["payload"]["credential"]
+    for c in b["records"][i]["payload"]["credentials"]:
+        if c["credential"] == voted:
+            c["weight"] = 5
     out["weight"] = (rechain(b), first(b, "tally"))
 
     b = honest()
