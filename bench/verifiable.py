@@ -1,0 +1,135 @@
+"""Benchmark of verifiable ballots (issue 15): verify and tally a board of yes/no/abstain ballots.
+
+    .venv/bin/python bench/verifiable.py [--ballots 100000] [--js-ballots 10000] [--workers 2]
+
+Builds a whole election with the pure core (trustees 2 of 3, one credential per voter, weights
+1), one ballot per voter, the tally, partial decryptions and the result; writes the board under
+``var/bench/``; then times ``asamblea verify-election``'s verifier on it (every ballot's proofs
+and signature, the tally recomputed, decryption proofs, the result) and the independent Node
+verifier on a board of ``--js-ballots`` ballots. Prints figures and the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import subprocess
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from asamblea.verifiable.core import ballot as B
+from asamblea.verifiable.core import credentials, tally, trustees
+from asamblea.verifiable.core import simulation as S
+from asamblea.verifiable.core.encoding import parse_point
+from asamblea.verifiable.verifier import verify_board
+
+ROOT = Path(__file__).resolve().parents[1]
+NODE_VERIFIER = ROOT / "asamblea" / "verifiable" / "node" / "verify-election.mjs"
+CHOICES = ([1, 0, 0], [0, 1, 0], [0, 0, 1])
+
+_ELECTION: B.Election | None = None
+_ID = ""
+
+
+def _init(election: B.Election, election_id: str) -> None:
+    global _ELECTION, _ID
+    _ELECTION, _ID = election, election_id
+
+
+def _encrypt(job: tuple[str, int]) -> dict[str, Any]:
+    code, pick = job
+    assert _ELECTION is not None
+    payload, _ = B.encrypt(_ELECTION, credentials.secret(_ID, code), [CHOICES[pick]])
+    return payload
+
+
+def build(n: int, workers: int, path: Path) -> tuple[dict[str, Any], float]:
+    t0 = time.perf_counter()
+    s = S.setup([1] * n, trustee_count=3, threshold=2)
+    rng = random.Random(15)
+    jobs = [(code, rng.choice((0, 0, 1, 2))) for code in s.codes]
+    with ProcessPoolExecutor(
+        workers, initializer=_init, initargs=(s.election, s.election_id)
+    ) as ex:
+        for payload in ex.map(_encrypt, jobs, chunksize=500):
+            s.board.append("ballot", payload)
+    ballots = [r["payload"] for r in s.board.records if r["kind"] == "ballot"]
+    t, count, total = tally.accumulate(ballots, s.weights, [3])
+    s.board.append("tally", tally.tally_payload(t, count, total))
+    partials = {}
+    for j in (1, 3):
+        payload = trustees.partial_decryption(s.election.fingerprint, j, s.trustee_keys[j], t)
+        s.board.append("partial_decryption", payload)
+        partials[j] = [[parse_point(f["factor"]) for f in row] for row in payload["factors"]]
+    counts = tally.combine(t, partials, total)
+    s.board.append("result", {"trustees": [1, 3], "counts": counts})
+    board = s.board.to_json()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(board))
+    return board, time.perf_counter() - t0
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True, check=False)
+    return (
+        f"{platform.platform()}; {model}; {os.cpu_count()} cores; "
+        f"Python {platform.python_version()}; Node {node.stdout.strip()}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--ballots", type=int, default=100_000)
+    parser.add_argument("--js-ballots", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    print(machine(), flush=True)
+    out = ROOT / "var" / "bench"
+
+    board, built = build(args.ballots, args.workers, out / f"verifiable-{args.ballots}.json")
+    print(f"built a board of {args.ballots} ballots (encrypting them too) in {built:.1f} s")
+    t0 = time.perf_counter()
+    report = verify_board(board, workers=args.workers)
+    wall = time.perf_counter() - t0
+    print(
+        f"Python verifier, {args.workers} processes: {report.ballots} ballots verified and "
+        f"tallied, result {report.result}, in {wall:.1f} s "
+        f"({wall / report.ballots * 1000:.2f} ms per ballot, target 180 s for 100,000)",
+        flush=True,
+    )
+
+    js_path = out / f"verifiable-{args.js_ballots}.json"
+    if args.js_ballots == args.ballots:
+        js_path = out / f"verifiable-{args.ballots}.json"
+    else:
+        build(args.js_ballots, args.workers, js_path)
+    t0 = time.perf_counter()
+    done = subprocess.run(
+        ["node", str(NODE_VERIFIER), str(js_path), "--json", "--workers", str(args.workers)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    wall = time.perf_counter() - t0
+    verdict = json.loads(done.stdout)
+    print(
+        f"Node verifier, {args.workers} worker threads: {verdict['ballots']} ballots verified and "
+        f"tallied (ok={verdict['ok']}, result {verdict['result']}) in {wall:.1f} s "
+        f"(target 60 s for 10,000)"
+    )
+
+
+if __name__ == "__main__":
+    main()
