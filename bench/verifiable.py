@@ -6,7 +6,9 @@ Builds a whole election with the pure core (trustees 2 of 3, one credential per 
 1), one ballot per voter, the tally, partial decryptions and the result; writes the board under
 ``var/bench/``; then times ``asamblea verify-election``'s verifier on it (every ballot's proofs
 and signature, the tally recomputed, decryption proofs, the result) and the independent Node
-verifier on a board of ``--js-ballots`` ballots. Prints figures and the machine.
+verifier on a board of ``--js-ballots`` ballots; then the encryption of one yes/no/abstain ballot
+by ``ballot.js`` in Debian's Chromium (Playwright), without and with the CPU throttled six times.
+Prints figures and the machine.
 """
 
 from __future__ import annotations
@@ -16,9 +18,13 @@ import json
 import os
 import platform
 import random
+import statistics
 import subprocess
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +80,46 @@ def build(n: int, workers: int, path: Path) -> tuple[dict[str, Any], float]:
     return board, time.perf_counter() - t0
 
 
+BROWSER_SCRIPT = """async ([board, code, runs]) => {
+  const m = await import('/asamblea/verifiable/ballot.js');
+  const election = m.electionFromBoard(board);
+  const cred = m.deriveCredential(election.id, code);
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    m.encryptBallot(election, cred.secret, [[0, 1, 0]]);
+    times.push(performance.now() - t0);
+  }
+  return times;
+}"""
+
+
+def browser_timings(board: dict[str, Any], code: str) -> dict[str, float]:
+    """Median ms to encrypt one ballot in Chromium, plain and with the CPU throttled x6."""
+    from playwright.sync_api import sync_playwright
+
+    static = ROOT / "asamblea" / "static"
+    handler = partial(SimpleHTTPRequestHandler, directory=str(static))
+    handler.log_message = lambda *a: None  # type: ignore[method-assign]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/asamblea/verifiable/package.json"
+    chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    out = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.goto(url)
+        page.evaluate(BROWSER_SCRIPT, [board, code, 3])  # warm up (module load, JIT)
+        out["desktop"] = statistics.median(page.evaluate(BROWSER_SCRIPT, [board, code, 21]))
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": 6})
+        out["throttled x6"] = statistics.median(page.evaluate(BROWSER_SCRIPT, [board, code, 11]))
+        browser.close()
+    server.shutdown()
+    return out
+
+
 def machine() -> str:
     model = "unknown CPU"
     cpuinfo = Path("/proc/cpuinfo")
@@ -94,9 +140,21 @@ def main() -> None:
     parser.add_argument("--ballots", type=int, default=100_000)
     parser.add_argument("--js-ballots", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--browser-only", action="store_true")
     args = parser.parse_args()
     print(machine(), flush=True)
     out = ROOT / "var" / "bench"
+
+    small = S.setup([1], election_id="bench")
+    timings = browser_timings(small.board.to_json(), small.codes[0])
+    print(
+        "ballot.js in Chromium, one yes/no/abstain ballot (median): "
+        f"{timings['desktop']:.1f} ms (target 50), CPU throttled x6 "
+        f"{timings['throttled x6']:.1f} ms (target 200)",
+        flush=True,
+    )
+    if args.browser_only:
+        return
 
     board, built = build(args.ballots, args.workers, out / f"verifiable-{args.ballots}.json")
     print(f"built a board of {args.ballots} ballots (encrypting them too) in {built:.1f} s")

@@ -29,6 +29,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from asamblea.verifiable.core import group as G
@@ -64,8 +65,43 @@ class _Bad(Exception):
 # --- encodings (written again here on purpose: see the module docstring) ----------------------
 
 
+SAFE = 2**53 - 1  # integers JavaScript reads exactly: both verifiers must see the same numbers
+
+
+def _plain(value: Any) -> None:
+    """Refuse what canonical JSON cannot hold the same way in every language."""
+    if isinstance(value, float) or (isinstance(value, int) and abs(value) > SAFE):
+        raise _Bad("numbers must be integers of at most 2^53 - 1")
+    if isinstance(value, dict):
+        for v in value.values():
+            _plain(v)
+    elif isinstance(value, list):
+        for v in value:
+            _plain(v)
+
+
 def _canonical(value: Any) -> bytes:
+    _plain(value)
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def _parse_float(text: str) -> int | float:
+    """JSON numbers written with a fraction or an exponent: integral ones read as integers (as
+    JavaScript reads them), others stay floats and are refused where they appear."""
+    try:
+        d = Decimal(text)
+    except InvalidOperation:
+        return float("nan")
+    return int(d) if d == d.to_integral_value() and abs(d) <= SAFE else float(text)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def loads(text: str) -> Any:
+    """Parse a board's JSON text as the JavaScript verifier reads it (see :func:`_parse_float`)."""
+    return json.loads(text, parse_float=_parse_float, parse_constant=_no_constant)
 
 
 def _challenge(name: str, *parts: bytes) -> int:
@@ -291,7 +327,11 @@ def _check_chain(records: list[Any]) -> int | None:
         if r["index"] != i or r["previous"] != previous or r["kind"] not in ORDER:
             return i
         body = {k: r[k] for k in ("index", "kind", "previous", "payload")}
-        if hashlib.sha256(_canonical(body)).hexdigest() != r["hash"]:
+        try:
+            text = _canonical(body)
+        except _Bad:
+            return i
+        if hashlib.sha256(text).hexdigest() != r["hash"]:
             return i
         previous = r["hash"]
     return None
@@ -591,7 +631,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         with open(args.board, encoding="utf-8") as f:
-            data = json.load(f)
+            data = loads(f.read())
     except (OSError, ValueError) as exc:
         print(f"cannot read {args.board}: {exc}", file=sys.stderr)
         return 2

@@ -49,7 +49,7 @@ function challenge(name, ...parts) {
 function canonical(v) {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v === null || typeof v === 'boolean') return JSON.stringify(v);
-  if (typeof v === 'number') { if (!Number.isInteger(v)) throw new Bad('only integers are allowed'); return String(v); }
+  if (typeof v === 'number') { if (!Number.isSafeInteger(v)) throw new Bad('numbers must be integers of at most 2^53 - 1'); return String(v); }
   if (typeof v === 'string') return JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return `{${Object.keys(v).sort().map((k) => `${canonical(k)}:${canonical(v[k])}`).join(',')}}`;
 }

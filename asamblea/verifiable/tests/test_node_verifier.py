@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from asamblea.verifiable.tests import boards
-from asamblea.verifiable.verifier import Invalid, verify_board
+from asamblea.verifiable.verifier import Invalid, loads, verify_board
 
 VERIFIER = Path(__file__).resolve().parents[1] / "node" / "verify-election.mjs"
 
@@ -58,6 +58,37 @@ def test_node_verifies_the_honest_board_with_the_same_result(tmp_path: Path) -> 
         assert verdict["result"] == [[3, 3, 1]]
         assert (verdict["ballots"], verdict["counted"], verdict["total_weight"]) == (5, 4, 7)
         assert verdict["head"] == board["records"][-1]["hash"]
+
+
+def _number_cases() -> list[tuple[str, str, int | None]]:
+    """Board texts with numbers JSON allows but canonical JSON does not hold the same everywhere."""
+    board = boards.honest()
+    i = boards.first(board, "credentials")
+    heavy = next(c for c in board["records"][i]["payload"]["credentials"] if c["weight"] == 3)
+    text = json.dumps(board)
+    cases = [("integral written as 3.0", text.replace('"weight": 3}', '"weight": 3.0}'), None)]
+    heavy["weight"] = 2**53 + 1
+    cases.append(("beyond 2^53", json.dumps(boards.rechain(board)), i))
+    board = boards.honest()
+    board["records"][i]["payload"]["credentials"][0]["weight"] = 1.5
+    cases.append(("a fraction", json.dumps(boards.rechain(board)), i))
+    return cases
+
+
+def test_both_read_numbers_the_same_way(tmp_path: Path) -> None:
+    cases = _number_cases()
+    paths = []
+    for k, (_, text, _) in enumerate(cases):
+        path = tmp_path / f"numbers-{k}.json"
+        path.write_text(text)
+        paths.append(str(path))
+    done = subprocess.run(  # noqa: S603 - our own script on files we wrote
+        [node(), str(VERIFIER), *paths, "--json"], capture_output=True, text=True, check=False
+    )
+    verdicts = [json.loads(line) for line in done.stdout.splitlines()]
+    for (name, text, index), verdict in zip(cases, verdicts, strict=True):
+        assert python_verdict(loads(text)) == index, name
+        assert (verdict["ok"], verdict.get("index")) == (index is None, index), name
 
 
 def test_node_and_python_name_the_same_record_for_every_tampering(tmp_path: Path) -> None:

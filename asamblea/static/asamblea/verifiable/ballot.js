@@ -44,7 +44,7 @@ export function hashToScalar(name, ...parts) {
 export function canonical(v) {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v === null || typeof v === 'boolean') return JSON.stringify(v);
-  if (typeof v === 'number') { if (!Number.isInteger(v)) throw new Error('only integers'); return String(v); }
+  if (typeof v === 'number') { if (!Number.isSafeInteger(v)) throw new Error('only integers of at most 2^53 - 1'); return String(v); }
   if (typeof v === 'string') return JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return `{${Object.keys(v).sort().map((k) => `${canonical(k)}:${canonical(v[k])}`).join(',')}}`;
 }
