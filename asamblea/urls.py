@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("asamblea.voting.election_urls")),
     path("", include("asamblea.meetings.urls")),
     path("", include("asamblea.coordination.urls")),
+    path("", include("asamblea.publishing.urls")),
     path("", include("asamblea.bodies.urls")),
 ]

@@ -183,6 +183,15 @@ MATRIX: dict[tuple[str, str], tuple[object, ...]] = {
     ("coordination:forward", "POST"):    ("login", 404,    403,     302,     302,     404,     302),
     ("coordination:solidarity", "POST"): ("login", 404,    403,     403,     302,     404,     403),
     ("coordination:provenance", "GET"):  (404,    404,     200,     200,     200,     404,     200),
+    # Publishing: what North publishes is read by those who read North; the Federation is
+    # public; the site-wide feed and the list of feeds hold public bodies only.
+    ("publishing:site_feed", "GET"):     (200,    200,     200,     200,     200,     200,     200),
+    ("publishing:feeds", "GET"):         (200,    200,     200,     200,     200,     200,     200),
+    ("publishing:resolutions", "GET"):   (404,    404,     200,     200,     200,     404,     200),
+    ("publishing:feed", "GET"):          (404,    404,     200,     200,     200,     404,     200),
+    ("publishing:ledger_entry", "GET"):  (404,    404,     302,     302,     302,     404,     302),
+    ("publishing:coordination_resolutions", "GET"): (200, 200, 200, 200,    200,     200,     200),
+    ("publishing:coordination_feed", "GET"): (200, 200,    200,     200,     200,     200,     200),
 }
 # fmt: on
 

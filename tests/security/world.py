@@ -366,6 +366,17 @@ COORDINATION_ROUTES: dict[str, Route] = {
 }
 
 
+PUBLISHING_ROUTES: dict[str, Route] = {
+    "site_feed": Route(_none),
+    "feeds": Route(_none),
+    "resolutions": Route(_north),
+    "feed": Route(_north),
+    "ledger_entry": Route(lambda w: _north(w) | {"seq": 1}),
+    "coordination_resolutions": Route(_fed),
+    "coordination_feed": Route(_fed),
+}
+
+
 # Every named route of the project. A route missing here fails test_every_route_is_listed.
 ROUTES: dict[str, Route] = {
     "set_language": Route(_none, post=lambda w: {"language": "en", "next": "/"}),
@@ -533,6 +544,7 @@ ROUTES: dict[str, Route] = {
     "meetings:notes": Route(_m("closed"), post=lambda w: {"text": "Notas", "base": 0}),
     "meetings:publish": Route(_m("closed"), post=lambda w: {"publish": "1"}, get=False),
     **{f"coordination:{name}": route for name, route in COORDINATION_ROUTES.items()},
+    **{f"publishing:{name}": route for name, route in PUBLISHING_ROUTES.items()},
 }
 
 
