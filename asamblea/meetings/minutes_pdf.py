@@ -37,9 +37,16 @@ def minutes_of(seconds: int) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-class _Leaflet(FPDF):
-    def __init__(self, title: str) -> None:
-        super().__init__(orientation="P", unit="mm", format=(148, 210))  # A5
+A5 = (148, 210)
+A4 = (210, 297)
+
+
+class Leaflet(FPDF):
+    """A printable page in black on white, with the title and page number at the foot. A5 by
+    default; the publishing app prints A4 leaflets too."""
+
+    def __init__(self, title: str, size: tuple[int, int] = A5) -> None:
+        super().__init__(orientation="P", unit="mm", format=size)
         self.set_margins(12, 12, 12)
         self.set_auto_page_break(True, margin=14)
         self.footer_title = latin1(title)
@@ -50,14 +57,14 @@ class _Leaflet(FPDF):
         self.cell(0, 5, f"{self.footer_title} - {self.page_no()}", align="C")
 
 
-def _heading(pdf: FPDF, text: str, size: int = 12) -> None:
+def heading(pdf: FPDF, text: str, size: int = 12) -> None:
     pdf.ln(2)
     pdf.set_font("Helvetica", "B", size)
     pdf.multi_cell(0, size * 0.5, latin1(text), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=9)
 
 
-def _para(pdf: FPDF, text: str) -> None:
+def para(pdf: FPDF, text: str) -> None:
     pdf.multi_cell(0, 4.5, latin1(text), new_x="LMARGIN", new_y="NEXT")
 
 
@@ -86,7 +93,7 @@ def _result_line(result: dict[str, Any]) -> str:
 def render(record: dict[str, Any], notes: str, ledger: Head | None = None) -> bytes:
     """The minutes as a PDF; ``ledger`` is the body's ledger head when printed, written at the
     end so that a printed copy can later show a rewritten or cut ledger."""
-    pdf = _Leaflet(record.get("title", ""))
+    pdf = Leaflet(record.get("title", ""))
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 15)
     pdf.multi_cell(
@@ -97,34 +104,34 @@ def render(record: dict[str, Any], notes: str, ledger: Head | None = None) -> by
         new_y="NEXT",
     )
     pdf.set_font("Helvetica", size=9)
-    _para(pdf, record.get("body", ""))
-    _para(
+    para(pdf, record.get("body", ""))
+    para(
         pdf,
         _("From %(start)s to %(end)s")
         % {"start": when(record.get("opened")), "end": when(record.get("closed"))},
     )
     if record.get("place"):
-        _para(pdf, _("Place: %(place)s") % {"place": record["place"]})
+        para(pdf, _("Place: %(place)s") % {"place": record["place"]})
     if record.get("agenda_adopted"):
-        _para(pdf, _("Agenda adopted at %(at)s") % {"at": when(record["agenda_adopted"])})
+        para(pdf, _("Agenda adopted at %(at)s") % {"at": when(record["agenda_adopted"])})
     people = record.get("attendance", [])
     count = record.get("attendance_count", len(people))
-    _heading(pdf, _("Attendance (%(n)s)") % {"n": count})
+    heading(pdf, _("Attendance (%(n)s)") % {"n": count})
     if record.get("names_shown", True):
-        _para(pdf, ", ".join(p["name"] for p in people) or "-")
+        para(pdf, ", ".join(p["name"] for p in people) or "-")
     else:
-        _para(pdf, _("Who attended and who spoke is shown to the assembly's members only."))
+        para(pdf, _("Who attended and who spoke is shown to the assembly's members only."))
     for number, item in enumerate(record.get("items", []), start=1):
-        _heading(pdf, f"{number}. {item['title']}")
+        heading(pdf, f"{number}. {item['title']}")
         if item.get("description"):
-            _para(pdf, item["description"])
+            para(pdf, item["description"])
         for motion in item.get("motions", []):
             pdf.set_font("Helvetica", "B", 9)
-            _para(pdf, f"#{motion['number']} {motion['title']} ({motion['state']})")
+            para(pdf, f"#{motion['number']} {motion['title']} ({motion['state']})")
             pdf.set_font("Helvetica", size=9)
-            _para(pdf, motion.get("text", ""))
+            para(pdf, motion.get("text", ""))
             for amendment in motion.get("amendments", []):
-                _para(
+                para(
                     pdf,
                     "  "
                     + _("Amendment")
@@ -136,7 +143,7 @@ def render(record: dict[str, Any], notes: str, ledger: Head | None = None) -> by
                 if speakers_list.get("motion"):
                     label += f" (#{speakers_list['motion']})"
                 pdf.set_font("Helvetica", "I", 9)
-                _para(pdf, label)
+                para(pdf, label)
                 pdf.set_font("Helvetica", size=9)
                 for speech in speakers_list["speeches"]:
                     kind = {
@@ -145,34 +152,34 @@ def render(record: dict[str, Any], notes: str, ledger: Head | None = None) -> by
                     }.get(speech["kind"], "")
                     suffix = f" [{kind}]" if kind else ""
                     name = speech.get("name") or _("A speaker")
-                    _para(pdf, f"- {name}{suffix}: {minutes_of(speech['seconds'])}")
+                    para(pdf, f"- {name}{suffix}: {minutes_of(speech['seconds'])}")
     votes = record.get("votes", [])
     if votes:
-        _heading(pdf, _("Votes"))
+        heading(pdf, _("Votes"))
         for vote in votes:
             pdf.set_font("Helvetica", "B", 9)
-            _para(pdf, vote["title"])
+            para(pdf, vote["title"])
             pdf.set_font("Helvetica", size=9)
             if vote.get("result"):
-                _para(pdf, _result_line(vote["result"]))
+                para(pdf, _result_line(vote["result"]))
     totals = record.get("totals", {})
     if totals.get("people") or totals.get("groups"):
-        _heading(pdf, _("Speaking time"))
+        heading(pdf, _("Speaking time"))
         for row in totals.get("people", []):
-            _para(pdf, f"{row['name']}: {row['speeches']} - {minutes_of(row['seconds'])}")
+            para(pdf, f"{row['name']}: {row['speeches']} - {minutes_of(row['seconds'])}")
         for row in totals.get("groups", []):
             name = row["name"] or _("No group declared")
-            _para(pdf, f"{name}: {row['speeches']} - {minutes_of(row['seconds'])}")
+            para(pdf, f"{name}: {row['speeches']} - {minutes_of(row['seconds'])}")
     if notes.strip():
-        _heading(pdf, _("Secretary's notes"))
-        _para(pdf, notes)
+        heading(pdf, _("Secretary's notes"))
+        para(pdf, notes)
     if ledger is not None:
-        _heading(pdf, _("Ledger head"))
-        _para(
+        heading(pdf, _("Ledger head"))
+        para(
             pdf,
             _("When printed, the ledger of %(chain)s had %(length)s entries; last fingerprint:")
             % {"chain": ledger.chain, "length": ledger.length},
         )
         pdf.set_font("Courier", size=8)
-        _para(pdf, ledger.hash)
+        para(pdf, ledger.hash)
     return bytes(pdf.output())

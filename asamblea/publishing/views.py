@@ -4,22 +4,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
+from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from asamblea.bodies.models import Body
-from asamblea.bodies.views import LEDGER_PAGE_SIZE
+from asamblea.bodies.models import Body, Membership
+from asamblea.bodies.queries import active_membership, require_member
+from asamblea.bodies.views import LEDGER_PAGE_SIZE, qr_svg
+from asamblea.errors import Conflict, Refused
 from asamblea.ledger.actions import chain_head
 from asamblea.markup import render_markdown
-from asamblea.publishing import atom, queries, sources
-from asamblea.publishing.forms import ResolutionFilter
-from asamblea.publishing.models import Publication, Statement
-from asamblea.web import absolute_url
+from asamblea.publishing import actions, atom, leaflet, queries, sources
+from asamblea.publishing.forms import (
+    AdoptForm,
+    EndorseForm,
+    ResolutionFilter,
+    StatementForm,
+    StatementRuleForm,
+)
+from asamblea.publishing.models import Endorsement, Publication, Statement
+from asamblea.web import absolute_url, handles_refusal
 
 
 def _resolutions(request: HttpRequest, body: Body) -> HttpResponse:
@@ -193,3 +207,265 @@ def feeds(request: HttpRequest) -> HttpResponse:
         for body in queries.public_bodies()
     ]
     return render(request, "publishing/feeds.html", {"bodies": bodies})
+
+
+# --- Statements ---------------------------------------------------------------------------------
+
+
+def _statement(request: HttpRequest, slug: str, number: int) -> Statement:
+    """A statement of a body the person may read: published ones for every reader, drafts and
+    votes for the body's members only (404 for others, as if it did not exist)."""
+    body = queries.readable_body(request.user, slug)
+    statement = get_object_or_404(
+        Statement.objects.select_related("body", "drafted_by", "poll"), body=body, number=number
+    )
+    if not statement.is_published and active_membership(request.user, body) is None:
+        raise Http404
+    return statement
+
+
+@require_http_methods(["GET", "POST"])
+@handles_refusal
+def statements(request: HttpRequest, slug: str) -> HttpResponse:
+    """The body's statements (published ones for everyone who reads the body, drafts for its
+    members) and, for voting members, the form to draft one (POST)."""
+    body = queries.readable_body(request.user, slug)
+    membership = active_membership(request.user, body)
+    form = StatementForm(request.POST or None)
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if form.is_valid():
+            statement = actions.statement_draft(request.user, body, **form.cleaned_data)
+            messages.success(request, _("Draft saved. Edit it, then adopt it by the statute."))
+            return redirect("publishing:statement", slug=body.slug, number=statement.number)
+        require_member(request.user, body)
+    rows = Statement.objects.filter(body=body)
+    if membership is None:
+        rows = rows.filter(state=Statement.State.PUBLISHED)
+    context = {
+        "body": body,
+        "membership": membership,
+        "statements": rows.order_by("-number")[:200],
+        "form": form if membership is not None and membership.can_vote else None,
+        "rule": actions.adoption_rule(body),
+        "rule_form": StatementRuleForm(initial={"adoption": actions.adoption_rule(body)}),
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "publishing/statements.html", context, status=status)
+
+
+@login_required
+@require_POST
+@handles_refusal
+def statement_rule(request: HttpRequest, slug: str) -> HttpResponse:
+    body = queries.readable_body(request.user, slug)
+    form = StatementRuleForm(request.POST)
+    if not form.is_valid():
+        raise Refused(_("Choose how statements are adopted."))
+    actions.statement_rule_set(request.user, body, form.cleaned_data["adoption"])
+    messages.success(request, _("The statute now says how statements are adopted."))
+    return redirect("publishing:statements", slug=body.slug)
+
+
+def _endorsers(request: HttpRequest, statement: Statement) -> dict[str, Any]:
+    """Who endorsed the statement: public bodies and those the reader belongs to by name, the
+    members-only others only counted."""
+    from asamblea.coordination.queries import visible_names
+
+    rows = list(
+        statement.endorsements.filter(state=Endorsement.State.ENDORSED).select_related("body")
+    )
+    named = visible_names(request.user, [row.body for row in rows], insider=False)
+    return {
+        "named": [row.body.name for row in rows if named[row.body_id]],
+        "hidden": sum(1 for row in rows if not named[row.body_id]),
+        "public": [row.body.name for row in rows if row.body.is_public],
+    }
+
+
+def _endorsing_bodies(request: HttpRequest, statement: Statement) -> list[Body]:
+    """Member bodies of the statement's coordination the person facilitates, not yet endorsing."""
+    if statement.body.is_assembly or not statement.is_published:
+        return []
+    if not request.user.is_authenticated:
+        return []
+    done = statement.endorsements.exclude(state=Endorsement.State.DECLINED).values("body_id")
+    return list(
+        Body.objects.filter(
+            memberships__person=request.user,
+            memberships__role=Membership.Role.FACILITATOR,
+            memberships__status=Membership.Status.ACTIVE,
+            affiliations__coordination=statement.body,
+            affiliations__left_at__isnull=True,
+        )
+        .exclude(pk__in=done)
+        .distinct()
+    )
+
+
+@require_GET
+def statement_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    statement = _statement(request, slug, number)
+    body = statement.body
+    membership = active_membership(request.user, body)
+    context = {
+        "body": body,
+        "statement": statement,
+        "membership": membership,
+        "text_html": render_markdown(statement.text),
+        "rule": actions.adoption_rule(body),
+        "endorsers": _endorsers(request, statement),
+        "endorsing_bodies": _endorsing_bodies(request, statement),
+        "may_edit": statement.is_draft
+        and membership is not None
+        and membership.can_vote
+        and (membership.is_facilitator or statement.drafted_by_id == request.user.pk),
+    }
+    return render(request, "publishing/statement_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@handles_refusal
+def statement_edit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    statement = _statement(request, slug, number)
+    actions.require_editor(request.user, statement)
+    initial = {"title": statement.title, "text": statement.text}
+    form = StatementForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        actions.statement_edit(request.user, statement, **form.cleaned_data)
+        messages.success(request, _("Draft saved."))
+        return redirect("publishing:statement", slug=slug, number=number)
+    if request.method == "GET" and not statement.is_draft:
+        raise Conflict(_("Only a draft can be edited."), code="not_draft")
+    status = 400 if request.method == "POST" else 200
+    context = {"body": statement.body, "statement": statement, "form": form}
+    return render(request, "publishing/statement_form.html", context, status=status)
+
+
+@login_required
+@require_POST
+@handles_refusal
+def statement_adopt(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    statement = _statement(request, slug, number)
+    form = AdoptForm(request.POST)
+    if not form.is_valid():
+        raise Refused(_("Choose how to adopt the statement."))
+    if form.cleaned_data["how"] == "vote":
+        actions.statement_put_to_vote(request.user, statement)
+        messages.success(request, _("The statement is put to the members' vote."))
+    else:
+        actions.statement_adopt(request.user, statement)
+        messages.success(request, _("The statement is adopted and published."))
+    return redirect("publishing:statement", slug=slug, number=number)
+
+
+@login_required
+@require_POST
+@handles_refusal
+def statement_endorse(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    statement = _statement(request, slug, number)
+    form = EndorseForm(request.POST)
+    if not form.is_valid():
+        raise Refused(_("Choose the assembly that endorses it."))
+    body = Body.objects.filter(slug=form.cleaned_data["body"]).first()
+    if body is None or not queries.may_read(request.user, body):
+        raise Refused(_("There is no body with this name."), code="no_body")
+    endorsement = actions.endorsement_start(request.user, statement, body)
+    if endorsement.state == Endorsement.State.ENDORSED:
+        messages.success(request, _("%(body)s endorses the statement.") % {"body": body.name})
+    else:
+        messages.success(request, _("The endorsement is put to the assembly's vote."))
+    return redirect("publishing:statement", slug=slug, number=number)
+
+
+# --- Leaflets -----------------------------------------------------------------------------------
+
+
+def _size(request: HttpRequest) -> str:
+    size = request.GET.get("size", "a5")
+    if size not in leaflet.SIZES:
+        raise Refused(_("A leaflet is printed as A5 or A4."))
+    return size
+
+
+def _statement_leaflet(request: HttpRequest, statement: Statement) -> leaflet.Content:
+    if not statement.is_published:
+        raise Conflict(_("Only a published statement is printed."), code="not_published")
+    body = statement.body
+    url = reverse("publishing:statement", kwargs={"slug": body.slug, "number": statement.number})
+    published = statement.published_at or statement.created_at
+    return leaflet.Content(
+        kind=_("Statement"),
+        title=statement.title,
+        body=body.name,
+        date=date_format(timezone.localtime(published), "DATE_FORMAT"),
+        url=absolute_url(request, url),
+        html=str(render_markdown(statement.text)),
+        endorsed_by=_endorsers(request, statement)["public"],
+        ledger=chain_head(body.ledger_chain),
+    )
+
+
+def _resolution_leaflet(request: HttpRequest, body: Body, pk: int) -> leaflet.Content:
+    pub = get_object_or_404(Publication, pk=pk, body=body, kind__in=sources.DECISION_KINDS)
+    return leaflet.Content(
+        kind=_("Resolution"),
+        title=pub.title,
+        body=body.name,
+        date=date_format(timezone.localtime(pub.at), "DATE_FORMAT"),
+        url=absolute_url(request, sources.link(pub, body.slug)),
+        lines=[str(sources.BY_KIND[pub.kind].label), queries.summary(pub)],
+        ledger=chain_head(body.ledger_chain),
+    )
+
+
+def _print_page(request: HttpRequest, content: leaflet.Content, pdf: str) -> HttpResponse:
+    size = _size(request)
+    context = {
+        "content": content,
+        "size": size,
+        "pdf": f"{pdf}?size={size}",
+        "other": "a4" if size == "a5" else "a5",
+        "qr": qr_svg(content.url),
+        "html": mark_safe(content.html),  # noqa: S308 - sanitised by render_markdown (nh3)
+    }
+    return render(request, "publishing/leaflet.html", context)
+
+
+def _pdf(request: HttpRequest, content: leaflet.Content, name: str) -> HttpResponse:
+    response = HttpResponse(leaflet.render(content, _size(request)), "application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
+    return response
+
+
+@require_GET
+@handles_refusal
+def statement_print(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    statement = _statement(request, slug, number)
+    pdf = reverse("publishing:statement_pdf", kwargs={"slug": slug, "number": number})
+    return _print_page(request, _statement_leaflet(request, statement), pdf)
+
+
+@require_GET
+@handles_refusal
+def statement_pdf(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    statement = _statement(request, slug, number)
+    content = _statement_leaflet(request, statement)
+    return _pdf(request, content, f"{slugify(statement.title)[:50] or 'statement'}-{number}")
+
+
+@require_GET
+@handles_refusal
+def resolution_print(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    body = queries.readable_body(request.user, slug)
+    pdf = reverse("publishing:resolution_pdf", kwargs={"slug": slug, "pk": pk})
+    return _print_page(request, _resolution_leaflet(request, body, pk), pdf)
+
+
+@require_GET
+@handles_refusal
+def resolution_pdf(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    body = queries.readable_body(request.user, slug)
+    return _pdf(request, _resolution_leaflet(request, body, pk), f"resolution-{pk}")

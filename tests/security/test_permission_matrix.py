@@ -192,6 +192,23 @@ MATRIX: dict[tuple[str, str], tuple[object, ...]] = {
     ("publishing:ledger_entry", "GET"):  (404,    404,     302,     302,     302,     404,     302),
     ("publishing:coordination_resolutions", "GET"): (200, 200, 200, 200,    200,     200,     200),
     ("publishing:coordination_feed", "GET"): (200, 200,    200,     200,     200,     200,     200),
+    # Statements of North: its voting members draft (dave is one), its facilitator sets the
+    # statute's rule and adopts (the statute lets facilitators); bob or a facilitator edits
+    # bob's draft. Endorsing the Federation's statement is for a facilitator of a member
+    # assembly (alice, for North: by North's rule, at once); a body one may not see is "no
+    # such body" (400).
+    ("publishing:statements", "GET"):    (404,    404,     200,     200,     200,     404,     200),
+    ("publishing:statements", "POST"):   (404,    404,     403,     302,     302,     404,     302),
+    ("publishing:statement_rule", "POST"): ("login", 404,  403,     403,     302,     404,     403),
+    ("publishing:statement", "GET"):     (404,    404,     200,     200,     200,     404,     200),
+    ("publishing:statement_edit", "GET"): ("login", 404,   403,     200,     200,     404,     403),
+    ("publishing:statement_edit", "POST"): ("login", 404,  403,     302,     302,     404,     403),
+    ("publishing:statement_adopt", "POST"): ("login", 404, 403,     403,     302,     404,     403),
+    ("publishing:statement_endorse", "POST"): ("login", 400, 403,   403,     302,     400,     403),
+    ("publishing:statement_print", "GET"): (404,  404,     200,     200,     200,     404,     200),
+    ("publishing:statement_pdf", "GET"): (404,    404,     200,     200,     200,     404,     200),
+    ("publishing:resolution_print", "GET"): (404, 404,     200,     200,     200,     404,     200),
+    ("publishing:resolution_pdf", "GET"): (404,   404,     200,     200,     200,     404,     200),
 }
 # fmt: on
 

@@ -366,7 +366,57 @@ COORDINATION_ROUTES: dict[str, Route] = {
 }
 
 
+def _pub(w: World) -> dict[str, Any]:
+    """North's and the Federation's statements, built once per world on first use: North's
+    statute lets a facilitator adopt statements; alice published one, bob keeps a draft; cora
+    published one for the Federation, which its member assemblies may endorse."""
+    from asamblea.publishing import actions as pub
+    from asamblea.publishing.models import Publication, Statement
+
+    built = w.extra.get("pub")
+    if built is None or not Statement.objects.filter(pk=built["published_pk"]).exists():
+        cast, federation, cora = w.cast, w.extra["federation"], w.extra["cora"]
+        pub.statement_rule_set(cast.alice, cast.north, "facilitators")
+        published = pub.statement_draft(cast.alice, cast.north, title="Agua", text="Agua ya")
+        pub.statement_adopt(cast.alice, published)
+        draft = pub.statement_draft(cast.bob, cast.north, title="Luz", text="Luz ya")
+        pub.statement_rule_set(cora, federation, "facilitators")
+        shared = pub.statement_draft(cora, federation, title="Marcha", text="Marchamos")
+        pub.statement_adopt(cora, shared)
+        decision = Publication.objects.get(body=cast.north, kind="election")
+        w.extra["pub"] = {
+            "published": published.number,
+            "published_pk": published.pk,
+            "draft": draft.number,
+            "shared": shared.number,
+            "decision": decision.pk,
+        }
+    return w.extra["pub"]
+
+
+def _statement(key: str) -> Callable[[World], dict[str, Any]]:
+    return lambda w: _north(w) | {"number": _pub(w)[key]}
+
+
 PUBLISHING_ROUTES: dict[str, Route] = {
+    "statements": Route(_north, post=lambda w: {"title": "Pan", "text": "Pan para todos"}),
+    "statement_rule": Route(
+        lambda w: _pub(w) and _north(w), post=lambda w: {"adoption": "vote"}, get=False
+    ),
+    "statement": Route(_statement("published")),
+    "statement_edit": Route(
+        _statement("draft"), post=lambda w: {"title": "Luz", "text": "Luz para todos"}
+    ),
+    "statement_adopt": Route(_statement("draft"), post=lambda w: {"how": "adopt"}, get=False),
+    "statement_endorse": Route(
+        lambda w: _fed(w) | {"number": _pub(w)["shared"]},
+        post=lambda w: {"body": w.cast.north.slug},
+        get=False,
+    ),
+    "statement_print": Route(_statement("published")),
+    "statement_pdf": Route(_statement("published")),
+    "resolution_print": Route(lambda w: _north(w) | {"pk": _pub(w)["decision"]}),
+    "resolution_pdf": Route(lambda w: _north(w) | {"pk": _pub(w)["decision"]}),
     "site_feed": Route(_none),
     "feeds": Route(_none),
     "resolutions": Route(_north),
