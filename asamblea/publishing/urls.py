@@ -28,4 +28,6 @@ urlpatterns = [
     path(S + "leaflet.pdf", views.statement_pdf, name="statement_pdf"),
     path(R + "print/", views.resolution_print, name="resolution_print"),
     path(R + "leaflet.pdf", views.resolution_pdf, name="resolution_pdf"),
+    path("b/<slug:slug>/popolo.json", views.popolo_json, name="popolo"),
+    path("b/<slug:slug>/popolo/<str:table>.csv", views.popolo_csv, name="popolo_csv"),
 ]

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +29,7 @@ from asamblea.bodies.views import LEDGER_PAGE_SIZE, qr_svg
 from asamblea.errors import Conflict, Refused
 from asamblea.ledger.actions import chain_head
 from asamblea.markup import render_markdown
-from asamblea.publishing import actions, atom, leaflet, queries, sources
+from asamblea.publishing import actions, atom, leaflet, popolo, queries, sources
 from asamblea.publishing.forms import (
     AdoptForm,
     EndorseForm,
@@ -469,3 +474,77 @@ def resolution_print(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def resolution_pdf(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     body = queries.readable_body(request.user, slug)
     return _pdf(request, _resolution_leaflet(request, body, pk), f"resolution-{pk}")
+
+
+# --- Open data (Popolo JSON and CSV) ------------------------------------------------------------
+
+POPOLO_PAGE = 100
+CSV_CHUNK = 500
+
+
+def _linker(request: HttpRequest) -> popolo.Link:
+    return lambda path: absolute_url(request, path)
+
+
+@require_GET
+@handles_refusal
+def popolo_json(request: HttpRequest, slug: str) -> HttpResponse:
+    """The body in Popolo, with a page of its vote events (newest first) and the address of the
+    next page: a fixed number of queries a page, however many decisions."""
+    body = queries.readable_body(request.user, slug)
+    page = Paginator(popolo.decisions(body), POPOLO_PAGE).get_page(request.GET.get("page"))
+    document = popolo.document(body, page.object_list, _linker(request))
+    path = reverse("publishing:popolo", kwargs={"slug": body.slug})
+    document["meta"] = {
+        "page": page.number,
+        "pages": page.paginator.num_pages,
+        "next": absolute_url(request, f"{path}?page={page.next_page_number()}")
+        if page.has_next()
+        else None,
+        "license": "https://creativecommons.org/publicdomain/zero/1.0/",
+    }
+    response = JsonResponse(document, json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+def popolo_csv(request: HttpRequest, slug: str, table: str) -> HttpResponse:
+    """One table of the body's Popolo data as CSV (every decision, streamed in chunks)."""
+    body = queries.readable_body(request.user, slug)
+    if table not in popolo.CSV_TABLES:
+        raise Http404
+    link = _linker(request)
+
+    def documents() -> Iterator[dict[str, Any]]:
+        if table == "memberships":
+            yield {"memberships": popolo.memberships(body), "vote_events": []}
+            return
+        rows = popolo.decisions(body)
+        last: tuple[Any, int] | None = None
+        while True:
+            chunk = rows
+            if last is not None:
+                chunk = rows.filter(Q(at__lt=last[0]) | Q(at=last[0], pk__lt=last[1]))
+            pubs = list(chunk[:CSV_CHUNK])
+            if not pubs:
+                return
+            _motions, events = popolo.vote_events(body, pubs, link)
+            yield {"memberships": [], "vote_events": events}
+            last = (pubs[-1].at, pubs[-1].pk)
+
+    def lines() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(popolo.CSV_COLUMNS[table])
+        for document in documents():
+            for row in popolo.csv_rows(table, document):
+                writer.writerow(row)
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+        yield buffer.getvalue()
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{body.slug}-{table}.csv"'
+    return response

@@ -209,6 +209,8 @@ MATRIX: dict[tuple[str, str], tuple[object, ...]] = {
     ("publishing:statement_pdf", "GET"): (404,    404,     200,     200,     200,     404,     200),
     ("publishing:resolution_print", "GET"): (404, 404,     200,     200,     200,     404,     200),
     ("publishing:resolution_pdf", "GET"): (404,   404,     200,     200,     200,     404,     200),
+    ("publishing:popolo", "GET"):        (404,    404,     200,     200,     200,     404,     200),
+    ("publishing:popolo_csv", "GET"):    (404,    404,     200,     200,     200,     404,     200),
 }
 # fmt: on
 

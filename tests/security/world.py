@@ -417,6 +417,8 @@ PUBLISHING_ROUTES: dict[str, Route] = {
     "statement_pdf": Route(_statement("published")),
     "resolution_print": Route(lambda w: _north(w) | {"pk": _pub(w)["decision"]}),
     "resolution_pdf": Route(lambda w: _north(w) | {"pk": _pub(w)["decision"]}),
+    "popolo": Route(_north),
+    "popolo_csv": Route(lambda w: _north(w) | {"table": "vote_events"}),
     "site_feed": Route(_none),
     "feeds": Route(_none),
     "resolutions": Route(_north),
