@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -510,7 +510,9 @@ def popolo_json(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def popolo_csv(request: HttpRequest, slug: str, table: str) -> HttpResponse:
-    """One table of the body's Popolo data as CSV (every decision, streamed in chunks)."""
+    """One table of the body's Popolo data as CSV (every decision, read in chunks of a fixed
+    number of queries each). Built whole rather than streamed: an open stream here is a live
+    event stream, and a body's whole record is a few megabytes at most."""
     body = queries.readable_body(request.user, slug)
     if table not in popolo.CSV_TABLES:
         raise Http404
@@ -545,6 +547,6 @@ def popolo_csv(request: HttpRequest, slug: str, table: str) -> HttpResponse:
             buffer.truncate()
         yield buffer.getvalue()
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response = HttpResponse("".join(lines()), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{body.slug}-{table}.csv"'
     return response

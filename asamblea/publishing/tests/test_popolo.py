@@ -83,7 +83,7 @@ def _popolo(client, body, **params):
 def _csv(client, body, table):
     response = client.get(reverse("publishing:popolo_csv", args=[body.slug, table]))
     assert response.status_code == 200
-    text = b"".join(response.streaming_content).decode()
+    text = response.content.decode()
     return list(csv.DictReader(io.StringIO(text)))
 
 
