@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "asamblea.motions",
     "asamblea.voting",
     "asamblea.coordination",
+    "asamblea.logistics",
     "asamblea.publishing",
     "asamblea.apps.AsambleaConfig",
 ]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("asamblea.voting.urls")),
     path("", include("asamblea.voting.election_urls")),
     path("", include("asamblea.meetings.urls")),
+    path("", include("asamblea.logistics.urls")),
     path("", include("asamblea.coordination.urls")),
     path("", include("asamblea.publishing.urls")),
     path("", include("asamblea.bodies.urls")),

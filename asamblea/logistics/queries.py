@@ -1,0 +1,217 @@
+"""Reads of the logistics board and of trips, and who may see what.
+
+Who may do what (also in docs/logistics.md):
+
+- The board of a coordination is read by its *people*: the persons who hold a role in the
+  coordination itself (facilitators, observers), its delegates, and the voting members
+  (members and facilitators) of its member assemblies. Nobody else sees it, whatever the
+  coordination's visibility: needs of delegations are not for the public.
+- A facilitator of a member assembly posts needs and offers for that assembly, withdraws them,
+  proposes a suggested match involving them, and accepts or declines a match proposed to it.
+- A match and the exact details exchanged in it are seen only by the facilitators of its two
+  assemblies; details are kept until the match's last day, then deleted.
+- A trip is seen and changed only by its own assembly's facilitators.
+
+Every function here answers in a fixed number of queries, whatever the size of the board.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+
+from asamblea.bodies.models import Body, Membership
+from asamblea.bodies.queries import active_membership
+from asamblea.coordination.queries import is_delegate, member_bodies
+from asamblea.logistics import matching
+from asamblea.logistics.models import Match, Posting, Trip
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+def _memberships(person: Any, bodies: QuerySet[Body], roles: frozenset[str]) -> QuerySet[Body]:
+    return bodies.filter(
+        memberships__person=person,
+        memberships__status=Membership.Status.ACTIVE,
+        memberships__role__in=roles,
+    )
+
+
+def reads_board(person: Any, coordination: Body) -> bool:
+    """Whether ``person`` is one of the coordination's people (see the module docstring)."""
+    if person is None or not person.is_authenticated or coordination.is_assembly:
+        return False
+    if active_membership(person, coordination) is not None or is_delegate(person, coordination):
+        return True
+    return _memberships(person, member_bodies(coordination), Membership.VOTING_ROLES).exists()
+
+
+def facilitated(person: Any, coordination: Body) -> list[Body]:
+    """The coordination's member assemblies that ``person`` facilitates: those it may post for."""
+    if person is None or not person.is_authenticated:
+        return []
+    roles = frozenset({Membership.Role.FACILITATOR})
+    found = _memberships(person, member_bodies(coordination), roles).distinct()
+    return [body for body in found.order_by("name") if body.is_assembly]
+
+
+def facilitates(person: Any, body_id: int) -> bool:
+    if person is None or not person.is_authenticated:
+        return False
+    return Membership.objects.filter(
+        person=person,
+        body_id=body_id,
+        status=Membership.Status.ACTIVE,
+        role=Membership.Role.FACILITATOR,
+    ).exists()
+
+
+def allocated(posting_ids: list[int]) -> dict[int, int]:
+    """The quantity of each posting given to active (proposed or accepted) matches."""
+    taken: dict[int, int] = defaultdict(int)
+    active = Match.objects.filter(state__in=Match.ACTIVE)
+    for key in ("need", "offer"):
+        rows = (
+            active.filter(**{f"{key}__in": posting_ids})
+            .values(key)
+            .annotate(total=Sum("quantity"))
+            .values_list(key, "total")
+        )
+        for pk, total in rows:
+            taken[pk] += total or 0
+    return taken
+
+
+@dataclass
+class Row:
+    """A posting as the board shows it."""
+
+    posting: Posting
+    remaining: int
+    name_shown: bool
+
+
+def open_postings(coordination: Body) -> QuerySet[Posting]:
+    """Postings still open and not past their last day."""
+    return (
+        Posting.objects.filter(
+            coordination=coordination, state=Posting.State.OPEN, ends_on__gte=today()
+        )
+        .select_related("body")
+        .order_by("starts_on", "pk")
+    )
+
+
+def board(person: Any, coordination: Body) -> tuple[list[Row], list[Row]]:
+    """(needs, offers) of the board with what remains of each. An assembly's name is shown to
+    those who may see that assembly, and to the coordination's own facilitators, observers and
+    delegates; others read "a member assembly"."""
+    postings = list(open_postings(coordination))
+    taken = allocated([p.pk for p in postings])
+    insider = active_membership(person, coordination) is not None or is_delegate(
+        person, coordination
+    )
+    mine: set[int] = set()
+    if not insider and person is not None and person.is_authenticated:
+        mine = set(
+            Membership.objects.filter(
+                person=person,
+                status=Membership.Status.ACTIVE,
+                body_id__in={p.body_id for p in postings},
+            ).values_list("body_id", flat=True)
+        )
+    needs: list[Row] = []
+    offers: list[Row] = []
+    for posting in postings:
+        shown = insider or posting.body.is_public or posting.body_id in mine
+        row = Row(posting, posting.quantity - taken.get(posting.pk, 0), shown)
+        (needs if posting.side == Posting.Side.NEED else offers).append(row)
+    return needs, offers
+
+
+def core_posting(posting: Posting, remaining: int) -> matching.Posting:
+    return matching.Posting(
+        id=posting.pk,
+        body=posting.body_id,
+        kind=posting.kind,
+        place=posting.place,
+        origin=posting.origin,
+        starts=posting.starts_on,
+        ends=posting.ends_on,
+        remaining=remaining,
+    )
+
+
+@dataclass
+class Suggested:
+    need: Posting
+    offer: Posting
+    quantity: int
+
+
+def suggestions(coordination: Body, for_bodies: list[Body]) -> list[Suggested]:
+    """Suggested matches on the board that involve one of ``for_bodies`` (the assemblies the
+    reader facilitates). Pairs already proposed, accepted or declined are not suggested again."""
+    if not for_bodies:
+        return []
+    postings = {p.pk: p for p in open_postings(coordination)}
+    taken = allocated(list(postings))
+    core = {pk: core_posting(p, p.quantity - taken.get(pk, 0)) for pk, p in postings.items()}
+    tried = frozenset(
+        Match.objects.filter(need__coordination=coordination).values_list("need_id", "offer_id")
+    )
+    needs = [c for pk, c in core.items() if postings[pk].side == Posting.Side.NEED]
+    offers = [c for pk, c in core.items() if postings[pk].side == Posting.Side.OFFER]
+    wanted = {b.pk for b in for_bodies}
+    return [
+        Suggested(postings[s.need], postings[s.offer], s.quantity)
+        for s in matching.suggest(needs, offers, tried)
+        if postings[s.need].body_id in wanted or postings[s.offer].body_id in wanted
+    ]
+
+
+def matches_of(coordination: Body, bodies: list[Body]) -> QuerySet[Match]:
+    """The matches of the board involving one of ``bodies`` (those the reader facilitates)."""
+    ids = [b.pk for b in bodies]
+    return (
+        Match.objects.filter(need__coordination=coordination)
+        .filter(Q(need__body_id__in=ids) | Q(offer__body_id__in=ids))
+        .select_related("need__body", "offer__body")
+        .order_by("-pk")
+    )
+
+
+def sides_of(person: Any, match: Match) -> set[str]:
+    """The sides (``need``, ``offer``) of ``match`` whose assembly ``person`` facilitates."""
+    sides = set()
+    if facilitates(person, match.need.body_id):
+        sides.add(Posting.Side.NEED.value)
+    if facilitates(person, match.offer.body_id):
+        sides.add(Posting.Side.OFFER.value)
+    return sides
+
+
+def details_visible(match: Match) -> bool:
+    """Details are exchanged once both sides accepted, until the match's last day."""
+    return match.state == Match.State.ACCEPTED and match.ends_on >= today()
+
+
+def trips_of(body: Body) -> QuerySet[Trip]:
+    return Trip.objects.filter(body=body).select_related("coordination")
+
+
+def trip_matches(trip: Trip) -> QuerySet[Match]:
+    """The matches of the needs posted for ``trip`` (active ones), with both assemblies."""
+    return (
+        Match.objects.filter(need__trip=trip, state__in=Match.ACTIVE)
+        .select_related("need__body", "offer__body")
+        .prefetch_related("details")
+        .order_by("need__kind", "pk")
+    )
