@@ -109,29 +109,37 @@ def open_postings(coordination: Body) -> QuerySet[Posting]:
     )
 
 
-def board(person: Any, coordination: Body) -> tuple[list[Row], list[Row]]:
-    """(needs, offers) of the board with what remains of each. An assembly's name is shown to
-    those who may see that assembly, and to the coordination's own facilitators, observers and
-    delegates; others read "a member assembly"."""
-    postings = list(open_postings(coordination))
-    taken = allocated([p.pk for p in postings])
-    insider = active_membership(person, coordination) is not None or is_delegate(
-        person, coordination
+def names_shown(person: Any, coordination: Body, body_ids: set[int]) -> set[int]:
+    """Which of the assemblies ``body_ids`` the person may see named on the board: public ones,
+    ones they belong to, and every one for the coordination's own facilitators, observers and
+    delegates. Others read "a member assembly": a members-only assembly is not revealed by
+    asking for help. One or two queries."""
+    if active_membership(person, coordination) is not None or is_delegate(person, coordination):
+        return set(body_ids)
+    shown = set(
+        Body.objects.filter(pk__in=body_ids, visibility=Body.Visibility.PUBLIC).values_list(
+            "pk", flat=True
+        )
     )
-    mine: set[int] = set()
-    if not insider and person is not None and person.is_authenticated:
-        mine = set(
+    if person is not None and person.is_authenticated:
+        shown |= set(
             Membership.objects.filter(
-                person=person,
-                status=Membership.Status.ACTIVE,
-                body_id__in={p.body_id for p in postings},
+                person=person, status=Membership.Status.ACTIVE, body_id__in=body_ids
             ).values_list("body_id", flat=True)
         )
+    return shown
+
+
+def board(person: Any, coordination: Body) -> tuple[list[Row], list[Row]]:
+    """(needs, offers) of the board with what remains of each, and whether the reader may see
+    each one's assembly named (:func:`names_shown`)."""
+    postings = list(open_postings(coordination))
+    taken = allocated([p.pk for p in postings])
+    shown = names_shown(person, coordination, {p.body_id for p in postings})
     needs: list[Row] = []
     offers: list[Row] = []
     for posting in postings:
-        shown = insider or posting.body.is_public or posting.body_id in mine
-        row = Row(posting, posting.quantity - taken.get(posting.pk, 0), shown)
+        row = Row(posting, posting.quantity - taken.get(posting.pk, 0), posting.body_id in shown)
         (needs if posting.side == Posting.Side.NEED else offers).append(row)
     return needs, offers
 

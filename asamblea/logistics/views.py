@@ -71,14 +71,27 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
     coordination = _board_of(request, slug)
     mine = queries.facilitated(request.user, coordination)
     needs, offers = queries.board(request.user, coordination)
+    suggested = queries.suggestions(coordination, mine)
+    matches = list(queries.matches_of(coordination, mine)) if mine else []
+    involved = {s.need.body_id for s in suggested} | {s.offer.body_id for s in suggested}
+    involved |= {m.need.body_id for m in matches} | {m.offer.body_id for m in matches}
+    shown = queries.names_shown(request.user, coordination, involved)
+    # Once both accepted, the two assemblies know each other.
+    shown |= {
+        b
+        for m in matches
+        if m.state == Match.State.ACCEPTED
+        for b in (m.need.body_id, m.offer.body_id)
+    }
     context = {
         "coordination": coordination,
         "body": coordination,
         "needs": needs,
         "offers": offers,
         "mine": mine,
-        "suggestions": queries.suggestions(coordination, mine),
-        "matches": queries.matches_of(coordination, mine) if mine else [],
+        "suggestions": suggested,
+        "matches": matches,
+        "shown": shown,
         "form": forms.PostingForm(bodies=mine) if mine else None,
         "mine_ids": {b.pk for b in mine},
     }
@@ -137,7 +150,13 @@ def match(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     coordination, found, sides = _match_of(request, slug, pk)
     visible = queries.details_visible(found)
     details = {d.side: d for d in found.details.all()} if visible else {}
+    shown = queries.names_shown(
+        request.user, coordination, {found.need.body_id, found.offer.body_id}
+    )
+    if found.state == Match.State.ACCEPTED:
+        shown |= {found.need.body_id, found.offer.body_id}
     context = {
+        "shown": shown,
         "coordination": coordination,
         "body": coordination,
         "match": found,

@@ -211,6 +211,29 @@ MATRIX: dict[tuple[str, str], tuple[object, ...]] = {
     ("publishing:resolution_pdf", "GET"): (404,   404,     200,     200,     200,     404,     200),
     ("publishing:popolo", "GET"):        (404,    404,     200,     200,     200,     404,     200),
     ("publishing:popolo_csv", "GET"):    (404,    404,     200,     200,     200,     404,     200),
+    # Logistics (issue 18). The Federation's board is for its people: the voting members of
+    # its assemblies, its own facilitators and observers, its delegates; the public Federation
+    # answers 403 to others. Facilitators of an assembly post, propose and accept for it
+    # (frank, South's, may not post for North: 400, North is not among his choices). A match
+    # and its details are for the two matched assemblies' facilitators only (404 to others).
+    ("logistics:board", "GET"):          ("login", 403,    403,     200,     200,     200,     200),
+    ("logistics:post", "POST"):          ("login", 403,    403,     403,     302,     400,     403),
+    ("logistics:withdraw", "POST"):      ("login", 403,    403,     403,     302,     403,     403),
+    ("logistics:propose", "POST"):       ("login", 403,    403,     403,     302,     302,     403),
+    ("logistics:match", "GET"):          ("login", 403,    403,     404,     200,     200,     404),
+    # South proposed, so only North accepts; either side may cancel or decline.
+    ("logistics:accept", "POST"):        ("login", 403,    403,     404,     302,     409,     404),
+    ("logistics:decline", "POST"):       ("login", 403,    403,     404,     302,     302,     404),
+    # alice writes for North's side; frank facilitates the other side only.
+    ("logistics:details", "POST"):       ("login", 403,    403,     404,     302,     403,     404),
+    # Trips: North's facilitators only; North is members-only (404 to those outside it).
+    ("logistics:trips", "GET"):          ("login", 404,    403,     403,     200,     404,     403),
+    ("logistics:trips", "POST"):         ("login", 404,    403,     403,     302,     404,     403),
+    ("logistics:trip", "GET"):           ("login", 404,    403,     403,     200,     404,     403),
+    ("logistics:trip", "POST"):          ("login", 404,    403,     403,     302,     404,     403),
+    ("logistics:trip_ask", "POST"):      ("login", 404,    403,     403,     302,     404,     403),
+    ("logistics:trip_sheet", "GET"):     ("login", 404,    403,     403,     200,     404,     403),
+    ("logistics:trip_sheet_pdf", "GET"): ("login", 404,    403,     403,     200,     404,     403),
 }
 # fmt: on
 

@@ -429,6 +429,144 @@ PUBLISHING_ROUTES: dict[str, Route] = {
 }
 
 
+def _logistics(w: World) -> dict[str, Any]:
+    """The Federation's board of needs and offers, built once per world on first use: North
+    needs lodging in Lima; South offers lodging there twice. The first offer was proposed by
+    South (frank) and waits for North; a food need and offer are matched and accepted, with
+    South's details shared. North plans a trip."""
+    from asamblea.logistics.models import Posting
+
+    built = w.extra.get("logistics")
+    if built is None or not Posting.objects.filter(pk=built["need"]).exists():
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from asamblea.logistics import actions as logistics
+
+        cast, fed = w.cast, w.extra["federation"]
+        first, last = (
+            timezone.localdate() + timedelta(days=2),
+            timezone.localdate() + timedelta(days=4),
+        )
+
+        def posting(who: Person, body: Any, side: str, kind: str, quantity: int) -> Any:
+            return logistics.posting_create(
+                who,
+                fed,
+                body,
+                side=side,
+                kind=kind,
+                quantity=quantity,
+                place="Lima",
+                starts_on=first,
+                ends_on=last,
+            )
+
+        need = posting(cast.alice, cast.north, "need", "lodging", 30)
+        offer = posting(cast.frank, cast.south, "offer", "lodging", 10)
+        spare = posting(cast.frank, cast.south, "offer", "lodging", 10)
+        proposed = logistics.match_propose(cast.frank, need, offer, 10)
+        food_need = posting(cast.alice, cast.north, "need", "food", 50)
+        food_offer = posting(cast.frank, cast.south, "offer", "food", 50)
+        matched = logistics.match_propose(cast.alice, food_need, food_offer, 50)
+        matched = logistics.match_accept(cast.frank, matched)
+        logistics.details_share(cast.frank, matched, "offer", "Jr. Huallaga 452, 987 654 321")
+        trip = logistics.trip_plan(
+            cast.alice,
+            cast.north,
+            fed,
+            title="Congreso",
+            origin="Puno",
+            destination="Lima",
+            starts_on=first,
+            ends_on=last,
+            seats=3,
+            travellers="Rosa Quispe",
+        )
+        w.extra["logistics"] = {
+            "fed": fed.slug,
+            "north": cast.north.slug,
+            "need": need.pk,
+            "spare": spare.pk,
+            "proposed": proposed.pk,
+            "matched": matched.pk,
+            "trip": trip.pk,
+            "first": first.isoformat(),
+            "last": last.isoformat(),
+        }
+    return w.extra["logistics"]
+
+
+def _board(key: str | None = None) -> Callable[[World], dict[str, Any]]:
+    def kwargs(w: World) -> dict[str, Any]:
+        ids = _logistics(w)
+        return {"slug": ids["fed"]} | ({"pk": ids[key]} if key else {})
+
+    return kwargs
+
+
+def _trips(key: str | None = None) -> Callable[[World], dict[str, Any]]:
+    def kwargs(w: World) -> dict[str, Any]:
+        ids = _logistics(w)
+        return {"slug": ids["north"]} | ({"pk": ids[key]} if key else {})
+
+    return kwargs
+
+
+def _trip_post(w: World) -> dict[str, Any]:
+    ids = _logistics(w)
+    return {
+        "title": "Marcha",
+        "coordination": ids["fed"],
+        "origin": "Puno",
+        "destination": "Lima",
+        "starts_on": ids["first"],
+        "ends_on": ids["last"],
+        "seats": 4,
+        "travellers": "Ana",
+    }
+
+
+LOGISTICS_ROUTES: dict[str, Route] = {
+    "board": Route(_board()),
+    "post": Route(
+        _board(),
+        post=lambda w: {
+            "body": w.cast.north.slug,
+            "side": "offer",
+            "kind": "food",
+            "quantity": 9,
+            "place": "Cusco",
+            "starts_on": _logistics(w)["first"],
+            "ends_on": _logistics(w)["last"],
+        },
+        get=False,
+    ),
+    "withdraw": Route(_board("need"), post=_empty, get=False),
+    "propose": Route(
+        _board(),
+        post=lambda w: {
+            "need": _logistics(w)["need"],
+            "offer": _logistics(w)["spare"],
+            "quantity": 5,
+        },
+        get=False,
+    ),
+    "match": Route(_board("matched")),
+    "accept": Route(_board("proposed"), post=_empty, get=False),
+    "decline": Route(_board("proposed"), post=_empty, get=False),
+    "details": Route(
+        _board("matched"), post=lambda w: {"side": "need", "text": "Llegamos el jueves"}, get=False
+    ),
+    "trips": Route(_trips(), post=_trip_post),
+    "trip": Route(_trips("trip"), post=_trip_post),
+    "trip_ask": Route(_trips("trip"), post=lambda w: {"kinds": ["transport"]}, get=False),
+    "trip_sheet": Route(_trips("trip")),
+    "trip_sheet_pdf": Route(_trips("trip")),
+}
+
+
 # Every named route of the project. A route missing here fails test_every_route_is_listed.
 ROUTES: dict[str, Route] = {
     "set_language": Route(_none, post=lambda w: {"language": "en", "next": "/"}),
@@ -597,6 +735,7 @@ ROUTES: dict[str, Route] = {
     "meetings:publish": Route(_m("closed"), post=lambda w: {"publish": "1"}, get=False),
     **{f"coordination:{name}": route for name, route in COORDINATION_ROUTES.items()},
     **{f"publishing:{name}": route for name, route in PUBLISHING_ROUTES.items()},
+    **{f"logistics:{name}": route for name, route in LOGISTICS_ROUTES.items()},
 }
 
 
