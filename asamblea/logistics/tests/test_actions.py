@@ -300,3 +300,19 @@ def test_live_events_are_published_after_commit(scene, django_capture_on_commit_
     assert (f"logistics:{scene.federation.pk}", "logistics") in {(c, k) for c, k, _d in seen}
     assert ADDRESS not in repr(seen)
     assert Posting.objects.count() == 3
+
+
+def test_close_due_deletes_the_details_of_matches_whose_date_passed(scene):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    match = accepted(scene)
+    actions.details_share(scene.alice, match, "need", ADDRESS)
+    kept = actions.match_propose(scene.alice, scene.need, scene.east_offer, 10)
+    Match.objects.filter(pk=match.pk).update(ends_on=day(-1))
+    out = StringIO()
+    call_command("close_due_polls", stdout=out)
+    assert "1 matches' details and trips' travellers deleted" in out.getvalue()
+    assert not MatchDetail.objects.exists()
+    assert Match.objects.get(pk=kept.pk).details_deleted_at is None
