@@ -193,7 +193,7 @@ def test_details_are_seen_only_by_the_two_matched_facilitators(scene):
         assert ADDRESS not in response.content.decode()
 
 
-def test_no_address_on_any_other_page_or_ledger(scene):
+def test_no_address_on_any_other_page_feed_or_ledger(scene):
     match = accepted_with_details(scene)
     trip = actions.trip_plan(
         scene.alice,
@@ -218,6 +218,10 @@ def test_no_address_on_any_other_page_or_ledger(scene):
         reverse("bodies:ledger", args=[scene.federation.slug]),
         reverse("bodies:detail", args=[scene.south.slug]),
         reverse("bodies:home"),
+        reverse("publishing:site_feed"),
+        reverse("publishing:feed", args=[scene.south.slug]),
+        reverse("publishing:feed", args=[scene.north.slug]),
+        reverse("publishing:coordination_feed", args=[scene.federation.slug]),
     ]
     for person in (None, scene.oscar, scene.bob, scene.carol, scene.erin, scene.cora, scene.frank):
         client = scene.client(person)
