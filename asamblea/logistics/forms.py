@@ -47,6 +47,13 @@ class PostingForm(forms.Form):
         self.fields["body"].choices = [(b.slug, b.name) for b in bodies]
 
 
+class BoardFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind of help"), choices=[("", _("Every kind")), *Kind.choices], required=False
+    )
+    place = forms.CharField(label=_("Place"), max_length=PLACE_MAX, required=False)
+
+
 class ProposeForm(forms.Form):
     need = forms.IntegerField(min_value=1)
     offer = forms.IntegerField(min_value=1)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from asamblea.bodies.models import Body, Membership
@@ -130,18 +130,41 @@ def names_shown(person: Any, coordination: Body, body_ids: set[int]) -> set[int]
     return shown
 
 
-def board(person: Any, coordination: Body) -> tuple[list[Row], list[Row]]:
-    """(needs, offers) of the board with what remains of each, and whether the reader may see
-    each one's assembly named (:func:`names_shown`)."""
-    postings = list(open_postings(coordination))
-    taken = allocated([p.pk for p in postings])
-    shown = names_shown(person, coordination, {p.body_id for p in postings})
-    needs: list[Row] = []
-    offers: list[Row] = []
-    for posting in postings:
+# The most needs (and offers) the board lists at once, soonest first; a kind or a place narrows.
+BOARD_ROWS = 100
+
+
+@dataclass
+class Board:
+    needs: list[Row]
+    offers: list[Row]
+    total_needs: int
+    total_offers: int
+
+
+def board(person: Any, coordination: Body, *, kind: str = "", place: str = "") -> Board:
+    """The board's needs and offers (at most :data:`BOARD_ROWS` of each, soonest first,
+    narrowed by ``kind`` and a ``place`` substring) with what remains of each, and whether
+    the reader may see each one's assembly named (:func:`names_shown`). Four queries."""
+    postings = open_postings(coordination)
+    if kind:
+        postings = postings.filter(kind=kind)
+    if place:
+        postings = postings.filter(place__icontains=place)
+    totals = postings.aggregate(
+        needs=Count("pk", filter=Q(side=Posting.Side.NEED)),
+        offers=Count("pk", filter=Q(side=Posting.Side.OFFER)),
+    )
+    shown_rows = list(postings.filter(side=Posting.Side.NEED)[:BOARD_ROWS]) + list(
+        postings.filter(side=Posting.Side.OFFER)[:BOARD_ROWS]
+    )
+    taken = allocated([p.pk for p in shown_rows])
+    shown = names_shown(person, coordination, {p.body_id for p in shown_rows})
+    result = Board([], [], totals["needs"], totals["offers"])
+    for posting in shown_rows:
         row = Row(posting, posting.quantity - taken.get(posting.pk, 0), posting.body_id in shown)
-        (needs if posting.side == Posting.Side.NEED else offers).append(row)
-    return needs, offers
+        (result.needs if posting.side == Posting.Side.NEED else result.offers).append(row)
+    return result
 
 
 def core_posting(posting: Posting, remaining: int) -> matching.Posting:

@@ -70,7 +70,11 @@ def _match_of(request: HttpRequest, slug: str, pk: int) -> tuple[Body, Match, se
 def board(request: HttpRequest, slug: str) -> HttpResponse:
     coordination = _board_of(request, slug)
     mine = queries.facilitated(request.user, coordination)
-    needs, offers = queries.board(request.user, coordination)
+    narrow = forms.BoardFilterForm(request.GET or None)
+    wanted = narrow.cleaned_data if narrow.is_valid() else {}
+    found = queries.board(
+        request.user, coordination, kind=wanted.get("kind", ""), place=wanted.get("place", "")
+    )
     suggested = queries.suggestions(coordination, mine)
     matches = list(queries.matches_of(coordination, mine)) if mine else []
     involved = {s.need.body_id for s in suggested} | {s.offer.body_id for s in suggested}
@@ -86,8 +90,8 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "coordination": coordination,
         "body": coordination,
-        "needs": needs,
-        "offers": offers,
+        "board": found,
+        "narrow": narrow,
         "mine": mine,
         "suggestions": suggested,
         "matches": matches,

@@ -130,8 +130,7 @@ def test_proposals_never_over_allocate_a_posting(scene):
     with pytest.raises(Conflict):  # 30 needed, 20 given: 11 more is too much
         actions.match_propose(scene.alice, scene.need, scene.east_offer, 11)
     actions.match_propose(scene.erin, scene.need, scene.east_offer, 10)
-    needs, _offers = board(scene.alice, scene.federation)
-    assert [row.remaining for row in needs] == [0]
+    assert [row.remaining for row in board(scene.alice, scene.federation).needs] == [0]
 
 
 def test_the_same_pair_is_matched_once(scene):
@@ -316,3 +315,16 @@ def test_close_due_deletes_the_details_of_matches_whose_date_passed(scene):
     assert "1 matches' details and trips' travellers deleted" in out.getvalue()
     assert not MatchDetail.objects.exists()
     assert Match.objects.get(pk=kept.pk).details_deleted_at is None
+
+
+def test_the_board_lists_the_soonest_and_narrows_by_kind_and_place(scene, monkeypatch):
+    from asamblea.logistics import queries
+
+    monkeypatch.setattr(queries, "BOARD_ROWS", 1)
+    lodging(scene.erin, scene.federation, scene.east, "offer", 5, place="Cusco")
+    found = board(scene.bob, scene.federation)
+    assert (len(found.offers), found.total_offers) == (1, 3)
+    assert found.offers[0].posting.pk == scene.offer.pk  # starts first
+    cusco = board(scene.bob, scene.federation, place="cus")
+    assert [r.posting.place for r in cusco.offers] == ["Cusco"] and cusco.total_needs == 0
+    assert board(scene.bob, scene.federation, kind="food").total_offers == 0
