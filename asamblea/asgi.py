@@ -1,5 +1,5 @@
 """The ASGI entry point: Django for pages and forms, the lean cast endpoint for ``/cast/``,
-the lean live-stream endpoint for ``/live/`` (meetings, votes, consultations).
+the lean live-stream endpoint for ``/live/`` (meetings, votes, consultations, pledges).
 
 Both run in every worker process; the cast endpoint shares Django's settings, database and
 session table (see :mod:`asamblea.voting.fastcast`).
@@ -18,13 +18,14 @@ from asamblea.coordination import live as consultation_live  # noqa: E402
 from asamblea.live.asgi import SSEApp  # noqa: E402
 from asamblea.live.broker import broker  # noqa: E402
 from asamblea.meetings import live as meeting_live  # noqa: E402
+from asamblea.pledges import live as pledge_live  # noqa: E402
 from asamblea.voting import live as poll_live  # noqa: E402
 from asamblea.voting.fastcast import PREFIX, CastApp  # noqa: E402 - needs Django set up
 
 cast_application = CastApp(pages=django_application)
 
 # Each app decides who may read its streams; the project only routes the path to it.
-STREAMS = (meeting_live, poll_live, consultation_live)
+STREAMS = (meeting_live, poll_live, consultation_live, pledge_live)
 
 
 async def resolve_stream(path: str, cookies: dict[str, str]) -> list[str] | None:

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "asamblea.voting",
     "asamblea.coordination",
     "asamblea.logistics",
+    "asamblea.pledges",
     "asamblea.publishing",
     "asamblea.apps.AsambleaConfig",
 ]

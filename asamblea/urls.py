@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("asamblea.logistics.urls")),
     path("", include("asamblea.coordination.urls")),
     path("", include("asamblea.publishing.urls")),
+    path("", include("asamblea.pledges.urls")),
     path("", include("asamblea.bodies.urls")),
 ]

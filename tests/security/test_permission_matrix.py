@@ -234,6 +234,21 @@ MATRIX: dict[tuple[str, str], tuple[object, ...]] = {
     ("logistics:trip_ask", "POST"):      ("login", 404,    403,     403,     302,     404,     403),
     ("logistics:trip_sheet", "GET"):     ("login", 404,    403,     403,     200,     404,     403),
     ("logistics:trip_sheet_pdf", "GET"): ("login", 404,    403,     403,     200,     404,     403),
+    # Pledges (North's, opened by alice; dave committed). Who committed is never shown: the
+    # pages read the same for everyone who may read North. Voting members commit (observers
+    # are not concerned); only dave has something to withdraw. The pledge has not triggered:
+    # its follow-through question cannot be asked or answered yet.
+    ("pledges:list", "GET"):             (404,    404,     200,     200,     200,     404,     200),
+    ("pledges:create", "GET"):           ("login", 404,    403,     403,     200,     404,     403),
+    ("pledges:create", "POST"):          ("login", 404,    403,     403,     302,     404,     403),
+    ("pledges:detail", "GET"):           (404,    404,     200,     200,     200,     404,     200),
+    ("pledges:live", "GET"):             (404,    404,     200,     200,     200,     404,     200),
+    ("pledges:events", "GET"):           (404,    404,     200,     200,     200,     404,     200),
+    ("pledges:commit", "POST"):          ("login", 404,    403,     302,     302,     404,     409),
+    ("pledges:withdraw", "POST"):        ("login", 404,    409,     409,     409,     404,     302),
+    ("pledges:vote", "POST"):            ("login", 404,    403,     403,     302,     404,     403),
+    ("pledges:followup", "POST"):        ("login", 404,    403,     403,     409,     404,     403),
+    ("pledges:answer", "POST"):          ("login", 404,    409,     409,     409,     404,     409),
 }
 # fmt: on
 

@@ -567,6 +567,48 @@ LOGISTICS_ROUTES: dict[str, Route] = {
 }
 
 
+def _pledge(w: World) -> dict[str, Any]:
+    """North's open pledge (alice opened it; dave, North's delegate, committed), built once per
+    world on first use."""
+    from asamblea.pledges import actions as pledges
+    from asamblea.pledges.models import Pledge
+
+    pledge = w.extra.get("pledge")
+    if pledge is None or not Pledge.objects.filter(pk=pledge.pk).exists():
+        pledge = pledges.pledge_open(
+            w.cast.alice,
+            w.cast.north,
+            title="Paro",
+            deadline=timezone.now() + timedelta(days=2),
+            min_people=50,
+        )
+        pledges.commit(w.dave, pledge)
+        w.extra["pledge"] = pledge
+    return {"slug": w.cast.north.slug, "pk": pledge.pk}
+
+
+PLEDGE_ROUTES: dict[str, Route] = {
+    "list": Route(_north),
+    "create": Route(
+        _north,
+        post=lambda w: {
+            "title": "Marcha",
+            "min_people": 10,
+            "min_percent": 20,
+            "deadline": _in_two_days(w),
+        },
+    ),
+    "detail": Route(_pledge),
+    "live": Route(_pledge),
+    "events": Route(lambda w: {"pk": _pledge(w)["pk"]}),
+    "commit": Route(_pledge, post=_empty, get=False),
+    "withdraw": Route(_pledge, post=_empty, get=False),
+    "vote": Route(_pledge, post=lambda w: {"assembly": w.cast.north.slug}, get=False),
+    "followup": Route(_pledge, post=_empty, get=False),
+    "answer": Route(_pledge, post=lambda w: {"kept": "yes"}, get=False),
+}
+
+
 # Every named route of the project. A route missing here fails test_every_route_is_listed.
 ROUTES: dict[str, Route] = {
     "set_language": Route(_none, post=lambda w: {"language": "en", "next": "/"}),
@@ -736,6 +778,7 @@ ROUTES: dict[str, Route] = {
     **{f"coordination:{name}": route for name, route in COORDINATION_ROUTES.items()},
     **{f"publishing:{name}": route for name, route in PUBLISHING_ROUTES.items()},
     **{f"logistics:{name}": route for name, route in LOGISTICS_ROUTES.items()},
+    **{f"pledges:{name}": route for name, route in PLEDGE_ROUTES.items()},
 }
 
 
