@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import random
+import resource
 import statistics
 import subprocess
 import threading
@@ -94,13 +95,17 @@ BROWSER_SCRIPT = """async ([board, code, runs]) => {
 }"""
 
 
+class Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
+        pass
+
+
 def browser_timings(board: dict[str, Any], code: str) -> dict[str, float]:
     """Median ms to encrypt one ballot in Chromium, plain and with the CPU throttled x6."""
     from playwright.sync_api import sync_playwright
 
     static = ROOT / "asamblea" / "static"
-    handler = partial(SimpleHTTPRequestHandler, directory=str(static))
-    handler.log_message = lambda *a: None  # type: ignore[method-assign]
+    handler = partial(Quiet, directory=str(static))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/asamblea/verifiable/package.json"
@@ -118,6 +123,27 @@ def browser_timings(board: dict[str, Any], code: str) -> dict[str, float]:
         browser.close()
     server.shutdown()
     return out
+
+
+def cpu() -> float:
+    """CPU seconds used so far by this process and its finished children (workers, Node)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def load(n: int, workers: int, path: Path, reuse: bool) -> dict[str, Any]:
+    if reuse and path.exists():
+        print(f"reusing {path.relative_to(ROOT)}", flush=True)
+        return json.loads(path.read_text())  # type: ignore[no-any-return]
+    c0, t0 = cpu(), time.perf_counter()
+    board, _ = build(n, workers, path)
+    print(
+        f"built a board of {n} ballots (encrypting them too) in {time.perf_counter() - t0:.1f} s "
+        f"wall, {cpu() - c0:.1f} s CPU",
+        flush=True,
+    )
+    return board
 
 
 def machine() -> str:
@@ -141,6 +167,7 @@ def main() -> None:
     parser.add_argument("--js-ballots", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--browser-only", action="store_true")
+    parser.add_argument("--reuse", action="store_true", help="reuse boards built by a previous run")
     args = parser.parse_args()
     print(machine(), flush=True)
     out = ROOT / "var" / "bench"
@@ -156,15 +183,16 @@ def main() -> None:
     if args.browser_only:
         return
 
-    board, built = build(args.ballots, args.workers, out / f"verifiable-{args.ballots}.json")
-    print(f"built a board of {args.ballots} ballots (encrypting them too) in {built:.1f} s")
-    t0 = time.perf_counter()
+    print(f"load average before: {os.getloadavg()[0]:.1f}", flush=True)
+    board = load(args.ballots, args.workers, out / f"verifiable-{args.ballots}.json", args.reuse)
+    c0, t0 = cpu(), time.perf_counter()
     report = verify_board(board, workers=args.workers)
-    wall = time.perf_counter() - t0
+    wall, used = time.perf_counter() - t0, cpu() - c0
     print(
         f"Python verifier, {args.workers} processes: {report.ballots} ballots verified and "
-        f"tallied, result {report.result}, in {wall:.1f} s "
-        f"({wall / report.ballots * 1000:.2f} ms per ballot, target 180 s for 100,000)",
+        f"tallied, result {report.result}, in {wall:.1f} s wall, {used:.1f} s CPU "
+        f"({used / report.ballots * 1000:.2f} ms CPU per ballot; target 180 s wall for 100,000 "
+        f"on 2 cores); load average now {os.getloadavg()[0]:.1f}",
         flush=True,
     )
 
@@ -172,20 +200,20 @@ def main() -> None:
     if args.js_ballots == args.ballots:
         js_path = out / f"verifiable-{args.ballots}.json"
     else:
-        build(args.js_ballots, args.workers, js_path)
-    t0 = time.perf_counter()
+        load(args.js_ballots, args.workers, js_path, args.reuse)
+    c0, t0 = cpu(), time.perf_counter()
     done = subprocess.run(
         ["node", str(NODE_VERIFIER), str(js_path), "--json", "--workers", str(args.workers)],
         capture_output=True,
         text=True,
         check=True,
     )
-    wall = time.perf_counter() - t0
+    wall, used = time.perf_counter() - t0, cpu() - c0
     verdict = json.loads(done.stdout)
     print(
         f"Node verifier, {args.workers} worker threads: {verdict['ballots']} ballots verified and "
-        f"tallied (ok={verdict['ok']}, result {verdict['result']}) in {wall:.1f} s "
-        f"(target 60 s for 10,000)"
+        f"tallied (ok={verdict['ok']}, result {verdict['result']}) in {wall:.1f} s wall, "
+        f"{used:.1f} s CPU (target 60 s wall for 10,000); load average {os.getloadavg()[0]:.1f}"
     )
 
 

@@ -341,15 +341,12 @@ def verify_board(board: object, workers: int = 1) -> Report:
     """Verify a parsed board; raise :class:`Invalid` naming the first record that fails."""
     records = _records(board)
     broken = _check_chain(records)
-    limit = len(records) if broken is None else broken
-    try:
-        report = _Verifier(records[:limit], workers).run()
-    except Invalid as invalid:
-        raise invalid from None
-    if broken is not None:
-        kind = records[broken].get("kind") if isinstance(records[broken], dict) else None
-        raise Invalid(broken, str(kind), "its link to the previous record or its own hash is wrong")
-    return report
+    if broken is None:
+        return _Verifier(records, workers).run()
+    if broken:  # what comes before the break is checked first: its failure would come first
+        _Verifier(records[:broken], workers).run()
+    kind = records[broken].get("kind") if isinstance(records[broken], dict) else None
+    raise Invalid(broken, str(kind), "its link to the previous record or its own hash is wrong")
 
 
 class _Verifier:

@@ -203,7 +203,7 @@ export async function verifyBoard(board, workers = 1) {
   if (board === null || typeof board !== 'object' || board.board !== FORMAT || !Array.isArray(board.records) || !board.records.length) throw new Invalid(0, 'board', `not an ${FORMAT} board`);
   const broken = chainBreak(board.records);
   const records = broken === null ? board.records : board.records.slice(0, broken);
-  const report = await new Checker(records, workers).run();
+  const report = records.length ? await new Checker(records, workers).run() : null;
   if (broken !== null) throw new Invalid(broken, String(board.records[broken]?.kind), 'its link to the previous record or its own hash is wrong');
   return report;
 }

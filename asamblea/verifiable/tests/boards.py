@@ -152,4 +152,7 @@ def unchained() -> dict[str, tuple[dict[str, Any], int]]:
     i = first(b, "ballot") + 2
     b["records"][i]["previous"] = b["records"][i - 2]["hash"]
     out["link to the wrong record"] = (b, i)
+    b = honest()
+    b["records"][0]["payload"]["title"] = "Otra asamblea"
+    out["manifest edited"] = (b, 0)
     return out

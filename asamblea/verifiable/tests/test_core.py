@@ -1,4 +1,21 @@
-"""The pure core: each security property stated, then tested."""
+"""The pure core: each security property stated, then tested.
+
+1. Every point received is checked for membership of the group; scalars must be canonical.
+2. The product of ciphertexts encrypts the weighted sum (the tally decrypts no ballot).
+3. Soundness: no valid proof that a ciphertext of 2 holds 0 or 1; no ballot choosing more
+   answers than allowed can be made.
+4. Strong Fiat-Shamir: a proof is bound to its election, key and credential.
+5. The server cannot cast for anyone: a ballot copied under another credential fails.
+6. A ballot for one election fails in another (no replay across elections).
+7. Trackers reveal nothing: the same choice gives a different tracker each time.
+8. Cast-or-audit: an opening shows what the browser encrypted; a wrong opening is caught.
+9. Threshold: any t trustees decrypt, t - 1 cannot; no trustee holds the election secret;
+   a share that does not match the published coefficients is detected.
+10. Weights multiply in the tally; the last ballot of a credential counts.
+
+Tampering with a published board is tested in ``test_verifier.py`` (Python) and
+``test_node_verifier.py`` (both verifiers agree).
+"""
 
 from __future__ import annotations
 

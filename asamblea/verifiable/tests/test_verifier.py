@@ -107,3 +107,21 @@ def test_the_command_refuses_a_file_that_is_not_json(tmp_path, capsys) -> None: 
 def test_something_that_is_not_a_board_is_refused(board: object) -> None:
     with pytest.raises(Invalid):
         verify_board(board)
+
+
+def test_the_verifier_shares_only_group_arithmetic_with_the_writer() -> None:
+    """An independent verifier: of the project's code it imports nothing but ``core.group``."""
+    import ast
+    from pathlib import Path
+
+    import asamblea.verifiable.verifier as verifier
+
+    tree = ast.parse(Path(verifier.__file__).read_text())
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            imported |= {f"{node.module}.{a.name}" for a in node.names}
+        elif isinstance(node, ast.Import):
+            imported |= {a.name for a in node.names}
+    ours = {name for name in imported if name.startswith("asamblea")}
+    assert ours == {"asamblea.verifiable.core.group"}
