@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from asamblea.cli import main as cli
 from asamblea.verifiable.tests import boards
@@ -125,3 +127,39 @@ def test_the_verifier_shares_only_group_arithmetic_with_the_writer() -> None:
             imported |= {a.name for a in node.names}
     ours = {name for name in imported if name.startswith("asamblea")}
     assert ours == {"asamblea.verifiable.core.group"}
+
+
+def _leaves(value: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _leaves(v, (*path, k))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _leaves(v, (*path, i))]
+    return [path]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_any_edit_of_a_re_chained_board_is_refused_or_harmless_never_a_crash(data) -> None:  # type: ignore[no-untyped-def]
+    """Hostile boards: whatever value is changed, the verifier answers (OK or a named record)."""
+    board = boards.honest()
+    index = data.draw(st.integers(0, len(board["records"]) - 1))
+    leaves = _leaves(board["records"][index]["payload"])
+    path = data.draw(st.sampled_from(leaves))
+    value = data.draw(
+        st.one_of(
+            st.integers(-(2**60), 2**60),
+            st.text(max_size=70),
+            st.sampled_from(["00" * 32, "ff" * 32, boards.other_point()]),
+            st.none(),
+            st.lists(st.integers(0, 3), max_size=3),
+            st.floats(allow_nan=False),
+        )
+    )
+    target = board["records"][index]["payload"]
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    try:
+        verify_board(boards.rechain(board))
+    except Invalid as invalid:
+        assert invalid.index >= index
