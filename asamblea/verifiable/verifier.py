@@ -70,14 +70,18 @@ SAFE = 2**53 - 1  # integers JavaScript reads exactly: both verifiers must see t
 
 def _plain(value: Any) -> None:
     """Refuse what canonical JSON cannot hold the same way in every language."""
-    if isinstance(value, float) or (isinstance(value, int) and abs(value) > SAFE):
-        raise _Bad("numbers must be integers of at most 2^53 - 1")
-    if isinstance(value, dict):
-        for v in value.values():
-            _plain(v)
-    elif isinstance(value, list):
-        for v in value:
-            _plain(v)
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        t = type(v)
+        if t is str:
+            continue
+        if t is dict:
+            stack.extend(v.values())
+        elif t is list:
+            stack.extend(v)
+        elif isinstance(v, float) or (isinstance(v, int) and abs(v) > SAFE):
+            raise _Bad("numbers must be integers of at most 2^53 - 1")
 
 
 def _canonical(value: Any) -> bytes:

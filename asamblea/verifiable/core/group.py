@@ -15,9 +15,20 @@ instead of failing.
 
 from __future__ import annotations
 
+import ctypes
 import secrets
+from typing import Any
 
 import pysodium
+
+# pysodium's wrappers check the library version on every call; these are the same libsodium
+# functions through the handle pysodium loaded, for the hot paths (a ballot needs about 60 calls).
+_lib = pysodium.sodium
+_scalarmult = _lib.crypto_scalarmult_ristretto255
+_scalarmult_base = _lib.crypto_scalarmult_ristretto255_base
+_add = _lib.crypto_core_ristretto255_add
+_sub = _lib.crypto_core_ristretto255_sub
+_is_valid = _lib.crypto_core_ristretto255_is_valid_point
 
 L = 2**252 + 27742317777372353535851937790883648493
 """The order of the group (and of the scalar field)."""
@@ -48,7 +59,7 @@ def point(b: bytes) -> bytes:
     """Return ``b`` if it is the canonical encoding of a group element, else raise GroupError."""
     if len(b) != 32:
         raise GroupError("a point is 32 bytes")
-    if b != IDENTITY and not pysodium.crypto_core_ristretto255_is_valid_point(b):
+    if b != IDENTITY and _is_valid(b) != 1:
         raise GroupError("not a ristretto255 group element")
     return b
 
@@ -58,7 +69,10 @@ def base(k: int) -> bytes:
     k %= L
     if k == 0:
         return IDENTITY
-    return bytes(pysodium.crypto_scalarmult_ristretto255_base(scalar_bytes(k)))
+    out = ctypes.create_string_buffer(32)
+    if _scalarmult_base(out, scalar_bytes(k)) != 0:
+        return IDENTITY  # unreachable for 0 < k < L: the generator has prime order
+    return out.raw
 
 
 def mul(k: int, p: bytes) -> bytes:
@@ -68,7 +82,15 @@ def mul(k: int, p: bytes) -> bytes:
         return IDENTITY
     if k == 1:
         return p
-    return bytes(pysodium.crypto_scalarmult_ristretto255(scalar_bytes(k), p))
+    if len(p) != 32:
+        raise GroupError("a point is 32 bytes")
+    out = ctypes.create_string_buffer(32)
+    if _scalarmult(out, scalar_bytes(k), p) != 0:
+        # libsodium refuses an invalid point or an identity result; callers pass checked points.
+        if _is_valid(p) != 1:
+            raise GroupError("not a ristretto255 group element")
+        return IDENTITY
+    return out.raw
 
 
 def add(p: bytes, q: bytes) -> bytes:
@@ -77,14 +99,23 @@ def add(p: bytes, q: bytes) -> bytes:
         return q
     if q == IDENTITY:
         return p
-    return bytes(pysodium.crypto_core_ristretto255_add(p, q))
+    return _binary(_add, p, q)
 
 
 def sub(p: bytes, q: bytes) -> bytes:
     """``p / q``."""
     if q == IDENTITY:
         return p
-    return bytes(pysodium.crypto_core_ristretto255_sub(p, q))
+    return _binary(_sub, p, q)
+
+
+def _binary(fn: Any, p: bytes, q: bytes) -> bytes:
+    if len(p) != 32 or len(q) != 32:
+        raise GroupError("a point is 32 bytes")
+    out = ctypes.create_string_buffer(32)
+    if fn(out, p, q) != 0:
+        raise GroupError("not a ristretto255 group element")
+    return out.raw
 
 
 def random_scalar() -> int:
