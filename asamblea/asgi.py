@@ -1,8 +1,8 @@
 """The ASGI entry point: Django for pages and forms, the lean cast endpoint for ``/cast/``,
 the lean live-stream endpoint for ``/live/`` (meetings, votes, consultations, pledges).
 
-Both run in every worker process; the cast endpoint shares Django's settings, database and
-session table (see :mod:`asamblea.voting.fastcast`).
+Both run in every worker process; the lean endpoint shares Django's settings, database and
+session table (see :mod:`asamblea.lean`).
 """
 
 import gc
@@ -15,14 +15,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "asamblea.settings")
 django_application = get_asgi_application()
 
 from asamblea.coordination import live as consultation_live  # noqa: E402
+from asamblea.lean.app import PREFIX, LeanApp  # noqa: E402 - needs Django set up
 from asamblea.live.asgi import SSEApp  # noqa: E402
 from asamblea.live.broker import broker  # noqa: E402
 from asamblea.meetings import live as meeting_live  # noqa: E402
 from asamblea.pledges import live as pledge_live  # noqa: E402
 from asamblea.voting import live as poll_live  # noqa: E402
-from asamblea.voting.fastcast import PREFIX, CastApp  # noqa: E402 - needs Django set up
 
-cast_application = CastApp(pages=django_application)
+cast_application = LeanApp(pages=django_application)
 
 # Each app decides who may read its streams; the project only routes the path to it.
 STREAMS = (meeting_live, poll_live, consultation_live, pledge_live)

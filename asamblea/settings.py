@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "asamblea.logistics",
     "asamblea.pledges",
     "asamblea.publishing",
+    "asamblea.lean",
     "asamblea.apps.AsambleaConfig",
 ]
 

@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("asamblea.publishing.urls")),
     path("", include("asamblea.pledges.urls")),
     path("", include("asamblea.bodies.urls")),
+    path("", include("asamblea.lean.urls")),
 ]

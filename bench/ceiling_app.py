@@ -18,14 +18,9 @@ from typing import Any
 from django.db import connection, transaction
 
 from asamblea.asgi import application as asamblea_application
+from asamblea.lean.casts import run_plan_async
+from asamblea.lean.commit import AsyncCommitter, Committer, Unavailable, connect_postgresql
 from asamblea.voting.casting import joined
-from asamblea.voting.fastcast import (
-    AsyncCommitter,
-    Committer,
-    Unavailable,
-    connect_postgresql,
-    run_plan_async,
-)
 from asamblea.voting.models import Ballot
 
 PREFIX = "/bench-insert/"

@@ -1,7 +1,7 @@
 """Casting yes / no / abstain ballots: the one implementation both cast paths run.
 
 :func:`asamblea.voting.actions.ballot_cast` (the plain form, and every caller in the code) casts
-a batch of one; the lean endpoint (:mod:`asamblea.voting.fastcast`) casts the ballots that
+a batch of one; the lean endpoint (:mod:`asamblea.lean`) casts the ballots that
 arrived within a few milliseconds as one batch in one transaction (group commit). The rules are
 the same because the code is the same:
 
@@ -98,7 +98,7 @@ def _not_eligible() -> NotAllowed:
 #
 # A plan holds every rule and no connection. The form path runs it on Django's connection
 # (:func:`run_plan`), the lean endpoint on its own asynchronous connection (see
-# :mod:`asamblea.voting.fastcast`): one implementation, two ways of talking to the database.
+# :mod:`asamblea.lean`): one implementation, two ways of talking to the database.
 
 T = TypeVar("T")
 Step = tuple[str, list[Any]]

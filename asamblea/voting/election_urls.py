@@ -21,6 +21,4 @@ urlpatterns = [
     path("b/<slug:slug>/e/<int:pk>/result.json", views.result_json, name="result_json"),
     path("b/<slug:slug>/e/<int:pk>/ballots.json", views.ballots_json, name="ballots_json"),
     path("b/<slug:slug>/e/<int:pk>/ballots.blt", views.ballots_blt, name="ballots_blt"),
-    # The lean endpoint's address: under ASGI asamblea.asgi hands it to fastcast.CastApp first.
-    path("cast/e/<int:pk>/", views.lean_cast, name="lean_cast"),
 ]

@@ -18,7 +18,7 @@ from asamblea import ratelimit
 from asamblea.bodies.queries import active_membership, require_facilitator
 from asamblea.bodies.views import viewable_body
 from asamblea.errors import Refused
-from asamblea.voting import election_count, elections, fastcast, receipt_flash
+from asamblea.voting import election_count, elections, receipt_flash
 from asamblea.voting.election_charts import votes_chart
 from asamblea.voting.election_forms import AnswerForm, ElectionForm, NominationForm, OptionForm
 from asamblea.voting.election_models import Candidate, Election, ElectionBallot, Elector
@@ -201,34 +201,22 @@ def ballot_cast(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     except Refused as refusal:
         if not refusal.code.startswith("ballot_"):
             raise
-        # Show the ballot again with what the person chose and what to fix.
-        context = _detail_context(request, election, submitted)
-        context["ballot_error"] = refusal.message
-        return render(request, "voting/elections/election_detail.html", context, status=400)
+        return ballot_again(request, election, submitted, refusal)
     page = reverse("elections:detail", args=[slug, pk])
     return receipt_flash.see_other("election", election.pk, receipt.receipt, page)
 
 
-@require_POST
-def lean_cast(request: HttpRequest, pk: int) -> HttpResponse:
-    """``/cast/e/<election>/``, where the ballot form posts, when Django serves it (WSGI, the
-    test server, and under ASGI the ballots sent without JavaScript): the lean endpoint's
-    routine and answers, but a ballot refused for its content comes back as the ballot page
-    with the person's marks and what to fix."""
-    result, form = fastcast.django_election_cast(request, pk)
-    if (
-        isinstance(result, Refused)
-        and result.code.startswith("ballot_")
-        and fastcast.wants_html(
-            {"content-type": request.content_type, "accept": request.headers.get("accept", "")}
-        )
-    ):
-        election = get_object_or_404(Election.objects.select_related("body"), pk=pk)
-        submitted = {k: v for k, v in form.items() if k != "csrfmiddlewaretoken"}
-        context = _detail_context(request, election, submitted)
-        context["ballot_error"] = result.message
-        return render(request, "voting/elections/election_detail.html", context, status=400)
-    return fastcast.django_election_answer(request, pk, result, form)
+def ballot_again(
+    request: HttpRequest,
+    election: Election,
+    submitted: dict[str, list[str]],
+    refusal: Refused,
+) -> HttpResponse:
+    """The ballot page again, with what the person chose and what to fix (``400``): the answer
+    to a ballot refused for its content, from this form and from the lean endpoint's."""
+    context = _detail_context(request, election, submitted)
+    context["ballot_error"] = refusal.message
+    return render(request, "voting/elections/election_detail.html", context, status=400)
 
 
 @login_required

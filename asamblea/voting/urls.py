@@ -12,6 +12,4 @@ urlpatterns = [
     path("b/<slug:slug>/p/<int:pk>/receipt/", views.receipt_check, name="receipt"),
     path("b/<slug:slug>/p/<int:pk>/progress/", views.poll_progress, name="progress"),
     path("live/polls/<int:pk>/events/", views.poll_events, name="events"),
-    # The lean endpoint's address: under ASGI asamblea.asgi hands it to fastcast.CastApp first.
-    path("cast/<int:pk>/", views.lean_cast, name="lean_cast"),
 ]

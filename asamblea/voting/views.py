@@ -17,7 +17,7 @@ from asamblea.bodies.views import viewable_body
 from asamblea.errors import Conflict, Refused
 from asamblea.live.http import stream_view
 from asamblea.motions.models import Motion
-from asamblea.voting import actions, fastcast, receipt_flash
+from asamblea.voting import actions, receipt_flash
 from asamblea.voting.charts import result_bars
 from asamblea.voting.forms import BallotForm, PollForm, ReceiptForm
 from asamblea.voting.live import channels_for
@@ -139,14 +139,6 @@ def ballot_cast(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     receipt = actions.ballot_cast(poll, request.user, form.cleaned_data["choice"])
     page = reverse("voting:detail", args=[slug, pk])
     return receipt_flash.see_other("poll", poll.pk, receipt.receipt, page)
-
-
-@require_POST
-def lean_cast(request: HttpRequest, pk: int) -> HttpResponse:
-    """``/cast/<poll>/``, the address the vote page's form posts to, when Django serves it
-    (WSGI, the test server): the lean endpoint's own routine and answers (under ASGI the lean
-    app answers this address before Django sees it)."""
-    return fastcast.django_answer(request, pk)
 
 
 @login_required

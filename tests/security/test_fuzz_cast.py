@@ -14,12 +14,12 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from asamblea.lean.app import LeanApp
 from asamblea.live.broker import parse_id
 from asamblea.testing import make_cast
 from asamblea.voting.actions import poll_open
-from asamblea.voting.fastcast import CastApp
-from asamblea.voting.lean_client import call, csrf_pair, request_scope
 from asamblea.voting.models import Ballot
+from tests.lean_client import call, csrf_pair, request_scope
 from tests.security.unicode_input import TRICKY_DIGITS, field_names, unicode_text, urlencoded
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,7 +34,7 @@ FUZZ = settings(
 
 @pytest.fixture
 def lean_app():
-    app = CastApp()
+    app = LeanApp()
     yield app
     app.shutdown()
 

@@ -88,7 +88,7 @@ MATRIX: dict[tuple[str, str], tuple[object, ...]] = {
     # After a cast the voter is sent back to the vote page (303), the receipt shown there once.
     ("voting:cast", "POST"):             ("login", 404,    403,     303,     303,     404,     303),
     # The lean endpoint (the vote page's form): a poll one may not see does not exist (404).
-    ("voting:lean_cast", "POST"):        (404,    404,     403,     200,     200,     404,     200),
+    ("lean:poll", "POST"):               (404,    404,     403,     200,     200,     404,     200),
     ("voting:close", "POST"):            ("login", 404,    403,     403,     302,     404,     403),
     # Without a code the receipt check is bad input for those who may see the vote.
     ("voting:receipt", "POST"):          (404,    404,     400,     400,     400,     404,     400),
@@ -104,7 +104,7 @@ MATRIX: dict[tuple[str, str], tuple[object, ...]] = {
     ("elections:answer", "POST"):        ("login", 404,    403,     302,     403,     404,     403),
     ("elections:open", "POST"):          ("login", 404,    403,     403,     302,     404,     403),
     ("elections:cast", "POST"):          ("login", 404,    403,     303,     303,     404,     303),
-    ("elections:lean_cast", "POST"):     (404,    404,     403,     200,     200,     404,     200),
+    ("lean:election", "POST"):           (404,    404,     403,     200,     200,     404,     200),
     ("elections:close", "POST"):         ("login", 404,    403,     403,     302,     404,     403),
     ("elections:receipt", "POST"):       (404,    404,     400,     400,     400,     404,     400),
     ("elections:result", "GET"):         (404,    404,     200,     200,     200,     404,     200),

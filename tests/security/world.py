@@ -689,9 +689,7 @@ ROUTES: dict[str, Route] = {
     ),
     "voting:detail": Route(_poll),
     "voting:cast": Route(_poll, post=lambda w: {"choice": "yes"}, get=False),
-    "voting:lean_cast": Route(
-        lambda w: {"pk": w.poll.pk}, post=lambda w: {"choice": "yes"}, get=False
-    ),
+    "lean:poll": Route(lambda w: {"pk": w.poll.pk}, post=lambda w: {"choice": "yes"}, get=False),
     "voting:close": Route(_poll, post=_empty, get=False),
     "voting:receipt": Route(_poll),
     "voting:progress": Route(_poll),
@@ -718,7 +716,7 @@ ROUTES: dict[str, Route] = {
     ),
     "elections:open": Route(_nominating, post=_empty, get=False),
     "elections:cast": Route(_voting, post=lambda w: {"rank_0": "1", "rank_1": "2"}, get=False),
-    "elections:lean_cast": Route(
+    "lean:election": Route(
         lambda w: {"pk": w.voting_election.pk},
         post=lambda w: {"rank_0": "1", "rank_1": "2"},
         get=False,

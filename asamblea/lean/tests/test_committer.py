@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-from asamblea.voting import fastcast
-from asamblea.voting.fastcast import AsyncCommitter, Unavailable
+from asamblea.lean import commit
+from asamblea.lean.commit import AsyncCommitter, Unavailable
 
 
 class FakeConnection:
@@ -74,7 +74,7 @@ def test_a_failed_batch_answers_unavailable_and_the_next_one_reconnects():
 
 
 def test_a_database_that_stops_answering_frees_the_writer(monkeypatch):
-    monkeypatch.setattr(fastcast, "CAST_TIMEOUT", 0.2)
+    monkeypatch.setattr(commit, "CAST_TIMEOUT", 0.2)
     hang = {"on": True}
 
     async def process(items, conn):

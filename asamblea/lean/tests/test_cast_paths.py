@@ -23,6 +23,8 @@ from django.utils import timezone
 
 from asamblea.accounts.models import Person
 from asamblea.bodies.models import Membership
+from asamblea.lean import casts, commit
+from asamblea.lean.app import LeanApp
 from asamblea.live import events
 from asamblea.testing import (
     Cast,
@@ -32,18 +34,17 @@ from asamblea.testing import (
     make_cast,
     make_person,
 )
-from asamblea.voting import casting, fastcast
+from asamblea.voting import casting
 from asamblea.voting.actions import poll_close, poll_open, receipt_lookup
-from asamblea.voting.fastcast import CastApp
-from asamblea.voting.lean_client import Answer, call, choice_body, csrf_pair, request_scope
 from asamblea.voting.models import Ballot, Eligibility, Poll
+from tests.lean_client import Answer, call, choice_body, csrf_pair, request_scope
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def lean_app():
-    app = CastApp()
+    app = LeanApp()
     yield app
     app.shutdown()  # the writers' connections must close before the test database goes
 
@@ -51,7 +52,7 @@ def lean_app():
 class FormPath:
     name = "form"
 
-    def __init__(self, app: CastApp) -> None:
+    def __init__(self, app: LeanApp) -> None:
         self.app = app
 
     def cast(self, poll: Poll, person: Person | None, choice: str) -> tuple[int, str]:
@@ -73,7 +74,7 @@ class FormPath:
 class LeanPath:
     name = "lean"
 
-    def __init__(self, app: CastApp) -> None:
+    def __init__(self, app: LeanApp) -> None:
         self.app = app
 
     def session_of(self, person: Person | None) -> str | None:
@@ -299,7 +300,7 @@ def test_recount_after_mixed_paths_gives_the_published_result(lean_app, world, s
 # The lean endpoint's own checks: session, CSRF, request shape, unavailability
 
 
-def lean(app: CastApp, poll_id, body: bytes = b'{"choice": "yes"}', **kwargs) -> Answer:
+def lean(app: LeanApp, poll_id, body: bytes = b'{"choice": "yes"}', **kwargs) -> Answer:
     return asyncio.run(call(app, request_scope(poll_id, **kwargs), body))
 
 
@@ -492,7 +493,7 @@ def test_concurrent_duplicates_and_replays_give_one_ballot_each(lean_app, world,
 def test_lean_unmasking_of_csrf_tokens_is_djangos():
     from django.middleware.csrf import _unmask_cipher_token
 
-    from asamblea.voting.fastcast import unmask
+    from asamblea.lean.csrf import unmask
 
     for _ in range(200):
         secret, token = csrf_pair()
@@ -621,14 +622,14 @@ def test_a_poll_whose_cast_fails_leaves_the_answers_of_the_polls_before_it(
 
     monkeypatch.setattr(casting, "cast_plan", failing_for_other)
     items = [
-        fastcast.CastItem(session_key(world.bob), secret_poll.pk, "yes"),
-        fastcast.CastItem(session_key(world.carol), other.pk, "no"),
+        casts.CastItem(session_key(world.bob), secret_poll.pk, "yes"),
+        casts.CastItem(session_key(world.carol), other.pk, "no"),
     ]
 
     async def run() -> tuple[list[casting.CastOutcome], bool]:
-        conn = await fastcast.connect_postgresql()
+        conn = await commit.connect_postgresql()
         try:
-            return await fastcast.process_casts_async(items, conn), conn.closed
+            return await casts.process_casts_async(items, conn), conn.closed
         finally:
             await conn.close()
 

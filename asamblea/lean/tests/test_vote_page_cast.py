@@ -17,12 +17,13 @@ from django.db import DatabaseError
 from django.test import Client
 from django.urls import reverse
 
+from asamblea.lean import casts
+from asamblea.lean.app import LeanApp
 from asamblea.testing import Cast, make_cast
-from asamblea.voting import fastcast, receipt_flash
+from asamblea.voting import receipt_flash
 from asamblea.voting.actions import poll_close, poll_open, receipt_lookup
-from asamblea.voting.fastcast import CastApp
-from asamblea.voting.lean_client import call, csrf_pair, request_scope
 from asamblea.voting.models import Ballot, Poll
+from tests.lean_client import call, csrf_pair, request_scope
 
 HTML = "text/html,application/xhtml+xml"
 
@@ -42,13 +43,13 @@ def page_url(poll: Poll) -> str:
 
 
 def lean_url(poll: Poll) -> str:
-    return reverse("voting:lean_cast", args=[poll.pk])
+    return reverse("lean:poll", args=[poll.pk])
 
 
 def test_the_vote_page_form_posts_to_the_lean_endpoint(world, poll):
     page = world.client(world.bob).get(page_url(poll)).content.decode()
     assert f'action="/cast/{poll.pk}/" data-cast' in page
-    assert lean_url(poll) == f"/cast/{poll.pk}/"  # the address asamblea.asgi hands to CastApp
+    assert lean_url(poll) == f"/cast/{poll.pk}/"  # the address asamblea.asgi hands to LeanApp
     assert "voting/cast." in page  # the script, by its hashed name
     assert 'id="cast-receipt-template"' in page
 
@@ -97,7 +98,7 @@ def test_a_refusal_without_javascript_is_a_page_with_the_reason_and_the_way_back
 
 def test_a_busy_database_answers_503_with_retry_after_and_a_button_to_send_again(world, poll):
     client = world.client(world.bob)
-    with mock.patch.object(fastcast, "process_casts", side_effect=DatabaseError("too many")):
+    with mock.patch.object(casts, "process_casts", side_effect=DatabaseError("too many")):
         answer = client.post(lean_url(poll), {"choice": "abstain"}, HTTP_ACCEPT=HTML)
         script = client.post(lean_url(poll), {"choice": "abstain"})
     assert answer.status_code == 503 and answer["Retry-After"]
@@ -153,7 +154,7 @@ def test_the_asgi_lean_app_answers_a_form_without_javascript_the_same_way():
     scope["headers"] = [h for h in scope["headers"] if h[0] != b"x-csrftoken"]
     scope["headers"].append((b"accept", HTML.encode()))
     body = f"csrfmiddlewaretoken={csrf[1]}&choice=yes".encode()
-    app = CastApp()
+    app = LeanApp()
     try:
         sent: list[dict] = []
 
@@ -198,7 +199,7 @@ def test_the_asgi_lean_app_casts_an_election_ballot_sent_by_the_pages_script():
 
     world = make_cast()
     election = voting_election(world)
-    app = CastApp()
+    app = LeanApp()
     try:
 
         def send_as(person, body: bytes):
@@ -238,7 +239,7 @@ def test_without_javascript_the_asgi_lean_app_hands_an_election_ballot_to_the_pa
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"{}"})
 
-    app = CastApp(pages=pages)
+    app = LeanApp(pages=pages)
     scope = request_scope(7, session_key=None, csrf=csrf_pair(), content_type="multipart/form-data")
     scope["path"] = "/cast/e/7/"
     scope["headers"].append((b"accept", HTML.encode()))

@@ -1,5 +1,5 @@
-"""Calling the lean cast endpoint in-process, as a browser would: for tests. The server never
-imports this module.
+"""Calling the lean endpoint (:class:`asamblea.lean.app.LeanApp`) in-process, as a browser
+would: for tests only.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret
 
-from asamblea.voting.fastcast import CastApp
+from asamblea.lean.app import LeanApp
 
 
 @dataclass
@@ -65,7 +65,7 @@ def request_scope(
     }
 
 
-async def call(app: CastApp, scope: dict[str, Any], body: bytes) -> Answer:
+async def call(app: LeanApp, scope: dict[str, Any], body: bytes) -> Answer:
     sent: list[dict[str, Any]] = []
     delivered = False
 

@@ -22,13 +22,13 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from asamblea.lean.app import LeanApp
 from asamblea.testing import cast_receipt, join, make_cast, make_person
 from asamblea.voting.casting import hash_receipt
 from asamblea.voting.election_models import ElectionBallot
-from asamblea.voting.fastcast import CastApp
-from asamblea.voting.lean_client import call, choice_body, csrf_pair, request_scope
 from asamblea.voting.models import Ballot
 from asamblea.voting.tests.election_helpers import voting_election
+from tests.lean_client import call, choice_body, csrf_pair, request_scope
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -110,7 +110,7 @@ def test_no_voter_id_name_choice_receipt_or_ranking_in_any_statement_text():
     election = voting_election(cast)  # opened after the voters joined: they are electors
     needles = [str(pk) for pk in VOTERS.values()]
     needles += [p.display_name for p in people.values()] + list(VOTERS)
-    app = CastApp()
+    app = LeanApp()
     try:
         with statements() as sent:
             # The vote page's form, as Django serves /cast/ (no JavaScript, then JavaScript).
