@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "asamblea.coordination",
     "asamblea.logistics",
     "asamblea.pledges",
+    "asamblea.documents",
     "asamblea.publishing",
     "asamblea.lean",
     "asamblea.apps.AsambleaConfig",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("asamblea.coordination.urls")),
     path("", include("asamblea.publishing.urls")),
     path("", include("asamblea.pledges.urls")),
+    path("", include("asamblea.documents.urls")),
     path("", include("asamblea.bodies.urls")),
     path("", include("asamblea.lean.urls")),
 ]

@@ -249,6 +249,30 @@ MATRIX: dict[tuple[str, str], tuple[object, ...]] = {
     ("pledges:vote", "POST"):            ("login", 404,    403,     403,     302,     404,     403),
     ("pledges:followup", "POST"):        ("login", 404,    403,     403,     409,     404,     403),
     ("pledges:answer", "POST"):          ("login", 404,    409,     409,     409,     404,     409),
+    # Documents (issue 16). North's statement: read by those who read North; amended by its
+    # voting members; the drafting commission (alice) proposes merges, compromises and blocks;
+    # only bob answers for his own amendment; facilitators open documents and the final vote.
+    ("documents:list", "GET"):           (404,    404,     200,     200,     200,     404,     200),
+    ("documents:list", "POST"):          (404,    404,     403,     403,     302,     404,     403),
+    ("documents:body_amendments", "GET"): (404,   404,     200,     200,     200,     404,     200),
+    ("documents:detail", "GET"):         (404,    404,     200,     200,     200,     404,     200),
+    ("documents:synopsis", "GET"):       (404,    404,     200,     200,     200,     404,     200),
+    ("documents:text", "GET"):           (404,    404,     200,     200,     200,     404,     200),
+    ("documents:pdf", "GET"):            (404,    404,     200,     200,     200,     404,     200),
+    ("documents:versions", "GET"):       (404,    404,     200,     200,     200,     404,     200),
+    ("documents:version", "GET"):        (404,    404,     200,     200,     200,     404,     200),
+    ("documents:amend", "GET"):          ("login", 404,    403,     200,     200,     404,     200),
+    ("documents:amend", "POST"):         ("login", 404,    403,     302,     302,     404,     302),
+    ("documents:proposal", "GET"):       ("login", 404,    403,     403,     200,     404,     403),
+    ("documents:proposal", "POST"):      ("login", 404,    403,     403,     302,     404,     403),
+    ("documents:block", "POST"):         ("login", 404,    403,     403,     302,     404,     403),
+    ("documents:final", "POST"):         ("login", 404,    403,     403,     302,     404,     403),
+    ("documents:commission", "POST"):    ("login", 404,    403,     403,     302,     404,     403),
+    ("documents:amendment", "GET"):      (404,    404,     200,     200,     200,     404,     200),
+    ("documents:consent", "POST"):       ("login", 404,    403,     302,     403,     404,     403),
+    # bob's amendment to the public Federation's program, adopted by North: sending it up is
+    # North's decision (put to its members' vote); outsiders cannot see North's amendment.
+    ("documents:send_up", "POST"):       ("login", 404,    403,     302,     302,     404,     302),
 }
 # fmt: on
 

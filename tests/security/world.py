@@ -503,6 +503,73 @@ def _board(key: str | None = None) -> Callable[[World], dict[str, Any]]:
         ids = _logistics(w)
         return {"slug": ids["fed"]} | ({"pk": ids[key]} if key else {})
 
+
+def _docs(w: World) -> dict[str, Any]:
+    """North's documents for the document routes, built once per world on first use: North's
+    statement with two amendments (bob's and carol's, not in conflict, waiting for a decision)
+    and a merge of both waiting for their consent; a second document with nothing pending (for
+    the final vote); and bob's amendment to the Federation's program, adopted by North."""
+    from asamblea.documents.models import Document
+
+    built = w.extra.get("docs")
+    if built is None or not Document.objects.filter(pk=built["pk"]).exists():
+        from asamblea.documents import actions as docs
+        from asamblea.documents.models import Amendment
+        from asamblea.motions.models import Motion
+
+        cast = w.cast
+        text = "Agua potable.\n\nLuz para todos.\n\nLas asambleas deciden."
+        statement = docs.document_create(
+            cast.alice, cast.north, title="Declaración", kind="statement", text=text
+        )
+        first = docs.amendment_submit(
+            cast.bob, statement, body=cast.north, op="replace", start="p1", markdown="Agua."
+        )
+        second = docs.amendment_submit(
+            cast.carol, statement, body=cast.north, op="delete", start="p2"
+        )
+        merge = docs.proposal_make(
+            cast.alice,
+            statement,
+            kind="merge",
+            numbers=[first.number, second.number],
+            op="replace",
+            start="p1",
+            end="p2",
+            markdown="Agua y luz.",
+        )
+        quiet = docs.document_create(
+            cast.alice, cast.north, title="Saludo", kind="other", text="Hola."
+        )
+        federation = w.extra["federation"]
+        program = docs.document_create(
+            w.extra["cora"], federation, title="Programa", kind="program", text=text
+        )
+        up = docs.amendment_submit(cast.bob, program, body=cast.north, op="delete", start="p3")
+        Motion.objects.filter(pk=up.motion_id).update(state="adopted")
+        Amendment.objects.filter(pk=up.pk).update(state="adopted")
+        w.extra["docs"] = {
+            "slug": cast.north.slug,
+            "pk": statement.pk,
+            "number": statement.number,
+            "first": first.number,
+            "second": second.number,
+            "merge": merge.number,
+            "quiet": quiet.number,
+            "fed": federation.slug,
+            "program": program.number,
+            "up": up.number,
+        }
+    return w.extra["docs"]
+
+
+def _doc(key: str = "number", **extra: str) -> Callable[[World], dict[str, Any]]:
+    """Arguments for a document route: North's document at ``key``, plus an amendment."""
+
+    def kwargs(w: World) -> dict[str, Any]:
+        ids = _docs(w)
+        return {"slug": ids["slug"], "number": ids[key]} | {a: ids[k] for a, k in extra.items()}
+
     return kwargs
 
 
@@ -606,6 +673,59 @@ PLEDGE_ROUTES: dict[str, Route] = {
     "vote": Route(_pledge, post=lambda w: {"assembly": w.cast.north.slug}, get=False),
     "followup": Route(_pledge, post=_empty, get=False),
     "answer": Route(_pledge, post=lambda w: {"kept": "yes"}, get=False),
+}
+
+
+DOCUMENT_ROUTES: dict[str, Route] = {
+    "list": Route(
+        _north, post=lambda w: {"title": "Programa", "kind": "program", "text": "Uno.\n\nDos."}
+    ),
+    "body_amendments": Route(_north),
+    "detail": Route(_doc()),
+    "synopsis": Route(_doc()),
+    "text": Route(_doc()),
+    "pdf": Route(_doc()),
+    "versions": Route(_doc()),
+    "version": Route(lambda w: _doc()(w) | {"version": 1}),
+    "amend": Route(
+        _doc(),
+        post=lambda w: {
+            "in_body": w.cast.north.slug,
+            "op": "insert_after",
+            "start": "p3",
+            "markdown": "Y se cumple.",
+            "version": 1,
+        },
+    ),
+    "proposal": Route(
+        _doc(),
+        post=lambda w: {
+            "kind": "compromise",
+            "numbers": [_docs(w)["first"], _docs(w)["second"]],
+            "op": "delete",
+            "start": "p1",
+        },
+    ),
+    "block": Route(
+        _doc(), post=lambda w: {"numbers": [_docs(w)["first"], _docs(w)["second"]]}, get=False
+    ),
+    "final": Route(_doc("quiet"), post=_empty, get=False),
+    "commission": Route(_doc(), post=lambda w: {"username": "carol"}, get=False),
+    "amendment": Route(_doc(amendment="first")),
+    "send_up": Route(
+        lambda w: {
+            "slug": _docs(w)["fed"],
+            "number": _docs(w)["program"],
+            "amendment": _docs(w)["up"],
+        },
+        post=_empty,
+        get=False,
+    ),
+    "consent": Route(
+        _doc(amendment="merge"),
+        post=lambda w: {"for": _docs(w)["first"], "accept": "yes"},
+        get=False,
+    ),
 }
 
 
@@ -777,6 +897,7 @@ ROUTES: dict[str, Route] = {
     **{f"publishing:{name}": route for name, route in PUBLISHING_ROUTES.items()},
     **{f"logistics:{name}": route for name, route in LOGISTICS_ROUTES.items()},
     **{f"pledges:{name}": route for name, route in PLEDGE_ROUTES.items()},
+    **{f"documents:{name}": route for name, route in DOCUMENT_ROUTES.items()},
 }
 
 
