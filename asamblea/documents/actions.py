@@ -466,7 +466,7 @@ def consent_answer(person: Any, proposal: Amendment, amendment: Amendment, accep
 
 def _put_proposal_on_agenda(proposal: Amendment, document: Document) -> None:
     replaced = list(
-        Amendment.objects.select_for_update()
+        Amendment.objects.select_for_update(of=("self",))
         .filter(pk__in=Consent.objects.filter(proposal=proposal).values("amendment"))
         .select_related("motion")
     )
