@@ -98,6 +98,11 @@ def summary(pub: Publication) -> str:
         return _("Statement published.")
     if pub.kind == "minutes":
         return _("Minutes published.")
+    if pub.kind == "document":
+        return _("Text adopted (version %(version)s); its fingerprint: %(hash)s.") % {
+            "version": _count(data.get("version")),
+            "hash": data.get("hash", ""),
+        }
     outcome = {
         "adopted": _("Adopted"),
         "rejected": _("Not adopted"),

@@ -218,6 +218,32 @@ def _minutes_link(pub: Publication, slug: str) -> str:
     return reverse("meetings:minutes", kwargs={"slug": slug, "pk": pub.object_id})
 
 
+# --- Documents adopted as a whole (asamblea.documents) ------------------------------------------
+
+
+def _document_draft(body: Body, kind: str, payload: Payload) -> Draft | None:
+    from asamblea.documents.models import Document
+
+    document = Document.objects.filter(number=_int(payload, "document"), body=body).first()
+    if document is None or document.state != Document.State.ADOPTED:
+        return None
+    return Draft(
+        object_id=document.pk,
+        title=document.title,
+        outcome="adopted",
+        ref=document.number,
+        data={
+            "kind": document.kind,
+            "version": document.adopted_version,
+            "hash": document.adopted_hash,
+        },
+    )
+
+
+def _document_link(pub: Publication, slug: str) -> str:
+    return reverse("documents:text", kwargs={"slug": slug, "number": pub.ref})
+
+
 SOURCES: list[Source] = [
     Source(
         "motion",
@@ -251,6 +277,7 @@ SOURCES: list[Source] = [
     Source(
         "statement", _("Statements"), ("statement.published",), _statement_draft, _statement_link
     ),
+    Source("document", _("Adopted texts"), ("document.adopted",), _document_draft, _document_link),
     Source(
         "minutes",
         _("Minutes"),
