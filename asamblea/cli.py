@@ -13,7 +13,11 @@ from __future__ import annotations
 import os
 import sys
 
-ALIASES = {"verify-ledger": "verify_ledger", "close-due": "close_due_polls"}
+ALIASES = {
+    "verify-ledger": "verify_ledger",
+    "close-due": "close_due_polls",
+    "reindex-publications": "reindex_publications",
+}
 
 
 def main(argv: list[str] | None = None) -> None:

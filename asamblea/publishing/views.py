@@ -483,7 +483,8 @@ CSV_CHUNK = 500
 
 
 def _linker(request: HttpRequest) -> popolo.Link:
-    return lambda path: absolute_url(request, path)
+    origin = absolute_url(request, "/")[:-1]  # once: a page holds hundreds of addresses
+    return lambda path: origin + path
 
 
 @require_GET

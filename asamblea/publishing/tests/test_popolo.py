@@ -10,6 +10,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
+import feedparser
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -23,6 +24,7 @@ from asamblea.bodies.models import Body
 from asamblea.coordination import actions as coord
 from asamblea.coordination.models import ConsultedBody
 from asamblea.motions.actions import motion_submit
+from asamblea.publishing.tests.atom_rules import check
 from asamblea.publishing.tests.scene import decide
 from asamblea.testing import join, make_cast, make_federation_cast, make_person
 
@@ -202,6 +204,12 @@ def test_a_coordination_publishes_delegates_votes_and_consultation_results():
         ("South", "pass", "1"),
     ]
     assert "North" not in str(_csv(client, fed.federation, "votes"))
+    # The coordination's feed carries both decisions, and names no members-only assembly.
+    feed = client.get(reverse("publishing:coordination_feed", args=[fed.federation.slug]))
+    check(feed.content)
+    titles = [e.title for e in feedparser.parse(feed.content).entries]
+    assert titles[:2] == ["Paro", "Huelga"]
+    assert b"North" not in feed.content
 
 
 def test_a_popolo_page_takes_the_same_queries_for_few_and_many_decisions():
