@@ -118,10 +118,14 @@ def _resolutions_path(body: Body) -> str:
     return reverse(name, kwargs={"slug": body.slug})
 
 
-def _atom_response(feed: atom.Feed) -> HttpResponse:
-    response = HttpResponse(atom.render(feed), content_type=atom.CONTENT_TYPE)
-    response["Cache-Control"] = "no-cache"
+def _cache_control(response: HttpResponse, public: bool) -> HttpResponse:
+    """Revalidated every time; a members-only body's data is never kept by a shared cache."""
+    response["Cache-Control"] = "no-cache" if public else "private, no-cache"
     return response
+
+
+def _atom_response(feed: atom.Feed, public: bool = True) -> HttpResponse:
+    return _cache_control(HttpResponse(atom.render(feed), content_type=atom.CONTENT_TYPE), public)
 
 
 def _entries(
@@ -172,7 +176,7 @@ def _body_feed(request: HttpRequest, body: Body) -> HttpResponse:
         entries=_entries(request, pubs, body),
         ledger=[atom.LedgerHead(head.chain, head.length, head.hash)],
     )
-    return _atom_response(feed)
+    return _atom_response(feed, body.is_public)
 
 
 @require_GET
@@ -478,7 +482,7 @@ def resolution_pdf(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 # --- Open data (Popolo JSON and CSV) ------------------------------------------------------------
 
-POPOLO_PAGE = 100
+POPOLO_PAGE = 50
 CSV_CHUNK = 500
 
 
@@ -505,8 +509,7 @@ def popolo_json(request: HttpRequest, slug: str) -> HttpResponse:
         "license": "https://creativecommons.org/publicdomain/zero/1.0/",
     }
     response = JsonResponse(document, json_dumps_params={"ensure_ascii": False})
-    response["Cache-Control"] = "no-cache"
-    return response
+    return _cache_control(response, body.is_public)
 
 
 @require_GET
@@ -550,4 +553,4 @@ def popolo_csv(request: HttpRequest, slug: str, table: str) -> HttpResponse:
 
     response = HttpResponse("".join(lines()), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{body.slug}-{table}.csv"'
-    return response
+    return _cache_control(response, body.is_public)

@@ -116,4 +116,6 @@ def test_members_only_feed_is_missing_for_outsiders():
     url = reverse("publishing:feed", args=[cast.north.slug])
     assert cast.client(None).get(url).status_code == 404
     assert cast.client(cast.frank).get(url).status_code == 404
-    assert "Secreta" in [e.title for e in _parsed(cast.client(cast.bob).get(url)).entries]
+    inside = cast.client(cast.bob).get(url)
+    assert "Secreta" in [e.title for e in _parsed(inside).entries]
+    assert inside["Cache-Control"] == "private, no-cache"  # never in a shared cache
