@@ -3,7 +3,7 @@
 ``asamblea serve`` migrates, compiles the translation catalogs if needed, and serves over ASGI
 with uvicorn; every other word is passed to ``manage.py`` (``asamblea demo``,
 ``asamblea migrate``, ``asamblea verify-ledger``, ...). ``asamblea count FILE.blt`` recounts a
-ballot file without Django or a database (see ``asamblea.voting.methods.recount``).
+ballot file without Django or a database (see ``asamblea.elections.methods.recount``).
 ``asamblea verify-election BOARD.json`` verifies a verifiable election's bulletin board from the
 board alone, also without Django (see ``asamblea.verifiable.verifier``).
 """
@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> None:
     if not argv:
         argv = ["help"]
     if argv[0] == "count":
-        from asamblea.voting.methods.recount import main as count
+        from asamblea.elections.methods.recount import main as count
 
         sys.exit(count(argv[1:]))
     if argv[0] == "verify-election":

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "asamblea.meetings",
     "asamblea.motions",
     "asamblea.voting",
+    "asamblea.elections",
     "asamblea.coordination",
     "asamblea.logistics",
     "asamblea.pledges",

@@ -8,7 +8,7 @@ urlpatterns = [
     path("accounts/", include("asamblea.accounts.urls")),
     path("", include("asamblea.motions.urls")),
     path("", include("asamblea.voting.urls")),
-    path("", include("asamblea.voting.election_urls")),
+    path("", include("asamblea.elections.urls")),
     path("", include("asamblea.meetings.urls")),
     path("", include("asamblea.logistics.urls")),
     path("", include("asamblea.coordination.urls")),

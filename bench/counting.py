@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from asamblea.voting.methods import (
+from asamblea.elections.methods import (
     RankedGroup,
     count_meek_stv,
     count_schulze,

@@ -84,10 +84,12 @@ def main() -> None:
     from asamblea.accounts.models import Person
     from asamblea.bodies.actions import body_create
     from asamblea.bodies.models import Membership
-    from asamblea.voting import election_count, elections
-    from asamblea.voting.election_ballots import canonical
-    from asamblea.voting.election_models import ElectionBallot, Elector
-    from asamblea.voting.methods import write_blt
+    from asamblea.elections import actions as elections
+    from asamblea.elections import count as election_count
+    from asamblea.elections import queries as election_queries
+    from asamblea.elections.ballots import canonical
+    from asamblea.elections.methods import write_blt
+    from asamblea.elections.models import ElectionBallot, Elector
 
     call_command("migrate", verbosity=0)
     print(machine(connection.vendor))
@@ -122,24 +124,24 @@ def main() -> None:
         "close: shuffle, hash, seed to ledger, count, record",
         lambda: elections.election_close(election, facilitator),
     )
-    recount = timed("recount of the stored ballots", lambda: elections.recount(closed))
+    recount = timed("recount of the stored ballots", lambda: election_queries.recount(closed))
     assert recount["trace"] == closed.result["trace"]
     timed(
         "BLT download (group and write)",
         lambda: write_blt(
             election_count.to_blt(
                 closed.title,
-                elections.ballot_names(closed),
+                election_queries.ballot_names(closed),
                 closed.seats,
                 closed.method,
-                elections.stored_ballots(closed),
+                election_queries.stored_ballots(closed),
             )
         ),
     )
     client = Client()
     page = timed("result page", lambda: client.get(f"/b/{body.slug}/e/{closed.pk}/result/"))
     assert page.status_code == 200
-    print("winners:", [w.name for w in elections.winners(closed)])
+    print("winners:", [w.name for w in election_queries.winners(closed)])
 
 
 if __name__ == "__main__":

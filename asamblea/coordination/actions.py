@@ -59,13 +59,13 @@ from asamblea.coordination.queries import (
     voting_member_counts,
 )
 from asamblea.dates import check_moment
+from asamblea.elections.methods.plurality import count_approval
 from asamblea.errors import Conflict, NotAllowed, Refused
 from asamblea.live.events import publish_on_commit
 from asamblea.meetings.models import Meeting
 from asamblea.motions.actions import motion_submit, set_state
 from asamblea.motions.models import TEXT_MAX, TITLE_MAX, Motion, MotionVersion, StateChange
 from asamblea.voting.actions import DEFAULT_VOTE_DURATION, poll_close, poll_open
-from asamblea.voting.methods.plurality import count_approval
 from asamblea.voting.models import Eligibility, Poll
 
 MAX_SEATS = 10

@@ -25,12 +25,12 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from asamblea.elections.actions import ElectionReceipt
+from asamblea.elections.models import Election
 from asamblea.errors import Refused
 from asamblea.lean.casts import ELECTION_MAX_FIELDS
 from asamblea.middleware import CONTENT_SECURITY_POLICY
 from asamblea.voting import casting, receipt_flash
-from asamblea.voting.election_models import Election
-from asamblea.voting.elections import ElectionReceipt
 from asamblea.voting.models import Poll
 
 MAX_BODY = 4096

@@ -25,6 +25,7 @@ from django.db import DatabaseError, connection
 from django.http.cookie import parse_cookie
 from django.utils.translation import gettext_lazy as _
 
+from asamblea.elections.actions import ElectionReceipt
 from asamblea.errors import Refused
 from asamblea.lean import answers, casts, csrf, session
 from asamblea.lean.commit import (
@@ -37,7 +38,6 @@ from asamblea.lean.commit import (
     connect_postgresql,
 )
 from asamblea.voting import casting
-from asamblea.voting.elections import ElectionReceipt
 
 log = logging.getLogger(__name__)
 

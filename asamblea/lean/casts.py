@@ -29,13 +29,14 @@ from asamblea import ratelimit
 from asamblea.accounts.models import Person
 from asamblea.bodies.models import Body, Membership
 from asamblea.bodies.queries import can_view
+from asamblea.elections import actions as elections
+from asamblea.elections.actions import ElectionReceipt
+from asamblea.elections.models import Election
 from asamblea.errors import Refused
 from asamblea.lean import session
 from asamblea.lean.commit import Unavailable, close_quietly
 from asamblea.live.events import publish_now, publish_on_commit
-from asamblea.voting import casting, elections
-from asamblea.voting.election_models import Election
-from asamblea.voting.elections import ElectionReceipt
+from asamblea.voting import casting
 
 log = logging.getLogger(__name__)
 
@@ -330,7 +331,7 @@ def election_cast(
 ) -> ElectionReceipt | Refused:
     """Cast an election ballot for the person of ``session_key``: the same session check as a
     poll's ballot, the same rate limit, "no such vote" for whoever may not see the election
-    (as its page), then :func:`asamblea.voting.elections.ballot_cast` (one transaction; the
+    (as its page), then :func:`asamblea.elections.actions.ballot_cast` (one transaction; the
     answer is given only after it has committed)."""
     person_id = session.person_id(session_key) if session_key else None
     person = None

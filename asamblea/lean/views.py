@@ -14,11 +14,12 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from asamblea.elections import views as election_views
+from asamblea.elections.actions import ElectionReceipt
+from asamblea.elections.models import Election
 from asamblea.errors import Refused
 from asamblea.lean import answers, casts, session
-from asamblea.voting import casting, election_views
-from asamblea.voting.election_models import Election
-from asamblea.voting.elections import ElectionReceipt
+from asamblea.voting import casting
 
 
 @require_POST

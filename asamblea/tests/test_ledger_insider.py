@@ -20,11 +20,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from asamblea.coordination.anchoring import ANCHOR, anchor_due
+from asamblea.elections import actions as elections
 from asamblea.ledger.actions import chain_head, verify_chain
 from asamblea.ledger.chain import canonical_json, entry_hash
 from asamblea.ledger.models import LedgerEntry
 from asamblea.testing import make_cast, make_federation_cast
-from asamblea.voting import elections
 from asamblea.voting.actions import (
     ballot_cast,
     poll_close,

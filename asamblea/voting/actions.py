@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
@@ -30,6 +29,7 @@ from asamblea.meetings.queries import present_voters
 from asamblea.motions.actions import set_state
 from asamblea.motions.models import Motion, StateChange
 from asamblea.voting import casting, rules
+from asamblea.voting.ballot_box import receipt_ballot, rewrite_electorate, shuffle_ballots
 from asamblea.voting.casting import CHOICES, RECEIPT_BYTES, CastReceipt, hash_receipt
 from asamblea.voting.models import Ballot, Eligibility, HandCount, Poll
 from asamblea.voting.signals import poll_closed, poll_closing
@@ -284,33 +284,13 @@ def count(poll: Poll, *, with_hands: bool = True) -> rules.Outcome:
     )
 
 
-def _shuffle_secret_ballots(poll: Poll) -> None:
-    """Rewrite a closed secret poll's ballots in random order, with fresh random ids, so that
-    neither ids nor physical row order reflect the order in which they were cast."""
-    rows = list(Ballot.objects.filter(poll=poll).values("choice", "weight", "receipt_hash"))
-    random.SystemRandom().shuffle(rows)
-    Ballot.objects.filter(poll=poll).delete()
-    Ballot.objects.bulk_create([Ballot(poll=poll, **row) for row in rows], batch_size=2000)
-
-
-def _rewrite_electorate(poll: Poll) -> None:
-    """Rewrite a closed secret poll's electorate snapshot in person order, keeping its ids.
-
-    On PostgreSQL every flag flip wrote a new row version where there was room, stamped with
-    the casting transaction's id: the physical order (``ctid``) and ``xmin`` of the snapshot
-    followed the order of voting. Rewritten by the closing transaction in person order, every
-    row carries that one ``xmin`` (shared with the shuffled ballots) and sits in person order.
-    The old versions stay as dead rows until VACUUM (docs/secret-ballots.md, residual risks).
-    """
-    rows = list(
-        Eligibility.objects.filter(poll=poll)
-        .order_by("person_id")
-        .values("id", "person_id", "weight", "voted")
+def _shuffle_and_rewrite(poll: Poll) -> None:
+    """At the close of a secret poll: ballots in random order with fresh ids, and the
+    electorate snapshot in person order (see :mod:`asamblea.voting.ballot_box`)."""
+    shuffle_ballots(
+        Ballot.objects.filter(poll=poll), ("poll_id", "choice", "weight", "receipt_hash")
     )
-    Eligibility.objects.filter(poll=poll).delete()
-    Eligibility.objects.bulk_create(
-        [Eligibility(poll=poll, **row) for row in rows], batch_size=2000
-    )
+    rewrite_electorate(Eligibility.objects.filter(poll=poll), "poll_id")
 
 
 @transaction.atomic
@@ -334,8 +314,7 @@ def poll_close(poll: Poll, by: Any | None) -> Poll:
             raise problem
         return _close_void(locked, None, problem.code, "")
     if locked.is_secret:
-        _shuffle_secret_ballots(locked)
-        _rewrite_electorate(locked)
+        _shuffle_and_rewrite(locked)
     hands = HandCount.objects.filter(poll=locked).first()
     outcome = count(locked)
     participants = Eligibility.objects.filter(poll=locked, voted=True).count()
@@ -395,8 +374,7 @@ def _close_void(locked: Poll, by: Any | None, code: str, reason: str) -> Poll:
     """Close a (locked, open) poll without a valid count. The phone ballots are counted and
     shown, but the result is marked invalid and decides nothing (not adopted, no quorum)."""
     if locked.is_secret:
-        _shuffle_secret_ballots(locked)
-        _rewrite_electorate(locked)
+        _shuffle_and_rewrite(locked)
     hands = HandCount.objects.filter(poll=locked).first()
     electronic = Eligibility.objects.filter(poll=locked, voted=True).count()
     locked.result = count(locked, with_hands=False).to_dict() | {
@@ -483,13 +461,9 @@ def close_due_meetings(body: Body | None = None) -> int:
 
 def receipt_lookup(poll: Poll, code: str) -> Ballot:
     """Find a secret ballot by its receipt code. Refuses malformed and unknown codes alike."""
-    code = (code or "").strip().lower()
-    if len(code) != RECEIPT_BYTES * 2 or any(c not in "0123456789abcdef" for c in code):
-        raise Refused(_("This receipt code is not valid."), code="bad_receipt")
-    ballot = Ballot.objects.filter(poll=poll, receipt_hash=hash_receipt(code)).first()
-    if ballot is None:
-        raise Refused(_("No ballot in this vote has this receipt code."), code="unknown_receipt")
-    return ballot
+    return receipt_ballot(
+        Ballot.objects.filter(poll=poll), code, _("No ballot in this vote has this receipt code.")
+    )
 
 
 def participation_counts(poll: Poll) -> dict[str, int]:

@@ -1,5 +1,6 @@
-"""Recount every closed vote and election from the stored ballots, and compare with what was
-stored and what the ledger recorded at closing (``asamblea verify-ledger`` runs this).
+"""Recount every closed vote from the stored ballots, and compare with what was
+stored and what the ledger recorded at closing (``asamblea verify-ledger`` runs this;
+:mod:`asamblea.elections.audit` does the same for elections).
 
 A chain that verifies proves only that the ledger was not edited without recomputing it. The
 recount ties the ledger to the ballot box: changing a stored result, or ballots, or the ledger
@@ -10,17 +11,13 @@ Each check returns a list of problems in plain words, empty when everything agre
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 from typing import Any
 
 from asamblea.ledger.chain import canonical_json
 from asamblea.ledger.models import LedgerEntry
-from asamblea.voting import election_ballots
 from asamblea.voting.actions import count
-from asamblea.voting.election_models import Election, Elector
-from asamblea.voting.elections import ballots_digest, recount, stored_ballots
 from asamblea.voting.models import Ballot, Eligibility, Poll
 
 # Keys a "closed without a valid count" result sets by decision, not by counting.
@@ -69,50 +66,11 @@ def audit_poll(poll: Poll, entries: list[dict[str, Any]]) -> list[str]:
     return problems
 
 
-def audit_election(
-    election: Election, seeds: list[dict[str, Any]], closed: list[dict[str, Any]]
-) -> list[str]:
-    """Recount one closed election; compare with its result and its ledger entries."""
-    name = f"election {election.pk} of body:{election.body_id}"
-    result = election.result or {}
-    problems = []
-    recounted = recount(election)
-    digest = ballots_digest(stored_ballots(election))
-    for key in ("method", "winners", "trace"):
-        if not _same(recounted.get(key), result.get(key)):
-            problems.append(f"{name}: recount gives other {key} than the stored result")
-    if result.get("ballots_sha256") != digest:
-        problems.append(f"{name}: the stored ballots are not those counted at closing")
-    if len(seeds) != 1 or seeds[0].get("ballots_sha256") != digest:
-        problems.append(f"{name}: the ballots differ from those the ledger recorded at closing")
-    if len(closed) != 1:
-        problems.append(f"{name}: {len(closed)} 'election.closed' ledger entries, expected 1")
-        return problems
-    trace = hashlib.sha256(election_ballots.canonical(recounted["trace"]).encode()).hexdigest()
-    if closed[0].get("trace_sha256") != trace:
-        problems.append(f"{name}: recount gives another count than the ledger recorded")
-    if [w for w, _name in closed[0].get("winners", [])] != list(recounted["winners"]):
-        problems.append(f"{name}: recount gives other winners than the ledger recorded")
-    voted = Elector.objects.filter(election=election, voted=True).count()
-    if result.get("participants") != voted:
-        problems.append(
-            f"{name}: {voted} electors marked as voted, the result says so for "
-            f"{result.get('participants')}"
-        )
-    return problems
-
-
 def audit_votes() -> Iterator[tuple[str, list[str]]]:
-    """(what, problems) for every closed poll and election, body by body."""
+    """(what, problems) for every closed poll, body by body."""
     polls = Poll.objects.filter(state=Poll.State.CLOSED).select_related("body").order_by("pk")
     entries: dict[int, dict[int, list[dict[str, Any]]]] = {}
     for poll in polls.iterator(chunk_size=500):
         if poll.body_id not in entries:
             entries[poll.body_id] = closing_entries(poll.body.ledger_chain, "poll.closed", "poll")
         yield f"vote {poll.pk}", audit_poll(poll, entries[poll.body_id].get(poll.pk, []))
-    elections = Election.objects.filter(phase=Election.Phase.CLOSED).select_related("body")
-    for election in elections.order_by("pk").iterator(chunk_size=100):
-        chain = election.body.ledger_chain
-        seeds = closing_entries(chain, "election.seed", "election").get(election.pk, [])
-        closed = closing_entries(chain, "election.closed", "election").get(election.pk, [])
-        yield f"election {election.pk}", audit_election(election, seeds, closed)

@@ -10,16 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from asamblea.ledger.sentences import Reader, first_of, for_body, labels, references, sentences
-from asamblea.voting.election_models import Election
 from asamblea.voting.models import Poll
 
 
 def _polls(ids: set[Any], reader: Reader) -> dict[Any, str]:
     return for_body(Poll, ids, reader)
-
-
-def _elections(ids: set[Any], reader: Reader) -> dict[Any, str]:
-    return for_body(Election, ids, reader)
 
 
 def _poll_opened(values: Mapping[str, str], payload: Mapping[str, Any]) -> str:
@@ -51,7 +46,6 @@ def _poll_closed(values: Mapping[str, str], payload: Mapping[str, Any]) -> str:
 
 
 references(("poll",), _polls)
-references(("election",), _elections)
 labels(
     "secrecy",
     {
@@ -70,17 +64,5 @@ sentences(
         ),
         "poll.hand_count_attested": _("%(by)s confirmed the show of hands in %(poll)s."),
         "agenda.adopted": _("The agenda of the meeting was adopted by vote."),
-        "election.created": _("The election “%(title)s” was called."),
-        "election.nominated": first_of(
-            _("%(by)s nominated %(person)s in %(election)s."),
-            _("A candidacy was put forward in %(election)s."),
-        ),
-        "election.option_added": _("%(by)s added the option “%(name)s” to %(election)s."),
-        "election.nomination_accepted": _("%(person)s accepted the nomination in %(election)s."),
-        "election.nomination_declined": _("%(person)s declined the nomination in %(election)s."),
-        "election.candidate_withdrew": _("%(person)s withdrew from %(election)s."),
-        "election.voting_opened": _("%(by)s opened the voting in %(election)s."),
-        "election.seed": _("The tie-break seed of %(election)s was fixed (see the details)."),
-        "election.closed": _("%(by)s closed %(election)s and the count was published."),
     }
 )

@@ -152,23 +152,3 @@ class HandCount(models.Model):
     @property
     def is_attested(self) -> bool:
         return self.attested_by_id is not None
-
-
-# Elections live in their own module; importing them here registers them with the app.
-from asamblea.voting.election_models import (  # noqa: E402
-    Candidate,
-    Election,
-    ElectionBallot,
-    Elector,
-)
-
-__all__ = [
-    "Ballot",
-    "Candidate",
-    "Election",
-    "ElectionBallot",
-    "Elector",
-    "Eligibility",
-    "HandCount",
-    "Poll",
-]

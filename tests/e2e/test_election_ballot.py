@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 
 from asamblea.accounts.models import Person
+from asamblea.elections import actions as elections
+from asamblea.elections.models import ElectionBallot
 from asamblea.testing import PASSPHRASE, join, make_cast, make_person
-from asamblea.voting import elections
-from asamblea.voting.election_models import ElectionBallot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -19,12 +19,12 @@ from asamblea.accounts.models import Person
 from asamblea.bodies.actions import body_create, invitation_create
 from asamblea.bodies.models import Invitation, Membership
 from asamblea.coordination.models import Delegation
+from asamblea.elections import actions as elections
+from asamblea.elections.models import Candidate, Election
 from asamblea.motions.actions import motion_submit
 from asamblea.motions.models import Motion
 from asamblea.testing import PASSPHRASE, Cast, coordination_scene, join, make_cast, make_person
-from asamblea.voting import elections
 from asamblea.voting.actions import poll_open
-from asamblea.voting.election_models import Candidate, Election
 from asamblea.voting.models import Poll
 
 

@@ -22,12 +22,12 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from asamblea.elections.models import ElectionBallot
+from asamblea.elections.tests.election_helpers import voting_election
 from asamblea.lean.app import LeanApp
 from asamblea.testing import cast_receipt, join, make_cast, make_person
 from asamblea.voting.casting import hash_receipt
-from asamblea.voting.election_models import ElectionBallot
 from asamblea.voting.models import Ballot
-from asamblea.voting.tests.election_helpers import voting_election
 from tests.lean_client import call, choice_body, csrf_pair, request_scope
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -194,8 +194,8 @@ def test_the_asgi_lean_app_answers_a_form_without_javascript_the_same_way():
 
 @pytest.mark.django_db(transaction=True)
 def test_the_asgi_lean_app_casts_an_election_ballot_sent_by_the_pages_script():
-    from asamblea.voting.election_models import ElectionBallot
-    from asamblea.voting.tests.election_helpers import voting_election
+    from asamblea.elections.models import ElectionBallot
+    from asamblea.elections.tests.election_helpers import voting_election
 
     world = make_cast()
     election = voting_election(world)

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from asamblea.coordination.anchoring import ANCHOR
 from asamblea.coordination.audit import audit_coordination
+from asamblea.elections.audit import audit_elections
 from asamblea.ledger.actions import all_chains, check_head, verify_chain
 from asamblea.ledger.chain import Head, HeadsFileError, parse_heads
 from asamblea.ledger.models import LedgerEntry
@@ -88,7 +89,7 @@ class Command(BaseCommand):
 
     def _recount(self) -> int:
         problems = counted = 0
-        for audits in (audit_votes(), audit_coordination()):
+        for audits in (audit_votes(), audit_elections(), audit_coordination()):
             for _what, found in audits:
                 counted += 1
                 for why in found:

@@ -1,0 +1,67 @@
+"""The entry points other apps use (elect, winners), and downloads of awkward names."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from asamblea.elections import actions as elections
+from asamblea.elections import queries as election_queries
+from asamblea.elections.methods import count_meek_stv, parse_blt
+from asamblea.elections.models import Election
+from asamblea.elections.tests.election_helpers import ranks
+from asamblea.errors import NotAllowed
+
+
+@pytest.mark.django_db
+def test_elect_runs_a_delegate_election_and_winners_reads_it(cast):
+    election = elections.elect(
+        cast.alice,
+        cast.north,
+        title="Delegates to the regional coordination",
+        seats=2,
+        candidates=[cast.alice, cast.bob, cast.carol],
+        purpose="delegation:42",
+    )
+    assert Election.objects.get(purpose="delegation:42") == election
+    statuses = {c.person_id: c.status for c in election.candidates.all()}
+    assert statuses == {cast.alice.pk: "accepted", cast.bob.pk: "pending", cast.carol.pk: "pending"}
+    for person in (cast.bob, cast.carol):
+        elections.nomination_answer(person, election.candidates.get(person=person), True)
+    assert election_queries.winners(election) == []
+    election = elections.voting_open(cast.alice, election)
+    for person, order in ((cast.alice, (0, 1)), (cast.bob, (1, 0)), (cast.carol, (1, 2))):
+        elections.ballot_cast(election, person, ranks(*order))
+    election = elections.election_close(election, cast.alice)
+    chosen = election_queries.winners(election)
+    assert [w.name for w in chosen] == ["Bob", "Alice"]
+    assert [w.person_id for w in chosen] == [cast.bob.pk, cast.alice.pk]
+
+
+@pytest.mark.django_db
+def test_elect_checks_rights_like_any_action(cast):
+    with pytest.raises(NotAllowed):
+        elections.elect(cast.bob, cast.north, title="T", seats=1)
+    with pytest.raises(NotAllowed):
+        elections.elect(cast.frank, cast.north, title="T", seats=1)
+    assert not Election.objects.exists()
+
+
+@pytest.mark.django_db
+def test_names_with_line_breaks_still_make_a_valid_blt(cast):
+    election = elections.election_create(
+        cast.alice, cast.north, title="Two\nlines", method="meek_stv", seats=1
+    )
+    elections.option_add(cast.alice, election, 'Plan "A"\nrevised')
+    elections.option_add(cast.alice, election, "Plan B")
+    election = elections.voting_open(cast.alice, election)
+    elections.ballot_cast(election, cast.bob, ranks(0, 1))
+    election = elections.election_close(election, cast.alice)
+    response = cast.client(cast.bob).get(
+        reverse("elections:ballots_blt", args=[cast.north.slug, election.pk])
+    )
+    assert response.status_code == 200
+    parsed = parse_blt(response.content.decode())
+    assert parsed.candidates == ('Plan "A" revised', "Plan B")
+    recount = count_meek_stv(parsed.candidates, parsed.ballots, 1, seed=election.seed)
+    assert list(recount.winners) == election.result["winners"]
