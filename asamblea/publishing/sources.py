@@ -108,7 +108,7 @@ def _poll_link(pub: Publication, slug: str) -> str:
 
 
 def _election_draft(body: Body, kind: str, payload: Payload) -> Draft | None:
-    from asamblea.voting.models import Election
+    from asamblea.elections.models import Election
 
     election = Election.objects.filter(pk=_int(payload, "election"), body=body).first()
     if election is None:
