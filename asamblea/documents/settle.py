@@ -13,7 +13,10 @@ body's ledger; :func:`on_recorded` runs inside that transaction and:
 - and, on ``motion.submitted`` with an origin, creates the amendment a coordination receives
   when an assembly's amendment sent up reaches its agenda.
 
-It never raises: it runs inside someone else's closing transaction.
+It never raises on a state change: it runs inside someone else's closing transaction. It
+refuses one thing, by raising inside the editing transaction (which rolls it back): editing the
+text of a motion that carries an amendment, a block or a final vote, since what is decided is
+the change stored with it.
 """
 
 from __future__ import annotations
@@ -21,13 +24,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from asamblea.bodies.actions import record
 from asamblea.bodies.models import Body
 from asamblea.documents import core
 from asamblea.documents.models import Amendment, Block, Document, DocumentVersion
+from asamblea.errors import Conflict
 from asamblea.live.events import publish_on_commit
 from asamblea.motions.actions import set_state
 from asamblea.motions.models import Motion
@@ -39,10 +44,26 @@ def on_recorded(sender: Any, body: Body, kind: str, entry: Any, **kwargs: Any) -
     if kind == "motion.state_changed":
         payload = json.loads(entry.payload)
         _state_changed(body, payload["motion"], payload["to"], payload.get("reason") or "")
+    elif kind == "motion.edited":
+        _refuse_edit(body, json.loads(entry.payload)["motion"])
     elif kind == "motion.submitted":
         payload = json.loads(entry.payload)
         if payload.get("origin"):
             _arrived(body, payload["motion"], payload["origin"])
+
+
+def _refuse_edit(body: Body, number: int) -> None:
+    carries = Motion.objects.filter(body=body, number=number).filter(
+        Q(amendment__isnull=False) | Q(document_block__isnull=False) | Q(final_of__isnull=False)
+    )
+    if carries.exists():
+        raise Conflict(
+            _(
+                "This motion carries a change to a document and cannot be edited: withdraw it "
+                "and put a new amendment."
+            ),
+            code="carries_document",
+        )
 
 
 def _state_changed(body: Body, number: int, to: str, reason: str) -> None:

@@ -279,3 +279,18 @@ def test_outsiders_and_observers_cannot_amend_and_only_facilitators_open_documen
     with pytest.raises(NotAllowed):
         actions.block_create(cast.bob, congress.local, [1, 2])
     assert Document.objects.count() == 2
+
+
+def test_the_motion_of_an_amendment_cannot_be_edited_to_say_something_else(congress):
+    from asamblea.motions.actions import motion_edit
+    from asamblea.testing import db_state
+
+    cast = congress.cast
+    amendment = actions.amendment_submit(
+        cast.bob, congress.local, body=cast.north, op="delete", start="p1"
+    )
+    before = db_state()
+    with pytest.raises(Conflict) as refused:
+        motion_edit(cast.bob, amendment.motion, title="Otra cosa", text="Otra cosa")
+    assert refused.value.code == "carries_document"
+    assert db_state() == before
