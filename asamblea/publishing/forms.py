@@ -9,8 +9,8 @@ from asamblea.bodies.models import Body
 from asamblea.publishing.models import TEXT_MAX, TITLE_MAX, StatementRule
 from asamblea.publishing.sources import SOURCES
 
-ASSEMBLY_KINDS = ("motion", "vote", "election", "statement")
-COORDINATION_KINDS = ("delegate_vote", "consultation", "statement")
+ASSEMBLY_KINDS = ("motion", "vote", "election", "statement", "document")
+COORDINATION_KINDS = ("delegate_vote", "consultation", "statement", "document")
 
 
 class ResolutionFilter(forms.Form):

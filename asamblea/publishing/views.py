@@ -417,6 +417,18 @@ def _statement_leaflet(request: HttpRequest, statement: Statement) -> leaflet.Co
     )
 
 
+def _adopted_text(pub: Publication) -> str:
+    """An adopted document's text as sanitised HTML, the version the ledger recorded."""
+    from asamblea.documents.models import DocumentVersion
+
+    version = DocumentVersion.objects.filter(
+        document_id=pub.object_id, number=(pub.data or {}).get("version")
+    ).first()
+    if version is None:
+        return ""
+    return "".join(str(render_markdown(paragraph.text)) for paragraph in version.text)
+
+
 def _resolution_leaflet(request: HttpRequest, body: Body, pk: int) -> leaflet.Content:
     pub = get_object_or_404(Publication, pk=pk, body=body, kind__in=sources.DECISION_KINDS)
     return leaflet.Content(
@@ -425,6 +437,7 @@ def _resolution_leaflet(request: HttpRequest, body: Body, pk: int) -> leaflet.Co
         body=body.name,
         date=date_format(timezone.localtime(pub.at), "DATE_FORMAT"),
         url=absolute_url(request, sources.link(pub, body.slug)),
+        html=_adopted_text(pub) if pub.kind == "document" else "",
         lines=[str(sources.BY_KIND[pub.kind].label), queries.summary(pub)],
         ledger=chain_head(body.ledger_chain),
     )

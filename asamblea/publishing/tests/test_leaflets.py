@@ -97,3 +97,30 @@ def test_a_resolution_leaflet_and_not_one_of_minutes():
         client.get(reverse("publishing:resolution_pdf", args=[cast.north.slug, pub.pk])).status_code
         == 404
     )
+
+
+def test_an_adopted_document_prints_with_its_adopted_text():
+    from asamblea.documents import actions as documents
+    from asamblea.voting.actions import ballot_cast, poll_close, poll_open
+
+    cast = make_cast()
+    doc = documents.document_create(
+        cast.frank, cast.south, title="Programa común", kind="program",
+        text="Tierra para quien la trabaja.\n\nAgua **para todos**.",
+    )  # fmt: skip
+    poll = poll_open(cast.frank, cast.south, motion=documents.final_vote_open(cast.frank, doc))
+    ballot_cast(poll, cast.frank, "yes")
+    poll_close(poll, cast.frank)
+    pub = Publication.objects.get(kind="document")
+    client = cast.client(None)
+    page = client.get(reverse("publishing:resolution_print", args=[cast.south.slug, pub.pk]))
+    html = page.content.decode()
+    assert "Tierra para quien la trabaja." in html and "<strong>para todos</strong>" in html
+    pdf = client.get(reverse("publishing:resolution_pdf", args=[cast.south.slug, pub.pk]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    resolutions = client.get(reverse("publishing:resolutions", args=[cast.south.slug]))
+    assert "Programa común" in resolutions.content.decode()
+    filtered = client.get(
+        reverse("publishing:resolutions", args=[cast.south.slug]), {"kind": "document"}
+    )
+    assert filtered.status_code == 200 and "Programa común" in filtered.content.decode()
