@@ -16,6 +16,7 @@ can show the ballot again with the marks kept when it is refused for its content
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -23,11 +24,13 @@ from typing import Any
 
 from django.db import DatabaseError, connection
 from django.http.cookie import parse_cookie
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from asamblea.elections.actions import ElectionReceipt
 from asamblea.errors import Refused
 from asamblea.lean import answers, casts, csrf, session
+from asamblea.lean import pages as vote_page
 from asamblea.lean.commit import (
     CAST_TIMEOUT,
     AsyncCommitter,
@@ -57,43 +60,58 @@ class LeanApp:
         connect: Callable[[], Awaitable[Any]] = connect_postgresql,
         pages: Callable[..., Awaitable[None]] | None = None,
     ) -> None:
-        self.pages = pages  # Django's ASGI app, for no-JS election ballots
+        self.pages = pages  # Django's ASGI app: no-JS election ballots, pages Django answers
         self.process = process
         self.process_async = process_async
         self.connect = connect
         self.committer: Committer | AsyncCommitter | None = None
+        self.reader: Committer | AsyncCommitter | None = None  # the vote pages' reads
+        self.rendered = vote_page.Cache()
+        self.rendering: dict[tuple[Any, ...], asyncio.Future[str | None]] = {}
 
     def _committer(self) -> Committer | AsyncCommitter:
-        committer = self.committer
-        if (
-            isinstance(committer, AsyncCommitter)
-            and committer.loop is not asyncio.get_running_loop()
-        ):
-            committer = None  # a new event loop (tests run one per request): start afresh
-        if committer is None:
+        self.committer = self._started(self.committer, self.process, self.process_async)
+        return self.committer
+
+    def _reader(self) -> Committer | AsyncCommitter:
+        self.reader = self._started(self.reader, vote_page.read_facts, vote_page.read_facts_async)
+        return self.reader
+
+    def _started(
+        self, current: Committer | AsyncCommitter | None, process: Process, aprocess: ProcessAsync
+    ) -> Committer | AsyncCommitter:
+        if isinstance(current, AsyncCommitter) and current.loop is not asyncio.get_running_loop():
+            current = None  # a new event loop (tests run one per request): start afresh
+        if current is None:
             if connection.vendor == "postgresql":
-                committer = AsyncCommitter(self.process_async, self.connect)
+                current = AsyncCommitter(aprocess, self.connect)
             else:
-                committer = Committer(self.process, writers=1)
-            self.committer = committer
-        return committer
+                current = Committer(process, writers=1)
+        return current
 
     async def aclose(self) -> None:
-        if self.committer is not None:
-            committer, self.committer = self.committer, None
-            await committer.aclose()
+        for name in ("committer", "reader"):
+            committer = getattr(self, name)
+            if committer is not None:
+                setattr(self, name, None)
+                await committer.aclose()
 
     def shutdown(self) -> None:
         """Stop from outside any event loop (tests): SQLite writers are joined; PostgreSQL
         tasks have ended with their loop, which closed their connections."""
-        committer, self.committer = self.committer, None
-        if isinstance(committer, Committer):
-            committer.stop()
+        for name in ("committer", "reader"):
+            committer = getattr(self, name)
+            setattr(self, name, None)
+            if isinstance(committer, Committer):
+                committer.stop()
 
     async def __call__(
         self, scope: dict[str, Any], receive: answers.ASGIReceive, send: answers.ASGISend
     ) -> None:
         headers = answers.headers_of(scope)
+        if vote_page.VOTE_PAGE.match(scope.get("path", "")):
+            await self._page(scope, receive, send, headers)
+            return
         if ELECTION_PATH.match(scope.get("path", "")):
             if answers.wants_html(headers) and self.pages is not None:
                 # Without JavaScript a refused ballot must come back as the ballot page with
@@ -109,6 +127,96 @@ class LeanApp:
             page = await self._vote_page(poll_id)
         reply = answers.build_reply(result, headers, fields, page, scope.get("path", ""))
         await answers.send_reply(send, reply)
+
+    async def _page(
+        self,
+        scope: dict[str, Any],
+        receive: answers.ASGIReceive,
+        send: answers.ASGISend,
+        headers: dict[str, str],
+    ) -> None:
+        """The open vote page (:mod:`asamblea.lean.pages`), or Django's answer."""
+        match = vote_page.VOTE_PAGE.match(scope.get("path", ""))
+        assert match is not None
+        slug, poll_id = match.group(1), int(match.group(2))
+        cookies = parse_cookie(headers.get("cookie", ""))
+        key = session.session_key(cookies)
+        if not key or not vote_page.may_serve(scope, headers, cookies):
+            await self._django(scope, receive, send)
+            return
+        try:
+            reader = self._reader()
+            if reader.pending() > MAX_PENDING:
+                raise Unavailable
+            async with asyncio.timeout(CAST_TIMEOUT):
+                facts = await reader.submit(vote_page.PageItem(key, poll_id))
+            if isinstance(facts, Unavailable):
+                raise facts
+        except (Unavailable, TimeoutError):
+            await answers.send_reply(send, busy_page())
+            return
+        variant = None if facts is None else vote_page.variant(facts, slug, cookies, headers)
+        if facts is None or variant is None:
+            await self._django(scope, receive, send)
+            return
+        receipt = vote_page.flash_receipt(cookies, poll_id, facts)
+        if receipt is not None:
+            variant = dataclasses.replace(variant, receipt=True)
+        assert facts.poll is not None
+        html = await self._rendered(facts.poll, poll_id, variant)
+        if html is None:
+            await self._django(scope, receive, send)
+            return
+        secret = vote_page.csrf_secret(cookies)
+        assert secret is not None
+        body = vote_page.fill(
+            html, facts, vote_page.masked_token(secret), receipt, variant.language
+        )
+        status, out, content = vote_page.response(
+            body,
+            secret,
+            variant.language,
+            headers,
+            scope.get("path", ""),
+            forget_flash=receipt_flash_sent(cookies),
+        )
+        await send({"type": "http.response.start", "status": status, "headers": out})
+        await send({"type": "http.response.body", "body": content})
+
+    async def _rendered(
+        self, poll: vote_page.PollRow, poll_id: int, variant: vote_page.Variant
+    ) -> str | None:
+        """The page rendered for this poll row and variant: from the cache, else rendered once
+        on a thread however many requests wait for it."""
+        key = (poll.values, variant)
+        html = self.rendered.get(key)
+        if html is not None:
+            return html
+        waiting = self.rendering.get(key)
+        if waiting is not None:
+            return await asyncio.shield(waiting)
+        future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+        self.rendering[key] = future
+        try:
+            html = await asyncio.to_thread(_render_on_thread, poll_id, variant)
+            if html is not None:
+                self.rendered.put(key, html)
+            future.set_result(html)
+        except Exception as exc:
+            future.set_exception(exc)
+            raise
+        finally:
+            del self.rendering[key]
+        return html
+
+    async def _django(
+        self, scope: dict[str, Any], receive: answers.ASGIReceive, send: answers.ASGISend
+    ) -> None:
+        if self.pages is None:
+            reply = answers.Reply(404, [("content-type", "text/plain; charset=utf-8")], b"")
+            await answers.send_reply(send, reply)
+            return
+        await self.pages(scope, receive, send)
 
     async def _outcome(
         self, scope: dict[str, Any], receive: answers.ASGIReceive, headers: dict[str, str]
@@ -192,6 +300,24 @@ class LeanApp:
         fields = {k: v[0] for k, v in form.items() if len(v) == 1}
         reply = answers.build_reply(result, headers, fields, page, scope.get("path", ""))
         await answers.send_reply(send, reply)
+
+
+def receipt_flash_sent(cookies: dict[str, str]) -> bool:
+    return vote_page.receipt_flash.COOKIE in cookies
+
+
+def busy_page() -> answers.Reply:
+    """``503`` with ``Retry-After``: a page that reloads by itself."""
+    body = render_to_string("503.html", {"reload": True}).encode("utf-8")
+    headers = [("content-type", "text/html; charset=utf-8"), ("retry-after", answers.RETRY_AFTER)]
+    return answers.Reply(503, headers, body)
+
+
+def _render_on_thread(poll_id: int, variant: vote_page.Variant) -> str | None:
+    try:
+        return vote_page.render(poll_id, variant)
+    finally:
+        connection.close()
 
 
 def _election_cast_on_thread(

@@ -234,7 +234,7 @@ async def run_plan_async(
             return done.value  # type: ignore[no-any-return]
 
 
-def _postgresql_dialect() -> casting.Dialect:
+def postgresql_dialect() -> casting.Dialect:
     return casting.Dialect("postgresql", timezone.now())
 
 
@@ -252,7 +252,7 @@ async def process_casts_async(
     keep their answers (they have committed), that poll and the ones after it are answered
     "try again", and the connection is dropped.
     """
-    dialect = _postgresql_dialect()
+    dialect = postgresql_dialect()
     people = await run_plan_async(
         session.people_plan([item.session_key for item in items], dialect), conn
     )

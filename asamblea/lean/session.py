@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -35,10 +36,29 @@ def session_key(cookies: dict[str, str]) -> str:
     return key if SESSION_KEY_SHAPE.fullmatch(key) else ""
 
 
+@dataclass(frozen=True)
+class Visitor:
+    """The logged-in person of a session, and what else the session holds (its keys)."""
+
+    person_id: int
+    display_name: str
+    language: str
+    session_keys: frozenset[str]
+    hash_current: bool  # made with the current secret key (Django rotates one made with a fallback)
+
+
 def people_plan(
     session_keys: Sequence[str], dialect: casting.Dialect
 ) -> casting.Plan[dict[str, int]]:
     """{session key: person id} for the sessions that belong to a logged-in, active person."""
+    visitors = yield from visitors_plan(session_keys, dialect)
+    return {key: visitor.person_id for key, visitor in visitors.items()}
+
+
+def visitors_plan(
+    session_keys: Sequence[str], dialect: casting.Dialect
+) -> casting.Plan[dict[str, Visitor]]:
+    """{session key: visitor} for the sessions that belong to a logged-in, active person."""
     keys = sorted({key for key in session_keys if key})
     if not keys:
         return {}
@@ -49,7 +69,7 @@ def people_plan(
         f"WHERE {condition} AND expire_date > %s",
         [*params, dialect.now],
     )
-    claims: dict[str, tuple[int, str]] = {}
+    claims: dict[str, tuple[int, str, frozenset[str]]] = {}
     # What SessionStore.decode does per session (django.core.signing.loads), with the signer
     # built once per batch instead of once per session; a session that does not verify is no
     # session, as there.
@@ -65,22 +85,26 @@ def people_plan(
             person_id = int(session[SESSION_KEY])
         except (KeyError, TypeError, ValueError):
             continue
-        claims[key] = (person_id, str(session.get(HASH_SESSION_KEY) or ""))
-    ids = sorted({pid for pid, _hash in claims.values()})
+        hash_ = str(session.get(HASH_SESSION_KEY) or "")
+        claims[key] = (person_id, hash_, frozenset(str(k) for k in session))
+    ids = sorted({pid for pid, _hash, _keys in claims.values()})
     if not ids:
         return {}
     condition, params = casting.among("id", ids, dialect)
     rows = yield (
-        f"SELECT id, password FROM {Person._meta.db_table} "  # noqa: S608 - our table name
+        f"SELECT id, password, display_name, language FROM {Person._meta.db_table} "  # noqa: S608 - our table name
         f"WHERE {condition} AND is_active",
         params,
     )
-    passwords = dict(rows)
+    people = {row[0]: row[1:] for row in rows}
     found = {}
-    for key, (person_id, session_hash) in claims.items():
-        password = passwords.get(person_id)
-        if password is not None and session_hash and hash_matches(password, session_hash):
-            found[key] = person_id
+    for key, (person_id, session_hash, session_keys) in claims.items():
+        person = people.get(person_id)
+        if person is None or not session_hash:
+            continue
+        current = hash_matches(person[0], session_hash, fallbacks=False)
+        if current or hash_matches(person[0], session_hash):
+            found[key] = Visitor(person_id, person[1], person[2], session_keys, current)
     return found
 
 
@@ -89,10 +113,15 @@ def person_id(key: str) -> int | None:
     return casting.run_plan(people_plan([key], casting.django_dialect())).get(key)
 
 
-def hash_matches(password: str, session_hash: str) -> bool:
+def hash_matches(password: str, session_hash: str, *, fallbacks: bool = True) -> bool:
     """Whether ``session_hash`` is the session hash of ``password`` under the current secret
     key or a fallback (as ``get_user`` accepts, before it rotates the session's hash)."""
-    for secret in (settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS):
+    keys = (
+        [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+        if fallbacks
+        else [settings.SECRET_KEY]
+    )
+    for secret in keys:
         expected = salted_hmac(
             _SESSION_HASH_SALT, password, secret=secret, algorithm="sha256"
         ).hexdigest()
