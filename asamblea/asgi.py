@@ -13,8 +13,9 @@ from typing import Any
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "asamblea.settings")
-django_application = get_asgi_application()
+django_pages = get_asgi_application()
 
+from asamblea.busy import Saturation  # noqa: E402
 from asamblea.coordination import live as consultation_live  # noqa: E402
 from asamblea.lean.app import PREFIX, LeanApp  # noqa: E402 - needs Django set up
 from asamblea.lean.pages import VOTE_PAGE  # noqa: E402
@@ -24,6 +25,9 @@ from asamblea.meetings import live as meeting_live  # noqa: E402
 from asamblea.pledges import live as pledge_live  # noqa: E402
 from asamblea.voting import live as poll_live  # noqa: E402
 
+# At most DJANGO_MAX_REQUESTS requests wait in Django per worker; beyond that, 503 with
+# Retry-After at once (asamblea.busy) instead of a queue that grows until clients time out.
+django_application = Saturation(django_pages, int(os.environ.get("DJANGO_MAX_REQUESTS", "100")))
 cast_application = LeanApp(pages=django_application)
 
 # Each app decides who may read its streams; the project only routes the path to it.

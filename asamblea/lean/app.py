@@ -163,7 +163,11 @@ class LeanApp:
         if receipt is not None:
             variant = dataclasses.replace(variant, receipt=True)
         assert facts.poll is not None
-        html = await self._rendered(facts.poll, poll_id, variant)
+        try:
+            html = await self._rendered(facts.poll, poll_id, variant)
+        except Exception:  # noqa: BLE001 - Django's page, with Django's answer to the failure
+            log.warning("vote page of poll %s not rendered", poll_id, exc_info=True)
+            html = None
         if html is None:
             await self._django(scope, receive, send)
             return
