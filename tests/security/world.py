@@ -503,6 +503,8 @@ def _board(key: str | None = None) -> Callable[[World], dict[str, Any]]:
         ids = _logistics(w)
         return {"slug": ids["fed"]} | ({"pk": ids[key]} if key else {})
 
+    return kwargs
+
 
 def _docs(w: World) -> dict[str, Any]:
     """North's documents for the document routes, built once per world on first use: North's
