@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "asamblea.logistics",
     "asamblea.pledges",
     "asamblea.documents",
+    "asamblea.surveys",
     "asamblea.publishing",
     "asamblea.lean",
     "asamblea.apps.AsambleaConfig",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("asamblea.publishing.urls")),
     path("", include("asamblea.pledges.urls")),
     path("", include("asamblea.documents.urls")),
+    path("", include("asamblea.surveys.urls")),
     path("", include("asamblea.bodies.urls")),
     path("", include("asamblea.lean.urls")),
 ]

@@ -87,6 +87,23 @@ def _count(value: Any) -> str:
     return "-" if value is None else str(value)
 
 
+def _pledge_summary(outcome: str, data: dict[str, Any]) -> str:
+    values = {key: _count(data.get(key)) for key in ("people", "assemblies", "share")}
+    if outcome == "lapsed":
+        text = (
+            _(
+                "Lapsed at its deadline, nobody bound: %(people)s people in %(assemblies)s "
+                "assemblies had committed."
+            )
+            % values
+        )
+    else:
+        text = _("Triggered: %(people)s people in %(assemblies)s assemblies committed.") % values
+    if data.get("share") is not None:
+        text += " " + _("%(share)s%% of the commitments were kept.") % values
+    return text
+
+
 def summary(pub: Publication) -> str:
     """The record in one sentence, in the reader's language: its outcome and its counts (a
     secret ballot's counts are public; who voted what never is, and is not stored here)."""
@@ -103,6 +120,8 @@ def summary(pub: Publication) -> str:
             "version": _count(data.get("version")),
             "hash": data.get("hash", ""),
         }
+    if pub.kind == "pledge":
+        return _pledge_summary(pub.outcome, data)
     outcome = {
         "adopted": _("Adopted"),
         "rejected": _("Not adopted"),

@@ -244,6 +244,27 @@ def _document_link(pub: Publication, slug: str) -> str:
     return reverse("documents:text", kwargs={"slug": slug, "number": pub.ref})
 
 
+# --- Pledges: triggered or lapsed, and the follow-through share ------------------------------
+
+
+def _pledge_draft(body: Body, kind: str, payload: Payload) -> Draft | None:
+    """A pledge of ``body`` that triggered or lapsed (counts only, never who committed); the
+    follow-through's close adds the share of commitments kept to the same record."""
+    from asamblea.pledges.models import Pledge
+
+    pledge = Pledge.objects.filter(pk=_int(payload, "pledge"), body=body).first()
+    if pledge is None or pledge.is_open or not pledge.result:
+        return None
+    data = {key: pledge.result.get(key) for key in ("people", "assemblies", "committed")}
+    if kind == "pledge.followup_closed":
+        data |= {key: payload.get(key) for key in ("kept", "commitments", "share")}
+    return Draft(object_id=pledge.pk, title=pledge.title, outcome=pledge.state, data=data)
+
+
+def _pledge_link(pub: Publication, slug: str) -> str:
+    return reverse("pledges:detail", kwargs={"slug": slug, "pk": pub.object_id})
+
+
 SOURCES: list[Source] = [
     Source(
         "motion",
@@ -286,6 +307,14 @@ SOURCES: list[Source] = [
         _minutes_link,
         decision=False,
         retract={"minutes.withdrawn": lambda payload: _int(payload, "meeting")},
+    ),
+    Source(
+        "pledge",
+        _("Pledges"),
+        ("pledge.triggered", "pledge.lapsed", "pledge.followup_closed"),
+        _pledge_draft,
+        _pledge_link,
+        decision=False,
     ),
 ]
 

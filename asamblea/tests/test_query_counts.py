@@ -18,7 +18,7 @@ from asamblea.voting.actions import poll_open
 
 # The most queries each page may take (session, person and the page's own reads). The body page
 # has one more for the meetings due to close by themselves (in session for 24 hours).
-LIMITS = {"home": 8, "body": 19, "vote": 6, "meeting": 12}
+LIMITS = {"home": 8, "body": 20, "vote": 6, "meeting": 12}
 
 
 def grow(cast, n: int) -> None:

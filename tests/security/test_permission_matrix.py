@@ -273,6 +273,15 @@ MATRIX: dict[tuple[str, str], tuple[object, ...]] = {
     # bob's amendment to the public Federation's program, adopted by North: sending it up is
     # North's decision (put to its members' vote); outsiders cannot see North's amendment.
     ("documents:send_up", "POST"):       ("login", 404,    403,     302,     302,     404,     302),
+    # Surveys (North's; dave already answered the open one). Voting members answer once;
+    # observers were not sent it. Results and their CSV only once closed.
+    ("surveys:list", "GET"):             (404,    404,     200,     200,     200,     404,     200),
+    ("surveys:create", "GET"):           ("login", 404,    403,     403,     200,     404,     403),
+    ("surveys:create", "POST"):          ("login", 404,    403,     403,     302,     404,     403),
+    ("surveys:detail", "GET"):           (404,    404,     200,     200,     200,     404,     200),
+    ("surveys:answer", "POST"):          ("login", 404,    403,     302,     302,     404,     409),
+    ("surveys:close", "POST"):           ("login", 404,    403,     403,     302,     404,     403),
+    ("surveys:csv", "GET"):              (404,    404,     200,     200,     200,     404,     200),
 }
 # fmt: on
 

@@ -731,6 +731,57 @@ DOCUMENT_ROUTES: dict[str, Route] = {
 }
 
 
+def _survey(key: str) -> Callable[[World], dict[str, Any]]:
+    """North's surveys, built once per world on first use: an open anonymous one (dave already
+    answered) and a closed one."""
+
+    def kwargs(w: World) -> dict[str, Any]:
+        from asamblea.surveys import actions as surveys
+        from asamblea.surveys.models import Survey
+
+        built = w.extra.get("surveys")
+        if built is None or not Survey.objects.filter(pk=built["open"].pk).exists():
+
+            def send(title: str) -> Any:
+                return surveys.survey_open(
+                    w.cast.alice,
+                    w.cast.north,
+                    title=title,
+                    closes_at=timezone.now() + timedelta(days=2),
+                    questions=[{"kind": "single", "text": "¿Huelga?", "options": ["Sí", "No"]}],
+                )
+
+            opened, closed = send("Antes del congreso"), send("Después")
+            surveys.answer(w.dave, opened, {str(opened.questions.get().pk): 0})
+            surveys.survey_close(w.cast.alice, closed)
+            built = w.extra["surveys"] = {"open": opened, "closed": closed}
+        survey = built[key]
+        w.extra["question"] = survey.questions.get().pk
+        return {"slug": w.cast.north.slug, "pk": survey.pk}
+
+    return kwargs
+
+
+SURVEY_ROUTES: dict[str, Route] = {
+    "list": Route(_north),
+    "create": Route(
+        _north,
+        post=lambda w: {
+            "title": "Encuesta",
+            "anonymous": "on",
+            "closes_at": _in_two_days(w),
+            "q1_kind": "scale",
+            "q1_text": "¿Cuánto?",
+            "q1_high": 5,
+        },
+    ),
+    "detail": Route(_survey("open")),
+    "answer": Route(_survey("open"), post=lambda w: {f"q{w.extra['question']}": "1"}, get=False),
+    "close": Route(_survey("open"), post=_empty, get=False),
+    "csv": Route(_survey("closed")),
+}
+
+
 # Every named route of the project. A route missing here fails test_every_route_is_listed.
 ROUTES: dict[str, Route] = {
     "set_language": Route(_none, post=lambda w: {"language": "en", "next": "/"}),
@@ -900,6 +951,7 @@ ROUTES: dict[str, Route] = {
     **{f"logistics:{name}": route for name, route in LOGISTICS_ROUTES.items()},
     **{f"pledges:{name}": route for name, route in PLEDGE_ROUTES.items()},
     **{f"documents:{name}": route for name, route in DOCUMENT_ROUTES.items()},
+    **{f"surveys:{name}": route for name, route in SURVEY_ROUTES.items()},
 }
 
 

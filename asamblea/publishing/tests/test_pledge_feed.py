@@ -1,0 +1,58 @@
+"""Pledges in the feeds: a pledge that triggers or lapses is news of the body that opened it
+(counts only, never who committed), and the follow-through adds the share kept."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import feedparser
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from asamblea.pledges import actions
+from asamblea.pledges.models import Pledge
+from asamblea.publishing.models import Publication
+from asamblea.publishing.tests.atom_rules import check
+from asamblea.testing import join, make_cast, make_person
+
+pytestmark = pytest.mark.django_db
+
+
+def _entries(client, slug):
+    response = client.get(reverse("publishing:feed", args=[slug]))
+    assert response.status_code == 200
+    check(response.content)
+    parsed = feedparser.parse(response.content)
+    assert not parsed.bozo
+    return parsed.entries
+
+
+def test_a_triggered_and_a_lapsed_pledge_are_in_the_feed_without_names():
+    cast = make_cast()
+    sam = make_person("sam")
+    join(sam, cast.south)
+    soon = timezone.now() + timedelta(days=1)
+    met = actions.pledge_open(cast.frank, cast.south, title="Paro", deadline=soon, min_people=2)
+    unmet = actions.pledge_open(cast.frank, cast.south, title="Marcha", deadline=soon, min_people=9)
+    actions.commit(cast.frank, met)
+    assert not Publication.objects.filter(kind="pledge").exists()  # open: not news yet
+    actions.commit(sam, met)
+    actions.commit(sam, unmet)
+    Pledge.objects.filter(pk__in=[met.pk, unmet.pk]).update(
+        deadline=timezone.now() - timedelta(seconds=1)
+    )
+    actions.settle_due()
+    entries = {e.title: e for e in _entries(cast.client(None), cast.south.slug)}
+    assert "Triggered: 2 people in 1 assemblies committed." in entries["Paro"].summary
+    assert "Lapsed at its deadline" in entries["Marcha"].summary
+    assert entries["Paro"].link.endswith(f"/b/south/pledges/{met.pk}/")
+    assert "Sam" not in str(entries) and "Frank" not in entries["Paro"].summary
+
+    actions.followup_open(cast.frank, met)
+    actions.followup_answer(sam, met, True)
+    Pledge.objects.filter(pk=met.pk).update(followup_closes_at=timezone.now())
+    actions.settle_due()
+    entries = {e.title: e for e in _entries(cast.client(None), cast.south.slug)}
+    assert "50% of the commitments were kept." in entries["Paro"].summary
+    assert Publication.objects.filter(kind="pledge").count() == 2
