@@ -70,7 +70,7 @@ def clean_place(text: str, *, label: Any = None) -> str:
     return text
 
 
-def check_dates(starts_on: date, ends_on: date) -> None:
+def check_dates(starts_on: date | None, ends_on: date | None) -> None:
     if not isinstance(starts_on, date) or not isinstance(ends_on, date):
         raise Refused(_("Give the first and the last day."), code="dates_missing")
     if ends_on < starts_on:
@@ -216,9 +216,9 @@ def _propose(facilitator: Any, need: Posting, offer: Posting, quantity: int) -> 
         .filter(pk__in=[need.pk, offer.pk])
         .order_by("pk")
     }
-    need, offer = locked.get(need.pk), locked.get(offer.pk)  # type: ignore[assignment]
-    if need is None or offer is None:
+    if need.pk not in locked or offer.pk not in locked:
         raise Refused(_("There is no such need or offer."), code="no_posting")
+    need, offer = locked[need.pk], locked[offer.pk]
     if need.side != Posting.Side.NEED or offer.side != Posting.Side.OFFER:
         raise Refused(_("A match gives an offer to a need."), code="sides")
     need_side = facilitates(facilitator, need.body_id)
@@ -394,7 +394,7 @@ def _trip_fields(body: Body, coordination: Body, fields: dict[str, Any]) -> dict
         raise Refused(_("Give the trip a title of at most 120 characters."), code="title")
     origin = clean_place(fields.get("origin", ""))
     destination = clean_place(fields.get("destination", ""))
-    check_dates(fields.get("starts_on"), fields.get("ends_on"))  # type: ignore[arg-type]
+    check_dates(fields.get("starts_on"), fields.get("ends_on"))
     seats = fields.get("seats")
     if not isinstance(seats, int) or isinstance(seats, bool) or not 0 <= seats <= 10_000:
         raise Refused(_("The seats needed are between 0 and 10,000."), code="seats")
