@@ -10,6 +10,7 @@ hash) as foreign markup in its own namespace, which Atom processors ignore safel
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -71,9 +72,18 @@ def rfc3339(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
+# Characters XML 1.0 cannot hold at all (C0 controls but tab, newline and return; surrogates;
+# U+FFFE and U+FFFF): a title typed with one must not make the whole feed unreadable.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def _text(parent: ET.Element, tag: str, text: str, **attrs: str) -> ET.Element:
     element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
-    element.text = text
+    element.text = xml_text(text)
     return element
 
 
