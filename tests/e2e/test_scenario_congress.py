@@ -26,6 +26,7 @@ from asamblea.coordination.models import Consultation
 from asamblea.documents.models import Amendment, Document
 from asamblea.testing import affiliate, join, make_delegate, make_person
 from asamblea.voting.actions import ballot_cast, poll_close, poll_open
+from tests.e2e.test_pages_phone import shoot
 from tests.e2e.test_scenario_coordination_week import People
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -141,6 +142,12 @@ def test_a_congress_adopts_its_program(browser, site):
         assert conflict.locator("del").count() >= 1 and conflict.locator("ins").count() >= 1
         page = week.sees(p.cora, base + f"a/{north_up.number}/")
         assert page.locator("#conflicts .card").count() == 2  # side by side
+        # On a phone: nothing overflows, every control is labelled, text is readable.
+        phone = week.page(p.cora)
+        for path, name in (("", "inline"), ("synopsis/", "synopsis"), ("amend/", "amend")):
+            shoot(phone, f"{site}{base}{path}", f"congress-{name}")
+        shoot(phone, f"{site}{base}a/{north_up.number}/", "congress-conflict")
+        page = week.sees(p.cora, base + f"a/{north_up.number}/")
 
         # 5. The drafting commission proposes a compromise; both authors accept it.
         page.get_by_role("link", name="Propose a compromise").click()
@@ -207,6 +214,7 @@ def test_a_congress_adopts_its_program(browser, site):
             assert "educación pública será gratuita y de calidad" in printed
             assert "Las mujeres y disidencias tendrán paridad." in printed
             assert all(f"{n}." in printed for n in range(1, 5))
+        shoot(week.page(p.ema), f"{site}{base}text/", "congress-adopted-text")
         page = week.sees(p.ema, base + "versions/")
         assert "adopted text" in page.content()
     finally:
