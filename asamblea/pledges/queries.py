@@ -127,9 +127,13 @@ def pledges_for(person: Any, limit: int = 10) -> list[Pledge]:
     )
 
 
-def body_pledges(body: Body) -> QuerySet[Pledge]:
-    """Pledges the body opened, and (for an assembly) those that concern it."""
+def body_pledges(body: Body, *, insider: bool = True) -> QuerySet[Pledge]:
+    """Pledges the body opened, and (for an assembly) those that concern it. For a reader who
+    is not one of its members (``insider`` False), only those opened by the body itself or by a
+    public body: a members-only coordination's pledge is not shown on a public assembly's page."""
     concerning = PledgeAssembly.objects.filter(body=body).values("pledge_id")
+    if not insider:
+        concerning = concerning.filter(pledge__body__visibility=Body.Visibility.PUBLIC)
     return (
         Pledge.objects.filter(Q(body=body) | Q(pk__in=concerning))
         .select_related("body")

@@ -40,8 +40,12 @@ def my_respondent(person: Any, survey: Survey) -> Respondent | None:
     return Respondent.objects.filter(survey=survey, holder=holder(survey.pk, person.pk)).first()
 
 
-def body_surveys(body: Body) -> QuerySet[Survey]:
+def body_surveys(body: Body, *, insider: bool = True) -> QuerySet[Survey]:
+    """Surveys the body sent, and those sent to it; for a reader who is not one of its members
+    (``insider`` False) only those of the body itself or of a public body."""
     concerning = SurveyAssembly.objects.filter(body=body).values("survey_id")
+    if not insider:
+        concerning = concerning.filter(survey__body__visibility=Body.Visibility.PUBLIC)
     return (
         Survey.objects.filter(Q(body=body) | Q(pk__in=concerning))
         .select_related("body")

@@ -24,7 +24,7 @@ def pledges_home(context: Any) -> dict[str, Any]:
 def pledges_of_body(context: Any, body: Any, membership: Any = None) -> dict[str, Any]:
     """A body's open and latest pledges (its own, and those that concern it)."""
     user = context.get("user")
-    pledges = list(body_pledges(body)[:5])
+    pledges = list(body_pledges(body, insider=membership is not None)[:5])
     return {
         "body": body,
         "pledges": pledges,

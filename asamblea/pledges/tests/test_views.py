@@ -141,3 +141,27 @@ def test_the_follow_through_share_is_shown_never_per_person(fed, pledge):
     assert "33% of the commitments were kept" in page
     assert 'id="answer"' in fed.client(fed.carol).get(url(pledge)).content.decode()
     assert 'id="answer"' not in fed.client(fed.bob).get(url(pledge)).content.decode()
+
+
+def test_a_members_only_coordinations_pledge_is_not_shown_on_a_public_assemblys_page(fed):
+    from asamblea.coordination.actions import coordination_create
+    from asamblea.testing import affiliate
+
+    hidden = coordination_create(
+        fed.cora, name="Hidden", kind="regional_coordination", visibility="members"
+    )
+    affiliate(fed.south, hidden)
+    actions.pledge_open(
+        fed.cora,
+        hidden,
+        title="Secreto",
+        deadline=timezone.now() + timedelta(days=2),
+        min_people=1,
+    )
+    south = reverse("bodies:detail", args=[fed.south.slug])
+    assert "Secreto" not in fed.client(None).get(south).content.decode()
+    assert "Secreto" not in fed.client(fed.oscar).get(south).content.decode()
+    assert "Secreto" in fed.client(fed.frank).get(south).content.decode()
+    listing = reverse("pledges:list", args=[fed.south.slug])
+    assert "Secreto" not in fed.client(None).get(listing).content.decode()
+    assert "Secreto" in fed.client(fed.frank).get(listing).content.decode()

@@ -15,6 +15,6 @@ register = template.Library()
 def surveys_of_body(body: Any, membership: Any = None) -> dict[str, Any]:
     return {
         "body": body,
-        "surveys": list(body_surveys(body)[:5]),
+        "surveys": list(body_surveys(body, insider=membership is not None)[:5]),
         "facilitator": membership is not None and membership.is_facilitator,
     }

@@ -213,3 +213,26 @@ def test_a_facilitator_sends_a_survey_from_the_form(fed):
     assert [q.options for q in survey.questions.all()] == [["Plaza", "Mercado"], [1, 4]]
     bad = client.post(form, {"title": "Local", "closes_at": closes})
     assert bad.status_code == 400 and Survey.objects.count() == 1
+
+
+def test_a_members_only_coordinations_survey_is_not_shown_on_a_public_assemblys_page(fed):
+    from asamblea.coordination.actions import coordination_create
+    from asamblea.testing import affiliate
+
+    hidden = coordination_create(
+        fed.cora, name="Hidden", kind="regional_coordination", visibility="members"
+    )
+    affiliate(fed.south, hidden)
+    actions.survey_open(
+        fed.cora,
+        hidden,
+        title="Secreta",
+        closes_at=timezone.now() + timedelta(days=2),
+        questions=QUESTIONS,
+    )
+    south = reverse("bodies:detail", args=[fed.south.slug])
+    assert "Secreta" not in fed.client(None).get(south).content.decode()
+    assert "Secreta" in fed.client(fed.frank).get(south).content.decode()
+    listing = reverse("surveys:list", args=[fed.south.slug])
+    assert "Secreta" not in fed.client(None).get(listing).content.decode()
+    assert "Secreta" in fed.client(fed.frank).get(listing).content.decode()
