@@ -349,11 +349,11 @@ def fill(html: str, facts: Facts, token: str, receipt: str | None, language_code
     with translation.override(language_code):
         voted = str(formats.localize(facts.progress[0]))
         electorate = str(formats.localize(facts.progress[1]))
-    html = html.replace(NAME, escape(facts.visitor.display_name)).replace(TOKEN, token)
-    html = html.replace(VOTED, voted).replace(ELECTORATE, electorate)
+    html = html.replace(TOKEN, token).replace(VOTED, voted).replace(ELECTORATE, electorate)
     if receipt is not None:
         html = html.replace(RECEIPT, escape(receipt))
-    return html
+    # The name last: what a person typed is never searched for markers.
+    return html.replace(NAME, escape(facts.visitor.display_name))
 
 
 def flash_receipt(cookies: dict[str, str], poll_id: int, facts: Facts) -> str | None:

@@ -18,6 +18,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 from django.urls import reverse
 
+from asamblea.lean import pages
 from asamblea.lean.app import LeanApp
 from asamblea.testing import Cast, make_cast
 from asamblea.voting import receipt_flash
@@ -218,3 +219,10 @@ def test_a_display_name_is_escaped_as_django_escapes_it(world, poll, app):
     world.bob.save()
     page = assert_same_page(app, page_url(poll), logged_in(world.bob))
     assert "<b>Bob</b>" not in page
+
+
+def test_a_display_name_is_never_searched_for_the_pages_markers(world, poll, app):
+    world.bob.display_name = pages.TOKEN + pages.VOTED
+    world.bob.save()
+    page = assert_same_page(app, page_url(poll), logged_in(world.bob))
+    assert pages.TOKEN + pages.VOTED in page
