@@ -84,6 +84,9 @@ INSTALLED_APPS = [
     "asamblea.surveys",
     "asamblea.publishing",
     "asamblea.lean",
+    "asamblea.api",
+    # django-ninja: its Swagger UI files as static files (the API's docs page, no CDN).
+    "ninja",
     "asamblea.apps.AsambleaConfig",
 ]
 

@@ -5,7 +5,9 @@ handler500 = "asamblea.web.server_error"
 
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/tokens/", include("asamblea.api.token_urls")),
     path("accounts/", include("asamblea.accounts.urls")),
+    path("api/", include("asamblea.api.urls")),
     path("", include("asamblea.motions.urls")),
     path("", include("asamblea.voting.urls")),
     path("", include("asamblea.elections.urls")),

@@ -282,6 +282,11 @@ MATRIX: dict[tuple[str, str], tuple[object, ...]] = {
     ("surveys:answer", "POST"):          ("login", 404,    403,     302,     302,     404,     409),
     ("surveys:close", "POST"):           ("login", 404,    403,     403,     302,     404,     403),
     ("surveys:csv", "GET"):              (404,    404,     200,     200,     200,     404,     200),
+    # Access tokens (the API's account page): one's own only; bob's token is "not found" to
+    # everyone else. Making one shows it on the page (200).
+    ("tokens:list", "GET"):              ("login", 200,    200,     200,     200,     200,     200),
+    ("tokens:list", "POST"):             ("login", 200,    200,     200,     200,     200,     200),
+    ("tokens:revoke", "POST"):           ("login", 404,    404,     302,     404,     404,     404),
 }
 # fmt: on
 

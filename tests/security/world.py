@@ -140,6 +140,15 @@ def _carol_reset(w: World) -> str:
     return str(w.extra["carol_reset"])
 
 
+def _bob_token(w: World) -> dict[str, Any]:
+    """An access token of bob's (the API's account page), made on first use."""
+    from asamblea.api.actions import token_create
+
+    if "bob_token" not in w.extra:
+        w.extra["bob_token"] = token_create(w.cast.bob, name="Script", scopes=["read"])[0]
+    return {"pk": w.extra["bob_token"].pk}
+
+
 def _north(w: World) -> dict[str, Any]:
     return {"slug": w.cast.north.slug}
 
@@ -952,7 +961,13 @@ ROUTES: dict[str, Route] = {
     **{f"pledges:{name}": route for name, route in PLEDGE_ROUTES.items()},
     **{f"documents:{name}": route for name, route in DOCUMENT_ROUTES.items()},
     **{f"surveys:{name}": route for name, route in SURVEY_ROUTES.items()},
+    "tokens:list": Route(_none, post=lambda w: {"name": "Script", "scopes": ["read", "vote"]}),
+    "tokens:revoke": Route(_bob_token, post=_empty, get=False),
 }
+
+# The API's addresses are walked by tests/security/test_api_matrix.py, operation by operation
+# with a token of every role, from its OpenAPI document.
+API_NAMESPACE = "api"
 
 
 def route_names() -> set[str]:
@@ -962,6 +977,8 @@ def route_names() -> set[str]:
     def walk(patterns: list[Any], namespace: str | None) -> None:
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
+                if pattern.namespace == API_NAMESPACE:
+                    continue
                 inner = pattern.namespace or namespace
                 if namespace and pattern.namespace:
                     inner = f"{namespace}:{pattern.namespace}"
