@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -42,7 +43,7 @@ def token_create(person: Any, *, name: str, scopes: list[str]) -> tuple[AccessTo
     chosen = sorted(set(scopes))
     if not chosen or any(scope not in SCOPES for scope in chosen):
         raise Refused(_("Choose what the token may do."), code="token_scopes")
-    type(person).objects.select_for_update().filter(pk=person.pk).first()
+    get_user_model().objects.select_for_update().filter(pk=person.pk).first()
     if AccessToken.objects.filter(person=person, revoked_at=None).count() >= ACTIVE_MAX:
         raise Conflict(
             _("You have too many active tokens. Revoke one you no longer use."),

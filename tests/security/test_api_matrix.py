@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - the matrix is a table, one row per operation
 """The API's permission matrix: every operation of its OpenAPI document x every role, each
 role calling with a personal access token of its own that has every scope (anonymous: none).
 
