@@ -286,10 +286,8 @@ def my_motions(request: HttpRequest, page: PageNo = 1, per_page: PerPage = 50) -
 def my_votes(request: HttpRequest, page: PageNo = 1, per_page: PerPage = 50) -> Any:
     """The votes and elections the person may vote in, and whether they have (never how)."""
     person = require_scope(request, "read")
-    rows = queries.my_votes(person)
-    start = (page - 1) * per_page
-    chunk = [{k: v for k, v in row.items() if k != "_at"} for row in rows[start : start + per_page]]
-    return _page(request, chunk, len(rows) > start + per_page, page, per_page)
+    rows, more = queries.my_votes(person, page, per_page)
+    return _page(request, rows, more, page, per_page)
 
 
 # --- Writes: each is one action of an app, as the page's form calls it ------------------------

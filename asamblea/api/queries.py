@@ -276,51 +276,56 @@ def election_detail(election: Election) -> dict[str, Any]:
     }
 
 
-def my_votes(person: Any) -> list[dict[str, Any]]:
-    """The polls and elections the person is in the electorate of, newest first, and whether
-    they have voted (never what: a secret ballot is not linked to its voter)."""
+def my_votes(person: Any, page: int, per_page: int) -> tuple[list[dict[str, Any]], bool]:
+    """One page of the polls and elections the person is in the electorate of, newest first,
+    and whether they have voted (never what: a secret ballot is not linked to its voter).
+
+    Two queries: the newest ``page * per_page + 1`` of each kind hold the newest of both
+    together, which are merged and cut here."""
+    wanted = page * per_page + 1
     polls_in = (
         Eligibility.objects.filter(person=person)
         .select_related("poll__body")
-        .order_by("-poll__opened_at", "-poll__pk")
+        .order_by("-poll__opened_at", "-poll__pk")[:wanted]
     )
-    rows: list[dict[str, Any]] = [
-        {
-            "kind": "poll",
-            "body": e.poll.body.slug,
-            "id": e.poll_id,
-            "title": e.poll.title,
-            "open": e.poll.is_open,
-            "voted": e.voted,
-            "url": reverse("voting:detail", args=[e.poll.body.slug, e.poll_id]),
-            "_at": e.poll.opened_at,
-        }
-        for e in polls_in[:VOTES_MAX]
+    rows: list[tuple[Any, dict[str, Any]]] = [
+        (
+            e.poll.opened_at,
+            {
+                "kind": "poll",
+                "body": e.poll.body.slug,
+                "id": e.poll_id,
+                "title": e.poll.title,
+                "open": e.poll.is_open,
+                "voted": e.voted,
+                "url": reverse("voting:detail", args=[e.poll.body.slug, e.poll_id]),
+            },
+        )
+        for e in polls_in
     ]
     electors = (
         Elector.objects.filter(person=person)
         .select_related("election__body")
-        .order_by("-election__voting_opened_at", "-election__pk")
+        .order_by("-election__created_at", "-election__pk")[:wanted]
     )
     rows += [
-        {
-            "kind": "election",
-            "body": e.election.body.slug,
-            "id": e.election_id,
-            "title": e.election.title,
-            "open": e.election.is_voting,
-            "voted": e.voted,
-            "url": reverse("elections:detail", args=[e.election.body.slug, e.election_id]),
-            "_at": e.election.voting_opened_at or e.election.created_at,
-        }
-        for e in electors[:VOTES_MAX]
+        (
+            e.election.created_at,
+            {
+                "kind": "election",
+                "body": e.election.body.slug,
+                "id": e.election_id,
+                "title": e.election.title,
+                "open": e.election.is_voting,
+                "voted": e.voted,
+                "url": reverse("elections:detail", args=[e.election.body.slug, e.election_id]),
+            },
+        )
+        for e in electors
     ]
-    rows.sort(key=lambda row: row["_at"], reverse=True)
-    return rows
-
-
-# The newest votes of each kind a person is listed with (older ones are on the pages).
-VOTES_MAX = 1000
+    rows.sort(key=lambda row: row[0], reverse=True)
+    start = (page - 1) * per_page
+    return [row for _at, row in rows[start : start + per_page]], len(rows) > start + per_page
 
 
 def memberships(person: Any) -> QuerySet[Membership]:

@@ -26,6 +26,8 @@ def phone(browser):
 
 def test_a_member_makes_a_token_sees_it_once_and_revokes_it(browser, site):
     cast = make_cast()
+    cast.bob.language = "en"  # his choice wins over the browser's once he is logged in
+    cast.bob.save(update_fields=["language"])
     context, page = phone(browser)
     page.goto(f"{site}/accounts/login/")
     page.fill("#id_username", "bob")
