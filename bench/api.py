@@ -79,6 +79,7 @@ def build() -> str:
     from asamblea.bodies.actions import body_create
     from asamblea.bodies.models import Membership
     from asamblea.motions.models import Motion
+    from asamblea.publishing.models import Publication
     from asamblea.voting.models import Eligibility, Poll
 
     rosa = Person.objects.create_user("rosa", None, display_name="Rosa")
@@ -117,6 +118,21 @@ def build() -> str:
         for motion in motions
     )
     Eligibility.objects.bulk_create(Eligibility(poll=p, person=rosa, voted=True) for p in polls)
+    Publication.objects.bulk_create(
+        Publication(
+            body=body,
+            kind="motion",
+            object_id=poll.pk,
+            ref=n,
+            title=poll.title,
+            outcome="adopted",
+            data=result,
+            at=poll.closed_at,
+            ledger_seq=n,
+            ledger_hash="0" * 64,
+        )
+        for n, poll in enumerate(polls, start=1)
+    )
     return token_create(rosa, name="bench", scopes=["read"])[1]
 
 

@@ -3,6 +3,7 @@ write through the apps' actions (the same functions the pages call, so the same 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from django.db import transaction
@@ -34,6 +35,7 @@ from asamblea.api.schemas import (
     Receipt,
     ReceiptCheck,
     ReceiptIn,
+    ResolutionPage,
 )
 from asamblea.errors import Conflict
 from asamblea.motions import actions as motion_actions
@@ -110,6 +112,28 @@ def get_ledger_head(request: HttpRequest, slug: Slug) -> Any:
     """The head of the body's tamper-evident ledger: its length and last hash. Keep it: a later
     ``asamblea verify-ledger`` proves the chain was not rewritten before that point."""
     return queries.ledger_head(queries.body_for(principal(request).reader, slug))
+
+
+@router.get(
+    "/bodies/{slug}/resolutions", response={200: ResolutionPage, **READ_ERRORS}, tags=["bodies"]
+)
+def list_resolutions(
+    request: HttpRequest,
+    slug: Slug,
+    kind: Annotated[str, Query(pattern="^[a-z_]{0,24}$")] = "",
+    since: date | None = None,
+    until: date | None = None,
+    page: PageNo = 1,
+    per_page: PerPage = 50,
+) -> Any:
+    """The decisions of an assembly or a coordination, newest first, as its resolutions page
+    lists them: adopted and rejected motions with their counts, elections, consultations,
+    delegates' votes, statements; ``kind`` keeps one kind, ``since`` and ``until`` (dates)
+    bound them. Each links to its record and to its ledger entry."""
+    body = queries.readable(principal(request).reader, slug)
+    rows = queries.resolutions(body, kind, since, until)
+    items, more = queries.page_of(rows, page, per_page)
+    return _page(request, [queries.resolution_out(r, slug) for r in items], more, page, per_page)
 
 
 @router.get("/bodies/{slug}/motions", response={200: MotionPage, **READ_ERRORS}, tags=["motions"])

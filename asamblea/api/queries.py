@@ -11,6 +11,7 @@ those the page names them to. Lists are read a page at a time with a fixed numbe
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any, TypeVar
 
 from django.db.models import Count, Q, QuerySet
@@ -24,6 +25,9 @@ from asamblea.coordination.queries import can_view_coordination, is_delegate, vi
 from asamblea.errors import Refused
 from asamblea.ledger.actions import chain_head
 from asamblea.motions.models import Motion
+from asamblea.publishing import queries as publishing
+from asamblea.publishing import sources
+from asamblea.publishing.models import Publication
 from asamblea.voting import elections
 from asamblea.voting.election_models import Election, Elector
 from asamblea.voting.models import Ballot, Eligibility, Poll
@@ -43,6 +47,14 @@ def page_of(rows: QuerySet[Any], page: int, per_page: int) -> tuple[list[Any], b
 
 
 # --- Bodies ----------------------------------------------------------------------------------
+
+
+def readable(person: Any, slug: str) -> Body:
+    """An assembly or a coordination at ``slug`` if ``person`` may read what it publishes."""
+    body = Body.objects.filter(slug=slug).first()
+    if body is None or not publishing.may_read(person, body):
+        raise not_found()
+    return body
 
 
 def body_for(person: Any, slug: str) -> Body:
@@ -101,6 +113,30 @@ def body_out(body: Body) -> dict[str, Any]:
 def ledger_head(body: Body) -> dict[str, Any]:
     head = chain_head(body.ledger_chain)
     return {"body": body.slug, "chain": head.chain, "length": head.length, "head": head.hash}
+
+
+def resolutions(
+    body: Body, kind: str, since: date | None, until: date | None
+) -> QuerySet[Publication]:
+    """The body's decisions, newest first, as its resolutions page reads them."""
+    return publishing.resolutions(body, kind=kind, since=since, until=until)
+
+
+def resolution_out(pub: Publication, slug: str) -> dict[str, Any]:
+    return {
+        "kind": pub.kind,
+        "kind_label": str(sources.BY_KIND[pub.kind].label),
+        "title": pub.title,
+        "outcome": pub.outcome,
+        "at": pub.at,
+        "data": pub.data or {},
+        "url": sources.link(pub, slug),
+        "ledger_entry": reverse(
+            "publishing:ledger_entry", kwargs={"slug": slug, "seq": pub.ledger_seq}
+        ),
+        "ledger_seq": pub.ledger_seq,
+        "ledger_hash": pub.ledger_hash,
+    }
 
 
 # --- Motions ---------------------------------------------------------------------------------

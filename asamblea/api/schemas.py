@@ -242,6 +242,27 @@ class ConsultationPage(Page):
     items: list[ConsultationOut]
 
 
+class ResolutionOut(Schema):
+    """A decision as the body's resolutions page lists it, with its record and ledger entry."""
+
+    kind: str
+    kind_label: str
+    title: str
+    outcome: str = Field(description="adopted, rejected, void, or empty (elections, statements)")
+    at: datetime
+    data: dict[str, Any] = Field(
+        description="The counts (secret ballots: counts only), or an election's winners."
+    )
+    url: str
+    ledger_entry: str
+    ledger_seq: int
+    ledger_hash: str
+
+
+class ResolutionPage(Page):
+    items: list[ResolutionOut]
+
+
 class LedgerHead(Schema):
     body: str
     chain: str

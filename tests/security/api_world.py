@@ -64,6 +64,7 @@ CALLS: dict[tuple[str, str], Call] = {
     ("get", "/api/bodies/{slug}"): Call(_north),
     ("get", "/api/bodies/{slug}/ledger/head"): Call(_north),
     ("get", "/api/bodies/{slug}/motions"): Call(_north),
+    ("get", "/api/bodies/{slug}/resolutions"): Call(_north),
     ("post", "/api/bodies/{slug}/motions"): Call(
         _north, lambda w: {"title": "Pan", "text": "Pan para todos"}
     ),

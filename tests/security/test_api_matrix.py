@@ -30,6 +30,7 @@ API_MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("get", "/api/bodies/{slug}"):                       (404, 404, 200, 200, 200, 404, 200),
     ("get", "/api/bodies/{slug}/ledger/head"):           (404, 404, 200, 200, 200, 404, 200),
     ("get", "/api/bodies/{slug}/motions"):               (404, 404, 200, 200, 200, 404, 200),
+    ("get", "/api/bodies/{slug}/resolutions"):           (404, 404, 200, 200, 200, 404, 200),
     # Members put motions; observers may not (403); writes need a token (401).
     ("post", "/api/bodies/{slug}/motions"):              (401, 404, 403, 201, 201, 404, 201),
     ("get", "/api/bodies/{slug}/motions/{number}"):      (404, 404, 200, 200, 200, 404, 200),
