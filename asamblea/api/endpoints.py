@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from django.db import transaction
 from django.http import HttpRequest
 from ninja import Path, Query, Router, Status
 
@@ -385,6 +384,5 @@ def cast_election_ballot(
     election = queries.election_for(person, slug, election_id)
     _rate_limited(person)
     form = {key: value if isinstance(value, list) else [value] for key, value in data.marks.items()}
-    with transaction.atomic():
-        receipt = elections.ballot_cast(election, person, form)
+    receipt = elections.ballot_cast(election, person, form)
     return Status(201, {"receipt": receipt.receipt})
