@@ -15,6 +15,8 @@ stack, warm, the median and the worst of ``--repeat`` requests):
 1. the first page of resolutions, a page deep in the list, and a filtered page;
 2. the body's Atom feed (50 entries);
 3. the first page of the Popolo export (50 vote events with their named votes);
+   the REST API's pages of the same data (resolutions, votes, a named vote, a member's votes
+   with a personal access token);
 4. 100 more decisions closed through ``poll_close`` (the index row is written in the closing
    transaction: its cost per decision).
 
@@ -188,16 +190,16 @@ def build(decisions: int) -> tuple[Any, list[Any]]:
     return body, people
 
 
-def measure(client: Any, label: str, url: str, repeat: int) -> None:
+def measure(client: Any, label: str, url: str, repeat: int, **headers: str) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    client.get(url)  # warm: templates, the connection
+    client.get(url, **headers)  # warm: templates, the connection
     times, cpu, sql = [], [], []
     for _ in range(repeat):
         began, began_cpu = time.perf_counter(), time.process_time()
         with CaptureQueriesContext(connection) as queries:
-            response = client.get(url)
+            response = client.get(url, **headers)
         times.append((time.perf_counter() - began) * 1000)
         cpu.append((time.process_time() - began_cpu) * 1000)
         sql.append(sum(float(q["time"]) for q in queries.captured_queries) * 1000)
@@ -209,6 +211,25 @@ def measure(client: Any, label: str, url: str, repeat: int) -> None:
           f"worst {worst:6.1f} ms  "
           f"{len(queries):2d} queries  {len(response.content) // 1024:4d} KB  "
           f"< 100 ms: {verdict}", flush=True)  # fmt: skip
+
+
+def api_reads(client: Any, body: Any, person: Any, repeat: int) -> None:
+    """The REST API's reads of the same body (docs/api.md): JSON pages of 50."""
+    from asamblea.api.actions import token_create
+    from asamblea.voting.models import Poll
+
+    api = f"/api/bodies/{body.slug}"
+    measure(client, "API: resolutions, first page", f"{api}/resolutions", repeat)
+    measure(client, "API: resolutions, page 150", f"{api}/resolutions?page=150", repeat)
+    filtered = "?kind=vote&since=2000-01-01&until=2100-01-01"
+    measure(client, "API: resolutions, filtered", f"{api}/resolutions{filtered}", repeat)
+    measure(client, "API: votes, first page", f"{api}/polls", repeat)
+    named = Poll.objects.filter(body=body, secrecy=Poll.Secrecy.NAMED).order_by("-pk").first()
+    assert named is not None
+    measure(client, "API: a named vote (30 named ballots)", f"{api}/polls/{named.pk}", repeat)
+    token = token_create(person, name="bench", scopes=["read"])[1]
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    measure(client, "API: my votes (token), first page", "/api/me/votes", repeat, **auth)
 
 
 def main() -> None:
@@ -259,6 +280,7 @@ def main() -> None:
         args.repeat,
     )
     measure(client, "site-wide feed (/feed/)", "/feed/", args.repeat)
+    api_reads(client, body, people[0], args.repeat)
 
     def close_more() -> None:
         for n in range(100):
