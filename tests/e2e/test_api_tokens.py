@@ -48,7 +48,7 @@ def test_a_member_makes_a_token_sees_it_once_and_revokes_it(browser, site):
 
     page.goto(f"{site}/accounts/tokens/")
     assert token not in page.content()
-    assert page.get_by_text("My phone script").is_visible()
+    assert page.get_by_text("My phone script", exact=True).is_visible()
     page.get_by_role("button", name="Revoke “My phone script”").click()
     assert page.get_by_text("The token is revoked").is_visible()
     assert AccessToken.objects.get(person=cast.bob).revoked_at is not None
