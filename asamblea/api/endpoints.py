@@ -36,11 +36,13 @@ from asamblea.api.schemas import (
     ReceiptIn,
     ResolutionPage,
 )
+from asamblea.elections import actions as elections
+from asamblea.elections import queries as election_queries
 from asamblea.errors import Conflict
 from asamblea.motions import actions as motion_actions
 from asamblea.motions.models import Motion
 from asamblea.voting import actions as voting_actions
-from asamblea.voting import casting, elections
+from asamblea.voting import casting
 
 OPTIONAL = TokenAuth(optional=True)
 REQUIRED = TokenAuth(optional=False)
@@ -263,7 +265,7 @@ def check_election_receipt(
     request: HttpRequest, slug: Slug, election_id: Id, data: ReceiptIn
 ) -> Any:
     election = queries.election_for(principal(request).reader, slug, election_id)
-    elections.receipt_lookup(election, data.code)
+    election_queries.receipt_lookup(election, data.code)
     return {"found": True, "counted": election.is_closed}
 
 

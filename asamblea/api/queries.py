@@ -22,14 +22,14 @@ from asamblea.bodies.models import Body, Membership
 from asamblea.bodies.queries import can_view, visible_bodies
 from asamblea.coordination.models import Consultation
 from asamblea.coordination.queries import can_view_coordination, is_delegate, visible_names
+from asamblea.elections import queries as elections
+from asamblea.elections.models import Election, Elector
 from asamblea.errors import Refused
 from asamblea.ledger.actions import chain_head
 from asamblea.motions.models import Motion
 from asamblea.publishing import queries as publishing
 from asamblea.publishing import sources
 from asamblea.publishing.models import Publication
-from asamblea.voting import elections
-from asamblea.voting.election_models import Election, Elector
 from asamblea.voting.models import Ballot, Eligibility, Poll
 
 M = TypeVar("M")
