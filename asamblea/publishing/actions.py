@@ -107,6 +107,8 @@ def _publish(locked: Statement, by: Any | None) -> None:
     payload: dict[str, Any] = {"statement": locked.pk, "title": locked.title}
     if locked.poll_id is not None:
         payload["poll"] = locked.poll_id
+    elif locked.delegate_vote_id is not None:
+        payload["vote"] = locked.delegate_vote_id
     else:
         payload["by"] = by.pk if by is not None else None
     record(locked.body, "statement.published", payload)
@@ -133,27 +135,73 @@ def statement_adopt(facilitator: Any, statement: Statement) -> Statement:
 def statement_put_to_vote(
     facilitator: Any, statement: Statement, *, secrecy: str = Poll.Secrecy.SECRET
 ) -> Statement:
-    """A facilitator puts a draft to the members' vote (an ordinary poll of the assembly);
-    closing the poll adopts and publishes it or rejects it (:func:`on_poll_closed`).
-    Coordinations decide through their delegates and adopt statements by their facilitators'
-    rule only. Locks the statement row."""
+    """A facilitator puts a draft to the vote: in an assembly an ordinary poll of its members;
+    in a coordination its delegates' vote, on a motion of its agenda carrying the statement's
+    text. The vote's close adopts and publishes the statement or rejects it
+    (:func:`on_poll_closed`, :func:`on_recorded`). Locks the statement row."""
     from asamblea.voting.actions import poll_open
 
     locked = _lock(statement)
     require_facilitator(facilitator, locked.body)
-    if not locked.body.is_assembly:
-        raise Refused(
-            _("A coordination adopts statements by its facilitators, where its statute says so.")
-        )
     if not locked.is_draft:
         raise Conflict(_("Only a draft can be put to the vote."), code="not_draft")
     title = str(_("Statement: %(title)s") % {"title": locked.title})[:VOTE_TITLE_MAX]
+    if not locked.body.is_assembly:
+        return _put_to_delegates(facilitator, locked, title)
     poll = poll_open(facilitator, locked.body, title=title, secrecy=secrecy)
     locked.poll = poll
     locked.state = Statement.State.VOTING
     locked.save(update_fields=["poll", "state"])
     record(locked.body, "statement.vote_opened", {"statement": locked.pk, "poll": poll.pk})
     return locked
+
+
+def _put_to_delegates(facilitator: Any, locked: Statement, title: str) -> Statement:
+    from asamblea.coordination.actions import vote_open
+    from asamblea.motions.actions import motion_submit
+    from asamblea.motions.models import Motion
+
+    motion = motion_submit(facilitator, locked.body, title=title, text=locked.text)
+    if motion.state != Motion.State.SUPPORTED:
+        raise Conflict(
+            _("This coordination's statute wants supporters before a vote: put it as a motion."),
+            code="needs_supporters",
+        )
+    vote = vote_open(facilitator, locked.body, motion)
+    locked.delegate_vote = vote
+    locked.state = Statement.State.VOTING
+    locked.save(update_fields=["delegate_vote", "state"])
+    record(locked.body, "statement.vote_opened", {"statement": locked.pk, "vote": vote.pk})
+    return locked
+
+
+def on_recorded(sender: Any, body: Body, kind: str, entry: Any, **kwargs: Any) -> None:
+    """Receiver of :data:`asamblea.bodies.signals.recorded`, inside the writer's transaction:
+    a delegates' vote that closed settles the coordination's statement it decides, if any."""
+    if kind != "coordination.vote_closed":
+        return
+    import json
+
+    vote_id = json.loads(entry.payload).get("vote")
+    statement = (
+        Statement.objects.select_for_update()
+        .select_related("delegate_vote")
+        .filter(delegate_vote_id=vote_id, body=body, state=Statement.State.VOTING)
+        .first()
+    )
+    if statement is None or statement.delegate_vote is None:
+        return
+    result = statement.delegate_vote.result or {}
+    _settle_statement(statement, bool(result.get("adopted")))
+
+
+def _settle_statement(statement: Statement, adopted: bool) -> None:
+    if adopted:
+        _publish(statement, None)
+    else:
+        statement.state = Statement.State.REJECTED
+        statement.save(update_fields=["state"])
+        record(statement.body, "statement.rejected", {"statement": statement.pk})
 
 
 def _adopted(poll: Poll) -> bool:
@@ -165,12 +213,7 @@ def on_poll_closed(sender: Any, poll: Poll, by: Any = None, **kwargs: Any) -> No
     settles the statement or the endorsement the poll decides, if any."""
     statement = Statement.objects.select_for_update().filter(poll=poll).first()
     if statement is not None and statement.state == Statement.State.VOTING:
-        if _adopted(poll):
-            _publish(statement, None)
-        else:
-            statement.state = Statement.State.REJECTED
-            statement.save(update_fields=["state"])
-            record(statement.body, "statement.rejected", {"statement": statement.pk})
+        _settle_statement(statement, _adopted(poll))
         return
     endorsement = (
         Endorsement.objects.select_for_update()

@@ -23,7 +23,10 @@ sentences(
             _("%(by)s drafted the statement %(statement)s."), _("A statement was drafted.")
         ),
         "statement.edited": _("The draft statement %(statement)s was edited."),
-        "statement.vote_opened": _("The statement %(statement)s was put to the vote %(poll)s."),
+        "statement.vote_opened": first_of(
+            _("The statement %(statement)s was put to the vote %(poll)s."),
+            _("The statement %(statement)s was put to the delegates' vote."),
+        ),
         "statement.published": first_of(
             _("%(by)s adopted and published the statement %(statement)s."),
             _("The statement %(statement)s was adopted by the vote %(poll)s and published."),

@@ -91,6 +91,14 @@ class Statement(models.Model):
     poll = models.OneToOneField(
         Poll, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # A coordination's statement is put to its delegates' vote (on a motion carrying its text).
+    delegate_vote = models.OneToOneField(
+        "coordination.CoordinationVote",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     adopted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -197,7 +197,11 @@ def _statement_draft(body: Body, kind: str, payload: Payload) -> Draft | None:
         title=statement.title,
         outcome="published",
         ref=statement.number,
-        data={"adopted_by": "vote" if statement.poll_id else "facilitators"},
+        data={
+            "adopted_by": "vote"
+            if statement.poll_id or statement.delegate_vote_id
+            else "facilitators"
+        },
     )
 
 

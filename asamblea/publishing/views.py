@@ -363,7 +363,10 @@ def statement_adopt(request: HttpRequest, slug: str, number: int) -> HttpRespons
         raise Refused(_("Choose how to adopt the statement."))
     if form.cleaned_data["how"] == "vote":
         actions.statement_put_to_vote(request.user, statement)
-        messages.success(request, _("The statement is put to the members' vote."))
+        if statement.body.is_assembly:
+            messages.success(request, _("The statement is put to the members' vote."))
+        else:
+            messages.success(request, _("The statement is put to the delegates' vote."))
     else:
         actions.statement_adopt(request.user, statement)
         messages.success(request, _("The statement is adopted and published."))

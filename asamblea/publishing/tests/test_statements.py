@@ -220,3 +220,38 @@ def test_only_facilitators_of_member_assemblies_endorse(fed):
     with pytest.raises(NotAllowed):
         actions.endorsement_start(cast.oscar, statement, outside)  # not a member body
     assert db_state() == before
+
+
+def test_a_coordination_puts_a_statement_to_its_delegates_vote():
+    from asamblea.coordination import actions as coord
+
+    fed = make_federation_cast()
+    statement = actions.statement_draft(fed.cora, fed.federation, title="Paro", text="Paro")
+    with pytest.raises(NotAllowed):
+        actions.statement_adopt(fed.cora, statement)  # the statute says by vote
+    actions.statement_put_to_vote(fed.cora, statement)
+    statement.refresh_from_db()
+    vote = statement.delegate_vote
+    assert statement.state == Statement.State.VOTING and vote is not None
+    assert vote.motion.text == "Paro"
+    coord.delegate_cast(fed.carol, vote, fed.north, choice="yes")
+    coord.delegate_cast(fed.frank, vote, fed.south, choice="yes")
+    coord.vote_close(fed.cora, vote)
+    statement.refresh_from_db()
+    assert statement.is_published and statement.adopted_by is None
+    assert Publication.objects.filter(body=fed.federation, kind="statement").exists()
+    assert _kinds(fed.federation)[-2:] == ["statement.vote_opened", "statement.published"]
+
+
+def test_a_coordination_statement_the_delegates_reject_is_not_published():
+    from asamblea.coordination import actions as coord
+
+    fed = make_federation_cast()
+    statement = actions.statement_draft(fed.cora, fed.federation, title="Paro", text="Paro")
+    actions.statement_put_to_vote(fed.cora, statement)
+    statement.refresh_from_db()
+    coord.delegate_cast(fed.carol, statement.delegate_vote, fed.north, choice="no")
+    coord.vote_close(fed.cora, statement.delegate_vote)
+    statement.refresh_from_db()
+    assert statement.state == Statement.State.REJECTED
+    assert not Publication.objects.filter(kind="statement").exists()
