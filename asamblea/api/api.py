@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.staticfiles import finders
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -130,6 +131,11 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     # Ninja's own refusals (an unreadable JSON body, mostly): its English text is replaced by
     # the translated sentence of the status.
     return problem(exc.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return problem(413, _("This request is too large."), code="too_large")
 
 
 @api.exception_handler(Http404)

@@ -222,6 +222,7 @@ def test_errors_are_problem_details_in_the_language_asked(cast, language, detail
         ("/api/bodies/north/motions/99999999999999/support", "", 422),
         ("/api/bodies/north/polls/99999999999999999999999/ballot", "{}", 422),
         ("/api/bodies/no%00rth/motions", "{}", 422),
+        ("/api/bodies/north/motions", json.dumps({"title": "A", "text": "x" * 300_000}), 413),
     ],
 )
 def test_bad_input_is_refused_clearly_and_changes_nothing(cast, url, data, status):
