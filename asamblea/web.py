@@ -7,11 +7,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+import segno
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from asamblea.errors import Refused
@@ -91,3 +93,17 @@ def server_error(request: HttpRequest) -> HttpResponse:
         response["Cache-Control"] = "no-store"
         return response
     return HttpResponseServerError(loader.get_template("500.html").render({}))
+
+
+def qr_svg(url: str) -> SafeString:
+    """The QR code of ``url`` as inline SVG markup (no image libraries, prints sharp), safe to
+    put in a template as it is: segno writes only paths and escapes nothing of ours into it.
+    Without width and height (only a viewBox) it scales to the size the stylesheet gives it."""
+    svg = segno.make(url, error="m").svg_inline(scale=4, border=2, dark="#000", omitsize=True)
+    return mark_safe(str(svg))  # noqa: S308 - segno's own markup, the URL is encoded as modules
+
+
+def form_refusal(form: Any) -> Refused:
+    """The refusal for an invalid form: its errors, translated, in one sentence."""
+    errors = [str(e) for field in form.errors.values() for e in field]
+    return Refused(" ".join(errors) or _("Check the form and try again."), code="bad_input")

@@ -189,6 +189,7 @@ def main() -> None:
 
     from asamblea.coordination import actions
     from asamblea.coordination import aggregate as agg
+    from asamblea.coordination import queries as coordination_queries
     from asamblea.coordination.models import ConsultedBody
     from asamblea.motions.models import Motion
     from asamblea.voting.actions import ballot_cast, poll_close, poll_open
@@ -305,10 +306,12 @@ def main() -> None:
         "3. live progress by sector and region",
         lambda: (
             agg.progress_by(
-                (s, e, d, t) for s, _r, e, d, t in actions.progress_counts(consultation)
+                (s, e, d, t)
+                for s, _r, e, d, t in coordination_queries.progress_counts(consultation)
             ),
             agg.progress_by(
-                ([r], e, d, t) for _s, r, e, d, t in actions.progress_counts(consultation)
+                ([r], e, d, t)
+                for _s, r, e, d, t in coordination_queries.progress_counts(consultation)
             ),
         ),
     )
@@ -323,7 +326,7 @@ def main() -> None:
         consultation.rule = rule.value
         result = timed(
             f"5. AGGREGATE every result with every breakdown ({rule.value})",
-            lambda: actions.consultation_aggregate(consultation),
+            lambda: coordination_queries.consultation_aggregate(consultation),
         )
         total = result.total
         print(
@@ -333,7 +336,7 @@ def main() -> None:
             f"{len(result.by_sector)} sectors, {len(result.by_region)} regions"
         )
     consultation.rule = "head_count"
-    rows_pure = actions.consultation_rows(consultation)
+    rows_pure = coordination_queries.consultation_rows(consultation)
     quorum = Fraction(consultation.quorum_percent, 100)
     majority = agg.Majority(consultation.majority)
     timed(

@@ -163,8 +163,9 @@ def run_kill(db: str, voters: int) -> bool:
 def run_close(db: str, voters: int) -> bool:
     """Close the vote while ballots are in flight: each is counted or refused clearly."""
     from asamblea.accounts.models import Person
-    from asamblea.voting.actions import count, poll_close
+    from asamblea.voting.actions import poll_close
     from asamblea.voting.models import Ballot, Eligibility, Poll
+    from asamblea.voting.queries import count
 
     electorate, server = setup(db, voters)
     ok = True

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
-from django.contrib.auth.models import PermissionsMixin
+from django.contrib.auth.models import AnonymousUser, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -130,3 +130,9 @@ class AccountNotice(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+# Whom a request acts for: a person logged in, or Django's anonymous user. Reads take it as it
+# comes; writes that need someone logged in take a Person (and those that refuse the anonymous
+# with a message take a Visitor).
+Visitor = Person | AnonymousUser

@@ -17,6 +17,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from asamblea.accounts.models import Person
 from asamblea.bodies.models import Body, Invitation, Membership, Sector
 from asamblea.bodies.queries import require_facilitator
 from asamblea.bodies.signals import recorded
@@ -51,7 +52,7 @@ def recover_token(invitation: Invitation) -> str | None:
     return token if constant_time_compare(hash_token(token), invitation.token_hash) else None
 
 
-def _new_invitation(facilitator: Any, body: Body, **fields: Any) -> tuple[Invitation, str]:
+def _new_invitation(facilitator: Person, body: Body, **fields: Any) -> tuple[Invitation, str]:
     nonce = secrets.token_urlsafe(32)
     token = _derive_token(nonce)
     invitation = Invitation.objects.create(
@@ -63,9 +64,7 @@ def _new_invitation(facilitator: Any, body: Body, **fields: Any) -> tuple[Invita
 def record(body: Body, kind: str, payload: dict[str, Any]) -> None:
     """Append an event to the body's ledger and announce it on the body's live channel."""
     entry = ledger_append(body.ledger_chain, kind, payload)
-    publish_on_commit(
-        f"body:{body.pk}", "ledger", {"kind": kind, "seq": entry.seq, "hash": entry.hash}
-    )
+    publish_on_commit(body.channel, "ledger", {"kind": kind, "seq": entry.seq, "hash": entry.hash})
     recorded.send(sender=Body, body=body, kind=kind, entry=entry)
 
 
@@ -145,7 +144,7 @@ def body_create(
 
 @transaction.atomic
 def invitation_create(
-    facilitator: Any,
+    facilitator: Person,
     body: Body,
     *,
     role: str = Membership.Role.MEMBER,
@@ -190,7 +189,7 @@ def invitation_for_token(token: str) -> Invitation:
 
 
 @transaction.atomic
-def invitation_redeem(token: str, person: Any) -> Membership:
+def invitation_redeem(token: str, person: Person) -> Membership:
     """Join the invitation's body with its role.
 
     The use counter is incremented by a conditional UPDATE (``uses < max_uses``), so a
@@ -225,7 +224,7 @@ def invitation_redeem(token: str, person: Any) -> Membership:
     return membership
 
 
-def _lock_for_revoke(facilitator: Any, invitation: Invitation) -> Invitation:
+def _lock_for_revoke(facilitator: Person, invitation: Invitation) -> Invitation:
     require_facilitator(facilitator, invitation.body)
     locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if locked.revoked:
@@ -234,7 +233,7 @@ def _lock_for_revoke(facilitator: Any, invitation: Invitation) -> Invitation:
 
 
 @transaction.atomic
-def invitation_revoke(facilitator: Any, invitation: Invitation) -> None:
+def invitation_revoke(facilitator: Person, invitation: Invitation) -> None:
     """Revoke an invitation (in the ledger). Locks its row: revoked once."""
     locked = _lock_for_revoke(facilitator, invitation)
     Invitation.objects.filter(pk=locked.pk).update(revoked=True)
@@ -242,7 +241,7 @@ def invitation_revoke(facilitator: Any, invitation: Invitation) -> None:
 
 
 @transaction.atomic
-def invitation_reissue(facilitator: Any, invitation: Invitation) -> tuple[Invitation, str]:
+def invitation_reissue(facilitator: Person, invitation: Invitation) -> tuple[Invitation, str]:
     """Replace a usable invitation by a new link with the same role, note, expiry and the uses
     it has left; the old link stops working at once. Locks the old row, so two re-issues of
     one link give one new link and a clear refusal."""
@@ -270,7 +269,7 @@ def invitation_reissue(facilitator: Any, invitation: Invitation) -> tuple[Invita
 
 
 def _change_status(
-    facilitator: Any, membership: Membership, status: str, kind: str, reason: str
+    facilitator: Person, membership: Membership, status: str, kind: str, reason: str
 ) -> Membership:
     body = membership.body
     require_facilitator(facilitator, body)
@@ -288,28 +287,28 @@ def _change_status(
 
 
 @transaction.atomic
-def member_suspend(facilitator: Any, membership: Membership, reason: str = "") -> Membership:
+def member_suspend(facilitator: Person, membership: Membership, reason: str = "") -> Membership:
     return _change_status(
         facilitator, membership, Membership.Status.SUSPENDED, "member.suspended", reason
     )
 
 
 @transaction.atomic
-def member_reinstate(facilitator: Any, membership: Membership, reason: str = "") -> Membership:
+def member_reinstate(facilitator: Person, membership: Membership, reason: str = "") -> Membership:
     return _change_status(
         facilitator, membership, Membership.Status.ACTIVE, "member.reinstated", reason
     )
 
 
 @transaction.atomic
-def member_remove(facilitator: Any, membership: Membership, reason: str = "") -> Membership:
+def member_remove(facilitator: Person, membership: Membership, reason: str = "") -> Membership:
     return _change_status(
         facilitator, membership, Membership.Status.REMOVED, "member.removed", reason
     )
 
 
 @transaction.atomic
-def member_set_role(facilitator: Any, membership: Membership, role: str) -> Membership:
+def member_set_role(facilitator: Person, membership: Membership, role: str) -> Membership:
     """Change a member's role. A body always keeps at least one active facilitator."""
     body = membership.body
     require_facilitator(facilitator, body)

@@ -120,6 +120,16 @@ class Body(models.Model):
     def ledger_chain(self) -> str:
         return f"body:{self.pk}"
 
+    @property
+    def channel(self) -> str:
+        """The body's live channel: its pages listen to it."""
+        return Body.channel_of(self.pk)
+
+    @staticmethod
+    def channel_of(body_id: int) -> str:
+        """The live channel of the body ``body_id``, without reading the body."""
+        return f"body:{body_id}"
+
 
 class Membership(models.Model):
     class Role(models.TextChoices):

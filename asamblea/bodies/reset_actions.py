@@ -14,19 +14,18 @@ A reset link lets whoever holds it take over the account, so who may issue one i
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from asamblea.accounts.actions import reset_create
+from asamblea.accounts.models import Person
 from asamblea.bodies.models import Membership
 from asamblea.bodies.queries import require_facilitator
 from asamblea.errors import NotAllowed, Refused
 
 
 @transaction.atomic
-def reset_issue(facilitator: Any, membership: Membership) -> str:
+def reset_issue(facilitator: Person, membership: Membership) -> str:
     """Issue a single-use reset link for the member of ``membership``; the token, shown once.
 
     The membership row is locked so a concurrent suspension or role change is seen."""

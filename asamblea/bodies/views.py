@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -12,7 +11,6 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -27,28 +25,17 @@ from asamblea.bodies.forms import BodyForm, InvitationForm, MemberActionForm
 from asamblea.bodies.models import Body, Invitation, Membership
 from asamblea.bodies.queries import (
     active_membership,
-    can_view,
     require_facilitator,
+    viewable_body,
     visible_bodies,
 )
+from asamblea.bodies.signals import body_viewed
 from asamblea.errors import Conflict, Refused
 from asamblea.ledger.actions import chain_head, head_hash
 from asamblea.ledger.chain import heads_document
 from asamblea.ledger.models import LedgerEntry
 from asamblea.ledger.sentences import Reader, describe
-from asamblea.motions.models import Motion
-from asamblea.voting.models import Poll
-from asamblea.web import absolute_url, handles_refusal
-
-
-def viewable_body(request: HttpRequest, slug: str) -> Body:
-    """The body at ``slug`` if the person may read it; otherwise 404, so a members-only body's
-    existence is not revealed to outsiders."""
-    body = get_object_or_404(Body, slug=slug)
-    if not can_view(request.user, body):
-        raise Http404
-    return body
-
+from asamblea.web import absolute_url, handles_refusal, qr_svg
 
 LEDGER_PAGE_SIZE = 50
 
@@ -95,28 +82,16 @@ def body_create(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def body_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """The body's page: what is happening now, motions, votes, meetings and elections. The
+    apps above bodies fill their sections through template tags (``body_motions``,
+    ``body_polls``, ``meetings_now``, ``body_elections``) and bring the body up to date first
+    through ``signals.body_viewed`` (voting closes what is due)."""
     body = viewable_body(request, slug)
     membership = active_membership(request.user, body)
-    # Where each motion went (sent up to a coordination) or came from, shown on its card.
-    motions = (
-        Motion.objects.filter(body=body, parent=None)
-        .select_related("author", "forwarded_from__origin__body")
-        .prefetch_related("forwards__coordination")
-    )
-    from asamblea.voting.actions import close_due_meetings, close_due_polls  # voting: above
-
-    close_due_polls(body)
-    close_due_meetings(body)
-    # What is happening now comes first (open votes, motions still in play); the record after.
-    in_play = [Motion.State.SUBMITTED, Motion.State.SUPPORTED, Motion.State.VOTING]
-    polls = Poll.objects.filter(body=body).select_related("motion")
+    body_viewed.send(sender=Body, body=body)
     context = {
         "body": body,
         "membership": membership,
-        "motions": motions.filter(state__in=in_play),
-        "past_motions": motions.exclude(state__in=in_play),
-        "open_polls": polls.filter(state=Poll.State.OPEN),
-        "past_polls": polls.exclude(state=Poll.State.OPEN)[:20],
         "member_count": body.memberships.filter(status=Membership.Status.ACTIVE).count(),
         "sectors": body.sectors.all(),
         "chain_head": chain_head(body.ledger_chain),
@@ -177,14 +152,6 @@ def member_reset(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     response = render(request, "bodies/reset_created.html", context)
     response["Cache-Control"] = "no-store, private"  # the link lets anyone into the account
     return response
-
-
-def qr_svg(url: str) -> SafeString:
-    """The QR code of ``url`` as inline SVG markup (no image libraries, prints sharp), safe to
-    put in a template as it is: segno writes only paths and escapes nothing of ours into it.
-    Without width and height (only a viewBox) it scales to the size the stylesheet gives it."""
-    svg = segno.make(url, error="m").svg_inline(scale=4, border=2, dark="#000", omitsize=True)
-    return mark_safe(str(svg))  # noqa: S308 - segno's own markup, the URL is encoded as modules
 
 
 def _invitation_page(

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from fractions import Fraction
 
 from asamblea.coordination import aggregate as agg
-from asamblea.coordination.actions import consultation_aggregate, seat_votes
 from asamblea.coordination.models import Consultation, CoordinationVote
+from asamblea.coordination.queries import consultation_aggregate, seat_votes
 from asamblea.ledger.chain import canonical_json
 from asamblea.voting.audit import closing_entries
 

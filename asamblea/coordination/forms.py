@@ -119,8 +119,7 @@ class ElectionForm(forms.Form):
 
     def __init__(self, *args: Any, body: Body, **kwargs: Any) -> None:
         from asamblea.accounts.models import Person
-        from asamblea.coordination.actions import election_candidates
-        from asamblea.coordination.queries import coordinations_of
+        from asamblea.coordination.queries import coordinations_of, election_candidates
 
         super().__init__(*args, **kwargs)
         self.fields["coordination"].choices = [

@@ -6,11 +6,12 @@ turnout shows as it grows; the page fetches its live part again, at most every f
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
+from asamblea.accounts.models import Visitor
+from asamblea.bodies.models import Body
 from asamblea.coordination.models import Consultation, ConsultedBody
 from asamblea.coordination.queries import can_view_coordination
 from asamblea.meetings.live import person_from_session
@@ -19,7 +20,7 @@ STREAM_PREFIX = "/live/consultations/"
 _PATH = re.compile(r"^/live/consultations/(\d{1,12})/events/$")
 
 
-def channels_for(person: Any, consultation_pk: int) -> list[str] | None:
+def channels_for(person: Visitor, consultation_pk: int) -> list[str] | None:
     consultation = (
         Consultation.objects.select_related("coordination").filter(pk=consultation_pk).first()
     )
@@ -28,8 +29,8 @@ def channels_for(person: Any, consultation_pk: int) -> list[str] | None:
     consulted = ConsultedBody.objects.filter(consultation=consultation).values_list(
         "body_id", flat=True
     )
-    return [f"body:{consultation.coordination_id}|consultation"] + [
-        f"body:{body_id}|poll." for body_id in consulted
+    return [Body.channel_of(consultation.coordination_id) + "|consultation"] + [
+        Body.channel_of(body_id) + "|poll." for body_id in consulted
     ]
 
 

@@ -8,7 +8,6 @@ coordination's lists their names are shown only to those who may see them.
 from __future__ import annotations
 
 from collections import defaultdict
-from fractions import Fraction
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,11 +22,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from asamblea.accounts.models import Person
-from asamblea.bodies.models import Body, Membership, Sector
-from asamblea.bodies.queries import active_membership, can_view, require_facilitator
-from asamblea.bodies.views import viewable_body
+from asamblea.bodies.models import Body, Sector
+from asamblea.bodies.queries import active_membership, can_view, require_facilitator, viewable_body
 from asamblea.coordination import actions, forms
 from asamblea.coordination import aggregate as agg
+from asamblea.coordination import queries as coordination_queries
 from asamblea.coordination.live import channels_for as consultation_channels
 from asamblea.coordination.models import (
     AffiliationRequest,
@@ -35,24 +34,25 @@ from asamblea.coordination.models import (
     Consultation,
     ConsultedBody,
     CoordinationVote,
-    DelegateElection,
     Delegation,
     Forward,
     ForwardVote,
-    Mandate,
-    Recall,
     Seat,
     Solidarity,
     Statute,
 )
 from asamblea.coordination.queries import (
-    active_delegations,
+    bodies_acting_for,
+    body_overview,
     can_view_coordination,
+    coordination_agenda,
     coordinations_of,
     find_coordinations,
     is_delegate,
     member_rows,
+    pending_forwards,
     require_coordination,
+    seat_rows,
     statute_of,
     visible_names,
 )
@@ -61,7 +61,6 @@ from asamblea.live.http import stream_view
 from asamblea.meetings.models import Meeting
 from asamblea.motions.models import Motion
 from asamblea.voting.actions import close_due_polls
-from asamblea.voting.models import Poll
 from asamblea.web import handles_refusal
 
 
@@ -146,38 +145,10 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     statute = statute_of(coordination)
     rows = list(member_rows(coordination))
     named = visible_names(request.user, [row.member for row in rows], insider)
-    agenda = list(
-        Motion.objects.filter(body=coordination)
-        .exclude(state="withdrawn")
-        .select_related("forwarded_from__origin__body")
-        .order_by("-number")[:50]
-    )
-    for motion in agenda:
-        came = getattr(motion, "forwarded_from", None)
-        motion.came_from = came
-        motion.origin_named = came is not None and (insider or came.origin.body.is_public)
-    forwards = list(
-        Forward.objects.filter(coordination=coordination, agenda_motion__isnull=True)
-        .select_related("origin__body")
-        .prefetch_related("backings")[:50]
-    )
-    for forward in forwards:
-        forward.origin_named = insider or forward.origin.body.is_public
+    agenda = coordination_agenda(coordination, insider)
+    forwards = pending_forwards(coordination, insider)
     by_vote = statute.forward_decision == Statute.ForwardDecision.VOTE
-    my_bodies = []
-    if request.user.is_authenticated:
-        # Who may act for a member body follows the statute: its voting members put a backing
-        # to their body's vote; where the statute says so, its facilitators back at once.
-        roles = Membership.VOTING_ROLES if by_vote else {Membership.Role.FACILITATOR}
-        my_bodies = list(
-            Body.objects.filter(
-                memberships__person=request.user,
-                memberships__role__in=roles,
-                memberships__status=Membership.Status.ACTIVE,
-                affiliations__coordination=coordination,
-                affiliations__left_at__isnull=True,
-            ).distinct()
-        )
+    my_bodies = bodies_acting_for(request.user, coordination, by_vote=by_vote)
     context = {
         "body": coordination,
         "membership": membership,
@@ -282,36 +253,7 @@ def vote_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     coordination = vote.coordination
     seats = list(Seat.objects.filter(vote=vote).select_related("body", "delegation__person"))
     named = visible_names(request.user, [s.body for s in seats], _insider(request, coordination))
-    # A seat records its mandate when it votes; until then the page shows the body's current
-    # mandate, so a delegate sees it on the ballot before voting.
-    current = {
-        m.body_id: m
-        for m in Mandate.objects.filter(
-            motion_id=vote.motion_id, body_id__in=[s.body_id for s in seats]
-        ).exclude(position="")
-    }
-    labels = dict(Mandate.POSITIONS)
-    rows = []
-    for seat in seats:
-        position = agg.Position(seat.mandate) if seat.mandate else None
-        mandate = current.get(seat.body_id)
-        shown, binding = (
-            (seat.mandate, seat.binding)
-            if seat.has_voted
-            else ((mandate.position, mandate.binding) if mandate else ("", False))
-        )
-        rows.append(
-            {
-                "seat": seat,
-                "named": named[seat.body_id],
-                "diverges": agg.diverges(position, seat.choice or None, seat.split),
-                "share": _fraction(seat.share),
-                "mandate": labels.get(shown, ""),
-                "mandate_position": shown,
-                "binding": binding and shown not in ("", "free"),
-                "choice": actions.choice_label(seat.choice) if seat.choice else "",
-            }
-        )
+    rows = seat_rows(vote, seats, named)
     mine = [
         r
         for r in rows
@@ -329,10 +271,6 @@ def vote_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "progress": {"seats": len(rows), "voted": sum(1 for r in rows if r["seat"].has_voted)},
     }
     return render(request, "coordination/vote_detail.html", context)
-
-
-def _fraction(value: Fraction) -> str:
-    return str(value.numerator) if value.denominator == 1 else f"{float(value):.2f}"
 
 
 @login_required
@@ -389,7 +327,7 @@ def _consultation(request: HttpRequest, slug: str, pk: int) -> Consultation:
 
 
 def _progress_context(consultation: Consultation) -> dict[str, Any]:
-    counts = actions.progress_counts(consultation)
+    counts = coordination_queries.progress_counts(consultation)
     total = agg.progress((r[1], r[2], r[3], r[4]) for r in counts)
     by_sector = agg.progress_by((r[0], r[2], r[3], r[4]) for r in counts)
     by_region = agg.progress_by(([r[1]], r[2], r[3], r[4]) for r in counts)
@@ -506,33 +444,8 @@ def body_page(request: HttpRequest, slug: str) -> HttpResponse:
     body = viewable_body(request, slug)
     membership = active_membership(request.user, body)
     close_due_polls(body)  # a recall due to close closes before the delegates are listed
-    coordinations = list(coordinations_of(body))
-    delegates = list(active_delegations(body=body).select_related("person", "coordination"))
-    open_recalls = {
-        r.delegation_id: r.poll
-        for r in Recall.objects.filter(
-            delegation__in=delegates, poll__state=Poll.State.OPEN
-        ).select_related("poll")
-    }
-    agenda = list(
-        Motion.objects.filter(
-            body__in=coordinations, state__in=[Motion.State.SUPPORTED, Motion.State.VOTING]
-        ).select_related("body")
-    )
-    mandates = {
-        m.motion_id: m
-        for m in Mandate.objects.filter(body=body, motion__in=agenda).select_related("poll")
-    }
-    report = list(
-        Seat.objects.filter(body=body, vote__state=CoordinationVote.State.CLOSED)
-        .select_related("vote__coordination", "vote__motion", "delegation__person")
-        .order_by("-vote__closed_at")[:50]
-    )
-    consulted = list(
-        ConsultedBody.objects.filter(body=body)
-        .select_related("consultation__coordination")
-        .order_by("-consultation__opened_at")[:30]
-    )
+    overview = body_overview(body)
+    coordinations = overview["coordinations"]
     search = forms.CoordinationSearchForm(request.GET or None)
     found: list[Body] = []
     if search.is_bound and search.is_valid():
@@ -542,45 +455,13 @@ def body_page(request: HttpRequest, slug: str) -> HttpResponse:
             for c in find_coordinations(request.user, search.cleaned_data["q"])
             if c.pk not in joined and c.pk != body.pk
         ]
-    sent_up = list(
-        Forward.objects.filter(origin__body=body)
-        .select_related("coordination", "origin", "agenda_motion")
-        .order_by("-created_at")[:30]
-    )
-    forward_votes = list(
-        ForwardVote.objects.filter(body=body, poll__state="open").select_related(
-            "coordination", "origin__body", "poll"
-        )
-    )
-    waiting = list(
-        Forward.objects.filter(coordination__in=coordinations, agenda_motion__isnull=True)
-        .exclude(backings__body=body)
-        .select_related("coordination", "origin__body")[:30]
-    )
-    context = {
+    context = overview | {
         "body": body,
         "membership": membership,
-        "coordinations": coordinations,
-        "delegates": [(d, open_recalls.get(d.pk)) for d in delegates],
-        "elections": DelegateElection.objects.filter(body=body, state="open")
-        .select_related("coordination")
-        .prefetch_related("candidacies__person", "candidacies__poll", "candidacies__vote"),
-        "agenda": [(motion, mandates.get(motion.pk)) for motion in agenda],
-        "report": report,
-        "consulted": consulted,
-        "requests": AffiliationRequest.objects.filter(body=body).select_related(
-            "coordination", "motion"
-        )[:20],
-        "inbox": Solidarity.objects.filter(
-            to_body=body, state=Solidarity.State.SENT
-        ).select_related("origin__body")[:30],
         "propose_form": forms.ProposeForm(),
         "search_form": search,
         "found": found,
         "searched": search.is_bound,
-        "sent_up": sent_up,
-        "forward_votes": forward_votes,
-        "waiting": waiting,
         "election_form": forms.ElectionForm(body=body),
         "mandate_form": forms.MandateForm(),
         "decide_form": forms.ConsultationDecideForm(body=body),

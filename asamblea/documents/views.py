@@ -17,7 +17,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from asamblea.accounts.names import normalise
 from asamblea.bodies.models import Body, Membership
 from asamblea.bodies.queries import active_membership, is_facilitator
-from asamblea.bodies.views import qr_svg
 from asamblea.coordination.forms import ConsultationForm, VoteOpenForm
 from asamblea.coordination.models import Forward
 from asamblea.coordination.queries import active_delegations
@@ -34,7 +33,7 @@ from asamblea.documents.models import Amendment, Consent, Document
 from asamblea.errors import Refused
 from asamblea.markup import render_markdown
 from asamblea.voting.forms import PollForm
-from asamblea.web import absolute_url, handles_refusal
+from asamblea.web import absolute_url, handles_refusal, qr_svg
 
 
 def _valid(form: Any) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from asamblea.accounts.models import Person, Visitor
 from asamblea.bodies.actions import record
 from asamblea.bodies.models import Body
 from asamblea.bodies.queries import (
@@ -52,7 +53,7 @@ SEED_BYTES = 32
 
 
 def _channel(election: Election) -> str:
-    return f"body:{election.body_id}"
+    return Body.channel_of(election.body_id)
 
 
 def _seed_hash(seed: str) -> str:
@@ -65,7 +66,7 @@ def _seed_hash(seed: str) -> str:
 
 @transaction.atomic
 def election_create(
-    facilitator: Any,
+    facilitator: Person,
     body: Body,
     *,
     title: str,
@@ -135,7 +136,7 @@ def _locked(election: Election) -> Election:
 
 @transaction.atomic
 def nominate(
-    nominator: Any, election: Election, nominee: Any | None = None, statement: str = ""
+    nominator: Person, election: Election, nominee: Person | None = None, statement: str = ""
 ) -> Candidate:
     """Nominate ``nominee`` (default: the nominator, a self-nomination).
 
@@ -188,7 +189,7 @@ def nominate(
 
 
 @transaction.atomic
-def option_add(facilitator: Any, election: Election, name: str) -> Candidate:
+def option_add(facilitator: Person, election: Election, name: str) -> Candidate:
     """Add an alternative that is not a person (a proposal, a date, a name for something).
 
     Only a facilitator, during nominations. Locks the election row (``FOR UPDATE``).
@@ -218,7 +219,7 @@ def option_add(facilitator: Any, election: Election, name: str) -> Candidate:
 
 
 @transaction.atomic
-def nomination_answer(person: Any, candidate: Candidate, accept: bool) -> Candidate:
+def nomination_answer(person: Visitor, candidate: Candidate, accept: bool) -> Candidate:
     """The nominee consents to stand, declines, or withdraws (declining after accepting).
 
     Only the nominee, and only during nominations. Locks the election row, then the candidate.
@@ -250,7 +251,7 @@ def nomination_answer(person: Any, candidate: Candidate, accept: bool) -> Candid
 
 
 @transaction.atomic
-def voting_open(facilitator: Any, election: Election) -> Election:
+def voting_open(facilitator: Person, election: Election) -> Election:
     """End nominations, fix the ballot and the electorate, and commit to the tie seed.
 
     Candidates who consented go on the ballot in alphabetical order (pending nominations lapse).
@@ -348,7 +349,7 @@ def ballot_message(error: InvalidBallot) -> Any:
 
 @transaction.atomic
 def ballot_cast(
-    election: Election, person: Any, form: Mapping[str, Sequence[str]]
+    election: Election, person: Visitor, form: Mapping[str, Sequence[str]]
 ) -> ElectionReceipt:
     """Cast one election ballot. The caller acknowledges only after this returns (after commit).
 
@@ -405,7 +406,7 @@ def _election_shared(election: Election) -> Election:
 
 
 @transaction.atomic
-def election_close(election: Election, by: Any) -> Election:
+def election_close(election: Election, by: Person) -> Election:
     """Close voting, publish the seed, count, and publish the result with its trace.
 
     The ledger gets the seed and the ballots' digest *before* the count runs, then the result.
@@ -466,7 +467,7 @@ def election_close(election: Election, by: Any) -> Election:
 
 @transaction.atomic
 def elect(
-    facilitator: Any,
+    facilitator: Person,
     body: Body,
     *,
     title: str,

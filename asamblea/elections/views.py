@@ -15,8 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from asamblea import ratelimit
-from asamblea.bodies.queries import active_membership, require_facilitator
-from asamblea.bodies.views import viewable_body
+from asamblea.bodies.queries import active_membership, require_facilitator, viewable_body
 from asamblea.elections import actions as elections
 from asamblea.elections import count as election_count
 from asamblea.elections import queries as election_queries

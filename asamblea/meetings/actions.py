@@ -18,6 +18,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from asamblea.accounts.models import Person, Visitor
 from asamblea.bodies.actions import record
 from asamblea.bodies.models import Body
 from asamblea.bodies.queries import active_membership, require_facilitator, require_member
@@ -41,6 +42,7 @@ from asamblea.meetings.models import (
     SpeakingRules,
     Speech,
 )
+from asamblea.meetings.signals import meeting_due
 from asamblea.motions.models import Motion
 
 MAX_ITEMS = 100
@@ -84,7 +86,7 @@ def _check_title(title: str, description: str = "") -> str:
 
 @transaction.atomic
 def meeting_schedule(
-    facilitator: Any,
+    facilitator: Person,
     body: Body,
     *,
     title: str,
@@ -124,7 +126,7 @@ def meeting_schedule(
 
 
 @transaction.atomic
-def meeting_open(facilitator: Any, meeting: Meeting) -> Meeting:
+def meeting_open(facilitator: Person, meeting: Meeting) -> Meeting:
     require_facilitator(facilitator, meeting.body)
     locked = _lock(meeting)
     if locked.state != Meeting.State.SCHEDULED:
@@ -137,7 +139,7 @@ def meeting_open(facilitator: Any, meeting: Meeting) -> Meeting:
 
 
 @transaction.atomic
-def meeting_close(facilitator: Any, meeting: Meeting) -> Meeting:
+def meeting_close(facilitator: Person, meeting: Meeting) -> Meeting:
     """Close the meeting: the floor ends, everyone still present leaves, and the minutes are
     produced from the record and fixed (their hash goes to the ledger)."""
     require_facilitator(facilitator, meeting.body)
@@ -157,9 +159,9 @@ SELF_CLOSE_REASON = "closed by itself after 24 hours"
 @transaction.atomic
 def meeting_close_due(meeting: Meeting) -> Meeting:
     """Close a meeting that has been in session ``MEETING_MAX_DURATION``, the same way a
-    facilitator does; the ledger says it closed by itself. Its open votes are closed first by
-    ``voting.actions.close_due_meetings`` (voting sits above meetings): while one is still
-    open this refuses, and the next run closes it."""
+    facilitator does; the ledger says it closed by itself. Its open votes are closed first
+    (:func:`close_due_meetings` asks the voting app through ``signals.meeting_due``): while one
+    is still open this refuses, and the next run closes it."""
     locked = _lock(meeting)
     _require_running(locked)
     if locked.opened_at is None or locked.opened_at > timezone.now() - MEETING_MAX_DURATION:
@@ -167,6 +169,27 @@ def meeting_close_due(meeting: Meeting) -> Meeting:
     if locked.polls.filter(state="open").exists():
         raise Conflict(_("Close the open votes of this meeting first."), code="vote_open")
     return _close(locked, {"by": None, "reason": SELF_CLOSE_REASON})
+
+
+def close_due_meetings(body: Body | None = None) -> int:
+    """Close every meeting (of ``body``, if given) in session for more than
+    ``MEETING_MAX_DURATION``; returns how many were closed. Its open votes close first, as at
+    their closing time: the voting app does it on ``signals.meeting_due`` (voting sits above
+    meetings), each vote in its own transaction before the meeting's (votes lock poll then
+    meeting; doing the same here never deadlocks with a facilitator closing a vote)."""
+    cutoff = timezone.now() - MEETING_MAX_DURATION
+    due = Meeting.objects.filter(state=Meeting.State.OPEN, opened_at__lte=cutoff)
+    if body is not None:
+        due = due.filter(body=body)
+    closed = 0
+    for meeting in due.only("pk"):
+        meeting_due.send(sender=Meeting, meeting=meeting)
+        try:
+            meeting_close_due(meeting)
+            closed += 1
+        except Conflict:
+            continue
+    return closed
 
 
 def _close(locked: Meeting, payload: dict[str, Any]) -> Meeting:
@@ -214,7 +237,7 @@ def _check_motions(meeting: Meeting, motions: list[Motion]) -> None:
 
 @transaction.atomic
 def item_add(
-    facilitator: Any,
+    facilitator: Person,
     meeting: Meeting,
     *,
     title: str,
@@ -247,7 +270,9 @@ def item_add(
 
 
 @transaction.atomic
-def item_propose(member: Any, meeting: Meeting, *, title: str, description: str = "") -> AgendaItem:
+def item_propose(
+    member: Person, meeting: Meeting, *, title: str, description: str = ""
+) -> AgendaItem:
     """A member proposes an item; it waits for a facilitator (or the agenda vote) to take it."""
     require_member(member, meeting.body)
     locked = _lock(meeting)
@@ -273,7 +298,7 @@ def item_propose(member: Any, meeting: Meeting, *, title: str, description: str 
 
 
 @transaction.atomic
-def item_decide(facilitator: Any, item: AgendaItem, *, accept: bool) -> AgendaItem:
+def item_decide(facilitator: Person, item: AgendaItem, *, accept: bool) -> AgendaItem:
     require_facilitator(facilitator, item.meeting.body)
     locked = _lock(item.meeting)
     _require_not_closed(locked)
@@ -287,7 +312,7 @@ def item_decide(facilitator: Any, item: AgendaItem, *, accept: bool) -> AgendaIt
 
 
 @transaction.atomic
-def item_start(facilitator: Any, item: AgendaItem) -> AgendaItem:
+def item_start(facilitator: Person, item: AgendaItem) -> AgendaItem:
     """Take up an agenda item: the previous one is done, the item's speakers list opens."""
     require_facilitator(facilitator, item.meeting.body)
     locked = _lock(item.meeting)
@@ -315,7 +340,7 @@ def item_start(facilitator: Any, item: AgendaItem) -> AgendaItem:
 
 
 @transaction.atomic
-def motion_debate(facilitator: Any, item: AgendaItem, motion: Motion) -> SpeakersList:
+def motion_debate(facilitator: Person, item: AgendaItem, motion: Motion) -> SpeakersList:
     """Open (or return to) the speakers list of a motion carried by the current item."""
     require_facilitator(facilitator, item.meeting.body)
     locked = _lock(item.meeting)
@@ -337,7 +362,7 @@ def motion_debate(facilitator: Any, item: AgendaItem, motion: Motion) -> Speaker
 
 
 @transaction.atomic
-def check_in(actor: Any, meeting: Meeting, person: Any | None = None) -> Attendance:
+def check_in(actor: Visitor, meeting: Meeting, person: Visitor | None = None) -> Attendance:
     """Check ``person`` (default: the actor) in. Anyone checks themselves in; a facilitator may
     check in any member. Unique (meeting, person) makes a double check-in a no-op refusal."""
     person = person or actor
@@ -365,7 +390,7 @@ def check_in(actor: Any, meeting: Meeting, person: Any | None = None) -> Attenda
 
 
 @transaction.atomic
-def check_out(actor: Any, meeting: Meeting, person: Any | None = None) -> Attendance:
+def check_out(actor: Visitor, meeting: Meeting, person: Visitor | None = None) -> Attendance:
     """Record that ``person`` left. Their waiting requests to speak are withdrawn."""
     person = person or actor
     if actor is None or not actor.is_authenticated:
@@ -411,7 +436,7 @@ def _end_floor(list_id: int, now: datetime) -> None:
 
 
 @transaction.atomic
-def speech_request(person: Any, speakers_list: SpeakersList, kind: str = "turn") -> Speech:
+def speech_request(person: Person, speakers_list: SpeakersList, kind: str = "turn") -> Speech:
     """Ask for the floor. Members present at the meeting only; one pending request per kind
     (a partial unique constraint refuses a double click)."""
     if kind not in Speech.Kind.values:
@@ -448,7 +473,7 @@ def _lock_speech(speech: Speech) -> tuple[Meeting, Speech]:
 
 
 @transaction.atomic
-def speech_withdraw(actor: Any, speech: Speech) -> Speech:
+def speech_withdraw(actor: Visitor, speech: Speech) -> Speech:
     """Take a waiting request off the list: its owner, or a facilitator."""
     body = speech.speakers_list.item.meeting.body
     if actor is None or not actor.is_authenticated:
@@ -467,7 +492,7 @@ def speech_withdraw(actor: Any, speech: Speech) -> Speech:
 
 
 @transaction.atomic
-def speaker_next(facilitator: Any, speakers_list: SpeakersList) -> Speech | None:
+def speaker_next(facilitator: Person, speakers_list: SpeakersList) -> Speech | None:
     """End the current speech and give the floor to the first of the queue (timer running).
     Returns None when the queue is empty. The meeting row lock makes it one call at a time."""
     meeting = speakers_list.item.meeting
@@ -496,7 +521,7 @@ def speaker_next(facilitator: Any, speakers_list: SpeakersList) -> Speech | None
 
 
 @transaction.atomic
-def timer_toggle(facilitator: Any, speech: Speech, *, run: bool) -> Speech:
+def timer_toggle(facilitator: Person, speech: Speech, *, run: bool) -> Speech:
     """Start or stop the current speaker's timer."""
     require_facilitator(facilitator, speech.speakers_list.item.meeting.body)
     meeting, speech = _lock_speech(speech)
@@ -517,7 +542,7 @@ def timer_toggle(facilitator: Any, speech: Speech, *, run: bool) -> Speech:
 
 
 @transaction.atomic
-def speech_finish(facilitator: Any, speech: Speech) -> Speech:
+def speech_finish(facilitator: Person, speech: Speech) -> Speech:
     require_facilitator(facilitator, speech.speakers_list.item.meeting.body)
     meeting, speech = _lock_speech(speech)
     if speech.state != Speech.State.SPEAKING:
@@ -528,7 +553,9 @@ def speech_finish(facilitator: Any, speech: Speech) -> Speech:
 
 
 @transaction.atomic
-def speech_move(facilitator: Any, speech: Speech, *, before: Speech | None, reason: str) -> Speech:
+def speech_move(
+    facilitator: Person, speech: Speech, *, before: Speech | None, reason: str
+) -> Speech:
     """Reorder the queue: put ``speech`` just before ``before`` (None: at the end). The reason
     is required and recorded in the ledger; only ordinary turns are moved."""
     require_facilitator(facilitator, speech.speakers_list.item.meeting.body)
@@ -566,7 +593,7 @@ def speech_move(facilitator: Any, speech: Speech, *, before: Speech | None, reas
 
 @transaction.atomic
 def rules_set(
-    facilitator: Any,
+    facilitator: Person,
     body: Body,
     *,
     time_limit: int,
@@ -604,7 +631,7 @@ def rules_set(
 
 
 @transaction.atomic
-def group_choose(person: Any, body: Body, group: SpeakerGroup | None) -> None:
+def group_choose(person: Person, body: Body, group: SpeakerGroup | None) -> None:
     """A member declares (or clears) their own speaking group. Voluntary and private: the
     choice is not in the ledger and never shown to anyone but them and the facilitators."""
     require_member(person, body)
@@ -620,7 +647,7 @@ def group_choose(person: Any, body: Body, group: SpeakerGroup | None) -> None:
 
 
 @transaction.atomic
-def notes_save(facilitator: Any, meeting: Meeting, *, text: str, base: int) -> NotesVersion:
+def notes_save(facilitator: Person, meeting: Meeting, *, text: str, base: int) -> NotesVersion:
     """Save a new version of the secretary's notes. ``base`` is the version the editor
     started from: if someone saved meanwhile, the save is refused instead of overwriting
     (the meeting row lock orders concurrent saves)."""
@@ -650,7 +677,7 @@ def notes_save(facilitator: Any, meeting: Meeting, *, text: str, base: int) -> N
 
 
 @transaction.atomic
-def minutes_publish(facilitator: Any, meeting: Meeting, *, publish: bool) -> Meeting:
+def minutes_publish(facilitator: Person, meeting: Meeting, *, publish: bool) -> Meeting:
     require_facilitator(facilitator, meeting.body)
     locked = _lock(meeting)
     if not locked.is_closed:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -8,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 
 from asamblea.dates import BoundedDateTimeField
 from asamblea.meetings.models import MAX_TIME_LIMIT, NOTES_MAX, REASON_MAX, TEXT_MAX, TITLE_MAX
-from asamblea.voting.models import Poll
 
 
 class MeetingForm(forms.Form):
@@ -64,34 +62,6 @@ class TimerForm(forms.Form):
 class MoveForm(forms.Form):
     before = forms.IntegerField(label=_("Put before"), required=False, min_value=1)
     reason = forms.CharField(label=_("Reason"), max_length=REASON_MAX)
-
-
-class MeetingVoteForm(forms.Form):
-    """A vote in a meeting: on one of the assembly's motions ready for a vote (chosen from a
-    list, not typed), or on a question written here."""
-
-    title = forms.CharField(label=_("Question"), max_length=200, required=False)
-    motion = forms.TypedChoiceField(
-        label=_("Motion"), required=False, coerce=int, empty_value=None, choices=()
-    )
-    secrecy = forms.ChoiceField(
-        label=_("Secrecy"), choices=Poll.Secrecy.choices, initial=Poll.Secrecy.SECRET
-    )
-    decides_agenda = forms.BooleanField(label=_("This vote adopts the agenda"), required=False)
-
-    def __init__(self, *args: Any, motions: Iterable[Any] = (), **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["motion"]
-        assert isinstance(field, forms.TypedChoiceField)
-        field.choices = [("", _("None: vote on the question above"))] + [
-            (str(m.number), f"#{m.number} {m.title}") for m in motions
-        ]
-
-
-class HandCountForm(forms.Form):
-    yes = forms.IntegerField(label=_("Yes"), min_value=0, max_value=100_000)
-    no = forms.IntegerField(label=_("No"), min_value=0, max_value=100_000)
-    abstain = forms.IntegerField(label=_("Abstain"), min_value=0, max_value=100_000)
 
 
 class NotesForm(forms.Form):

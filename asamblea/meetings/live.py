@@ -15,6 +15,8 @@ from django.contrib.auth import get_user
 from django.contrib.auth.models import AnonymousUser
 from django.utils.module_loading import import_string
 
+from asamblea.accounts.models import Visitor
+from asamblea.bodies.models import Body
 from asamblea.bodies.queries import can_view
 from asamblea.meetings.models import Meeting
 
@@ -22,12 +24,12 @@ STREAM_PREFIX = "/live/meetings/"
 _PATH = re.compile(r"^/live/meetings/([0-9]{1,12})/events/$")
 
 
-def channels_for(person: Any, meeting_pk: int) -> list[str] | None:
+def channels_for(person: Visitor, meeting_pk: int) -> list[str] | None:
     meeting = Meeting.objects.select_related("body").filter(pk=meeting_pk).first()
     if meeting is None or not can_view(person, meeting.body):
         return None
     # Of the assembly's channel only the votes matter here (progress and results).
-    return [meeting.channel, f"body:{meeting.body_id}|poll."]
+    return [meeting.channel, Body.channel_of(meeting.body_id) + "|poll."]
 
 
 def person_from_session(session_key: str | None) -> Any:

@@ -113,7 +113,13 @@ class Meeting(models.Model):
 
     @property
     def channel(self) -> str:
-        return f"meeting:{self.pk}"
+        """The meeting's live channel: its pages and the projector listen to it."""
+        return Meeting.channel_of(self.pk)
+
+    @staticmethod
+    def channel_of(meeting_id: int) -> str:
+        """The live channel of the meeting ``meeting_id``, without reading the meeting."""
+        return f"meeting:{meeting_id}"
 
 
 class AgendaItem(models.Model):

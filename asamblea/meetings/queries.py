@@ -8,10 +8,18 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 
+from asamblea.accounts.models import Visitor
 from asamblea.bodies.models import Body, Membership
-from asamblea.bodies.queries import active_membership, can_view, sees_participation
+from asamblea.bodies.queries import (
+    active_membership,
+    can_view,
+    sees_participation,
+    viewable_body,
+)
 from asamblea.meetings import speakers
 from asamblea.meetings.models import (
     AgendaItem,
@@ -186,11 +194,11 @@ def present_voters(meeting: Meeting) -> list[int]:
     )
 
 
-def can_see_meeting(person: Any, meeting: Meeting) -> bool:
+def can_see_meeting(person: Visitor, meeting: Meeting) -> bool:
     return can_view(person, meeting.body)
 
 
-def minutes_visible(person: Any, meeting: Meeting) -> bool:
+def minutes_visible(person: Visitor, meeting: Meeting) -> bool:
     """Published minutes: whoever may read the assembly. Drafts: its facilitators."""
     if not meeting.is_closed or not can_view(person, meeting.body):
         return False
@@ -200,7 +208,7 @@ def minutes_visible(person: Any, meeting: Meeting) -> bool:
     return membership is not None and membership.is_facilitator
 
 
-def minutes_for(person: Any, meeting: Meeting, *, printed: bool = False) -> dict[str, Any]:
+def minutes_for(person: Visitor, meeting: Meeting, *, printed: bool = False) -> dict[str, Any]:
     """The stored minutes as ``person`` may read them (the stored record is never changed).
 
     Names (who attended, who spoke, speaking time per person) are for those who see the body's
@@ -231,7 +239,7 @@ def minutes_for(person: Any, meeting: Meeting, *, printed: bool = False) -> dict
     return record
 
 
-def group_of(person: Any, body: Body) -> SpeakerGroup | None:
+def group_of(person: Visitor, body: Body) -> SpeakerGroup | None:
     if person is None or not person.is_authenticated:
         return None
     choice = GroupChoice.objects.filter(body=body, person=person).select_related("group").first()
@@ -325,3 +333,15 @@ def minutes_record(meeting: Meeting) -> dict[str, Any]:
         "votes": votes,
         "totals": totals(meeting),
     }
+
+
+def viewable_meeting(request: HttpRequest, slug: str, pk: int) -> Meeting:
+    """The meeting ``pk`` of the body at ``slug``, if the person may read that body; else 404."""
+    body = viewable_body(request, slug)
+    return get_object_or_404(Meeting.objects.select_related("body"), body=body, pk=pk)
+
+
+def back_to_meeting(meeting: Meeting, request: HttpRequest) -> HttpResponse:
+    """After a form on a meeting's page: back to that page, or to the projector it came from."""
+    target = "meetings:projector" if request.POST.get("from") == "projector" else "meetings:detail"
+    return redirect(target, slug=meeting.body.slug, pk=meeting.pk)

@@ -17,8 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from asamblea.bodies.queries import active_membership, require_facilitator
-from asamblea.bodies.views import qr_svg, viewable_body
+from asamblea.bodies.queries import active_membership, require_facilitator, viewable_body
 from asamblea.errors import Refused
 from asamblea.ledger.actions import chain_head
 from asamblea.live.http import stream_view
@@ -26,10 +25,8 @@ from asamblea.meetings import actions, minutes_pdf, queries
 from asamblea.meetings.forms import (
     DecideForm,
     GroupForm,
-    HandCountForm,
     ItemForm,
     MeetingForm,
-    MeetingVoteForm,
     MoveForm,
     NotesForm,
     PersonForm,
@@ -40,26 +37,9 @@ from asamblea.meetings.forms import (
 )
 from asamblea.meetings.live import channels_for
 from asamblea.meetings.models import AgendaItem, Attendance, Meeting, SpeakerGroup, Speech
+from asamblea.meetings.queries import back_to_meeting, viewable_meeting
 from asamblea.motions.models import Motion
-from asamblea.voting import actions as voting_actions
-from asamblea.voting.models import Eligibility, HandCount, Poll
-from asamblea.web import absolute_url, handles_refusal
-
-
-def _meeting(request: HttpRequest, slug: str, pk: int) -> Meeting:
-    body = viewable_body(request, slug)
-    return get_object_or_404(Meeting.objects.select_related("body"), body=body, pk=pk)
-
-
-def _invalid(form: Any) -> Refused:
-    errors = [str(e) for field in form.errors.values() for e in field]
-    return Refused(" ".join(errors) or _("Check the form and try again."), code="bad_input")
-
-
-def _back(meeting: Meeting, request: HttpRequest) -> HttpResponse:
-    target = "meetings:projector" if request.POST.get("from") == "projector" else "meetings:detail"
-    return redirect(target, slug=meeting.body.slug, pk=meeting.pk)
-
+from asamblea.web import absolute_url, form_refusal, handles_refusal, qr_svg
 
 # -- meeting list and scheduling -----------------------------------------------------------
 
@@ -75,7 +55,7 @@ def meeting_list(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect(f"{reverse('accounts:login')}?next={request.path}")
         require_facilitator(request.user, body)
         if not form.is_valid():
-            raise _invalid(form)
+            raise form_refusal(form)
         meeting = actions.meeting_schedule(request.user, body, **form.cleaned_data)
         messages.success(request, _("Meeting scheduled. Now prepare its agenda."))
         return redirect("meetings:detail", slug=slug, pk=meeting.pk)
@@ -91,26 +71,16 @@ def meeting_list(request: HttpRequest, slug: str) -> HttpResponse:
 # -- the meeting page and its live fragment ------------------------------------------------
 
 
-def _active_poll(meeting: Meeting) -> Poll | None:
-    return meeting.polls.filter(state=Poll.State.OPEN).order_by("-opened_at").first()  # type: ignore[attr-defined]
-
-
 def _live_context(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
     body = meeting.body
     membership = active_membership(request.user, body)
     floor = queries.floor(meeting)
-    poll = _active_poll(meeting)
-    last_poll = meeting.polls.order_by("-opened_at").first()  # type: ignore[attr-defined]
-    shown_poll = poll or last_poll
     me_present = False
-    eligibility = None
     my_waiting: list[Speech] = []
     if request.user.is_authenticated:
         me_present = Attendance.objects.filter(
             meeting=meeting, person=request.user, present=True
         ).exists()
-        if poll is not None:
-            eligibility = Eligibility.objects.filter(poll=poll, person=request.user).first()
         if floor.speakers_list is not None:
             my_waiting = [s for s in floor.queue if s.person_id == request.user.pk]
     is_facilitator = membership is not None and membership.is_facilitator
@@ -124,12 +94,6 @@ def _live_context(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
         "present_count": Attendance.objects.filter(meeting=meeting, present=True).count(),
         "me_present": me_present,
         "my_waiting": my_waiting,
-        "poll": shown_poll,
-        "poll_open": poll is not None,
-        "eligibility": eligibility,
-        "progress": voting_actions.participation_counts(shown_poll) if shown_poll else None,
-        "hand_count": HandCount.objects.filter(poll=shown_poll).first() if shown_poll else None,
-        "taking_part": voting_actions.meeting_participation(poll) if poll else None,
         "now": timezone.now(),
     }
     if is_facilitator:
@@ -148,8 +112,6 @@ def _page_context(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
         "items": items,
         "motions": Motion.objects.filter(body=meeting.body, parent=None),
         "item_form": ItemForm(motions=Motion.objects.filter(body=meeting.body)),
-        "vote_form": MeetingVoteForm(motions=_votable_motions(meeting)),
-        "hand_form": HandCountForm(),
         "present": queries.present(meeting) if context["is_facilitator"] else [],
         "members": (
             meeting.body.memberships.filter(status="active").select_related("person")
@@ -164,14 +126,14 @@ def _page_context(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
 
 @require_GET
 def meeting_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    meeting = _meeting(request, slug, pk)
+    meeting = viewable_meeting(request, slug, pk)
     # Compared without adding to the stored date: any stored value must not break the page.
     due = meeting.opened_at is not None and (
         meeting.opened_at <= timezone.now() - actions.MEETING_MAX_DURATION
     )
     if meeting.is_open and due:
         # A meeting left in session closes itself, even where nobody runs close-due.
-        voting_actions.close_due_meetings(meeting.body)
+        actions.close_due_meetings(meeting.body)
         meeting.refresh_from_db()
     return render(request, "meetings/meeting_detail.html", _page_context(request, meeting))
 
@@ -179,7 +141,7 @@ def meeting_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_GET
 def meeting_live(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """The live part of the meeting page (refetched on events, or polled without a stream)."""
-    meeting = _meeting(request, slug, pk)
+    meeting = viewable_meeting(request, slug, pk)
     response = render(request, "meetings/_live.html", _live_context(request, meeting))
     response["Cache-Control"] = "no-store"
     return response
@@ -187,7 +149,7 @@ def meeting_live(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @require_GET
 def projector(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    meeting = _meeting(request, slug, pk)
+    meeting = viewable_meeting(request, slug, pk)
     context = _live_context(request, meeting)
     checkin_url = absolute_url(
         request, reverse("meetings:checkin", args=[meeting.body.slug, meeting.pk])
@@ -203,7 +165,7 @@ def projector(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @require_GET
 def projector_live(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    meeting = _meeting(request, slug, pk)
+    meeting = viewable_meeting(request, slug, pk)
     response = render(request, "meetings/_projector_live.html", _live_context(request, meeting))
     response["Cache-Control"] = "no-store"
     return response
@@ -223,17 +185,17 @@ async def meeting_events(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @handles_refusal
 def meeting_open(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    meeting = _meeting(request, slug, pk)
+    meeting = viewable_meeting(request, slug, pk)
     actions.meeting_open(request.user, meeting)
     messages.success(request, _("The meeting is open."))
-    return _back(meeting, request)
+    return back_to_meeting(meeting, request)
 
 
 @login_required
 @require_POST
 @handles_refusal
 def meeting_close(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    meeting = _meeting(request, slug, pk)
+    meeting = viewable_meeting(request, slug, pk)
     actions.meeting_close(request.user, meeting)
     messages.success(request, _("The meeting is closed; its minutes are ready."))
     return redirect("meetings:minutes", slug=slug, pk=pk)
@@ -247,10 +209,10 @@ def meeting_close(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @handles_refusal
 def item_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Facilitators put items on the agenda; members propose them."""
-    meeting = _meeting(request, slug, pk)
+    meeting = viewable_meeting(request, slug, pk)
     form = ItemForm(request.POST, motions=Motion.objects.filter(body=meeting.body))
     if not form.is_valid():
-        raise _invalid(form)
+        raise form_refusal(form)
     membership = active_membership(request.user, meeting.body)
     data = form.cleaned_data
     if membership is not None and membership.is_facilitator:
@@ -267,7 +229,7 @@ def item_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             request.user, meeting, title=data["title"], description=data["description"]
         )
         messages.success(request, _("Your proposal is on the list for the facilitators."))
-    return _back(meeting, request)
+    return back_to_meeting(meeting, request)
 
 
 def _item(meeting: Meeting, item_pk: int) -> AgendaItem:
@@ -278,31 +240,31 @@ def _item(meeting: Meeting, item_pk: int) -> AgendaItem:
 @require_POST
 @handles_refusal
 def item_decide(request: HttpRequest, slug: str, pk: int, item: int) -> HttpResponse:
-    meeting = _meeting(request, slug, pk)
+    meeting = viewable_meeting(request, slug, pk)
     form = DecideForm(request.POST)
     if not form.is_valid():
-        raise _invalid(form)
+        raise form_refusal(form)
     actions.item_decide(request.user, _item(meeting, item), accept=form.cleaned_data["accept"])
-    return _back(meeting, request)
+    return back_to_meeting(meeting, request)
 
 
 @login_required
 @require_POST
 @handles_refusal
 def item_start(request: HttpRequest, slug: str, pk: int, item: int) -> HttpResponse:
-    meeting = _meeting(request, slug, pk)
+    meeting = viewable_meeting(request, slug, pk)
     actions.item_start(request.user, _item(meeting, item))
-    return _back(meeting, request)
+    return back_to_meeting(meeting, request)
 
 
 @login_required
 @require_POST
 @handles_refusal
 def motion_debate(request: HttpRequest, slug: str, pk: int, item: int, number: int) -> HttpResponse:
-    meeting = _meeting(request, slug, pk)
+    meeting = viewable_meeting(request, slug, pk)
     motion = get_object_or_404(Motion, body=meeting.body, number=number)
     actions.motion_debate(request.user, _item(meeting, item), motion)
-    return _back(meeting, request)
+    return back_to_meeting(meeting, request)
 
 
 # -- attendance ----------------------------------------------------------------------------
@@ -311,7 +273,7 @@ def motion_debate(request: HttpRequest, slug: str, pk: int, item: int, number: i
 def _target_person(request: HttpRequest, meeting: Meeting) -> Any:
     form = PersonForm(request.POST)
     if not form.is_valid():
-        raise _invalid(form)
+        raise form_refusal(form)
     pk = form.cleaned_data["person"]
     if not pk or pk == request.user.pk:
         return request.user
@@ -326,7 +288,7 @@ def _target_person(request: HttpRequest, meeting: Meeting) -> Any:
 def checkin(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """GET: the page the projector's QR code opens; POST: check in (self or, by a facilitator,
     a member)."""
-    meeting = _meeting(request, slug, pk)
+    meeting = viewable_meeting(request, slug, pk)
     if not request.user.is_authenticated:
         return redirect(f"{reverse('accounts:login')}?next={request.path}")
     if request.method == "POST":
@@ -334,7 +296,7 @@ def checkin(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         actions.check_in(request.user, meeting, person)
         if person.pk == request.user.pk:
             messages.success(request, _("You are checked in."))
-        return _back(meeting, request)
+        return back_to_meeting(meeting, request)
     present = Attendance.objects.filter(meeting=meeting, person=request.user, present=True)
     return render(
         request,
@@ -347,9 +309,9 @@ def checkin(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 @handles_refusal
 def checkout(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    meeting = _meeting(request, slug, pk)
+    meeting = viewable_meeting(request, slug, pk)
     actions.check_out(request.user, meeting, _target_person(request, meeting))
-    return _back(meeting, request)
+    return back_to_meeting(meeting, request)
 
 
 # -- the floor -----------------------------------------------------------------------------
@@ -373,164 +335,73 @@ def _speech(meeting: Meeting, speech_pk: int) -> Speech:
 @require_POST
 @handles_refusal
 def speak(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    meeting = _meeting(request, slug, pk)
+    meeting = viewable_meeting(request, slug, pk)
     form = SpeakForm(request.POST)
     if not form.is_valid():
         raise Refused(_("Unknown kind of request."), code="bad_kind")
     actions.speech_request(request.user, _current_list(meeting), form.cleaned_data["kind"])
-    return _back(meeting, request)
+    return back_to_meeting(meeting, request)
 
 
 @login_required
 @require_POST
 @handles_refusal
 def speech_withdraw(request: HttpRequest, slug: str, pk: int, speech: int) -> HttpResponse:
-    meeting = _meeting(request, slug, pk)
+    meeting = viewable_meeting(request, slug, pk)
     actions.speech_withdraw(request.user, _speech(meeting, speech))
-    return _back(meeting, request)
+    return back_to_meeting(meeting, request)
 
 
 @login_required
 @require_POST
 @handles_refusal
 def speaker_next(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    meeting = _meeting(request, slug, pk)
+    meeting = viewable_meeting(request, slug, pk)
     actions.speaker_next(request.user, _current_list(meeting))
-    return _back(meeting, request)
+    return back_to_meeting(meeting, request)
 
 
 @login_required
 @require_POST
 @handles_refusal
 def timer(request: HttpRequest, slug: str, pk: int, speech: int) -> HttpResponse:
-    meeting = _meeting(request, slug, pk)
+    meeting = viewable_meeting(request, slug, pk)
     form = TimerForm(request.POST)
     if not form.is_valid():
-        raise _invalid(form)
+        raise form_refusal(form)
     actions.timer_toggle(request.user, _speech(meeting, speech), run=form.cleaned_data["run"])
-    return _back(meeting, request)
+    return back_to_meeting(meeting, request)
 
 
 @login_required
 @require_POST
 @handles_refusal
 def speech_finish(request: HttpRequest, slug: str, pk: int, speech: int) -> HttpResponse:
-    meeting = _meeting(request, slug, pk)
+    meeting = viewable_meeting(request, slug, pk)
     actions.speech_finish(request.user, _speech(meeting, speech))
-    return _back(meeting, request)
+    return back_to_meeting(meeting, request)
 
 
 @login_required
 @require_POST
 @handles_refusal
 def speech_move(request: HttpRequest, slug: str, pk: int, speech: int) -> HttpResponse:
-    meeting = _meeting(request, slug, pk)
+    meeting = viewable_meeting(request, slug, pk)
     form = MoveForm(request.POST)
     if not form.is_valid():
-        raise _invalid(form)
+        raise form_refusal(form)
     target = _speech(meeting, speech)
     before_pk = form.cleaned_data["before"]
     before = _speech(meeting, before_pk) if before_pk else None
     actions.speech_move(request.user, target, before=before, reason=form.cleaned_data["reason"])
-    return _back(meeting, request)
-
-
-# -- votes in the meeting ------------------------------------------------------------------
-
-
-@login_required
-@require_POST
-@handles_refusal
-def vote_open(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    meeting = _meeting(request, slug, pk)
-    form = MeetingVoteForm(request.POST, motions=_votable_motions(meeting))
-    if not form.is_valid():
-        raise _invalid(form)
-    data = form.cleaned_data
-    motion = None
-    if data["motion"]:
-        motion = Motion.objects.filter(body=meeting.body, number=data["motion"]).first()
-        if motion is None:
-            raise Refused(_("There is no motion with this number."), code="no_motion")
-    title = data["title"]
-    if data["decides_agenda"] and not title:
-        title = _("Adopt the agenda of: %(meeting)s") % {"meeting": meeting.title}
-    voting_actions.poll_open(
-        request.user,
-        meeting.body,
-        motion=motion,
-        title=title,
-        secrecy=data["secrecy"],
-        meeting=meeting,
-        decides_agenda=data["decides_agenda"],
-    )
-    messages.success(request, _("The vote is open to the members present."))
-    return _back(meeting, request)
-
-
-def _votable_motions(meeting: Meeting) -> list[Motion]:
-    """The assembly's motions a vote can be opened on (they have the supporters they need)."""
-    return list(
-        Motion.objects.filter(body=meeting.body, state=Motion.State.SUPPORTED).order_by("number")
-    )
-
-
-def _meeting_poll(meeting: Meeting, poll_pk: int) -> Poll:
-    return get_object_or_404(Poll.objects.select_related("body"), meeting=meeting, pk=poll_pk)
-
-
-@login_required
-@require_POST
-@handles_refusal
-def hands_record(request: HttpRequest, slug: str, pk: int, poll: int) -> HttpResponse:
-    meeting = _meeting(request, slug, pk)
-    form = HandCountForm(request.POST)
-    if not form.is_valid():
-        raise _invalid(form)
-    voting_actions.hand_count_record(
-        request.user, _meeting_poll(meeting, poll), **form.cleaned_data
-    )
-    messages.success(request, _("Hand count recorded. A second person must attest it."))
-    return _back(meeting, request)
-
-
-@login_required
-@require_POST
-@handles_refusal
-def hands_attest(request: HttpRequest, slug: str, pk: int, poll: int) -> HttpResponse:
-    meeting = _meeting(request, slug, pk)
-    voting_actions.hand_count_attest(request.user, _meeting_poll(meeting, poll))
-    messages.success(request, _("Hand count attested."))
-    return _back(meeting, request)
-
-
-@login_required
-@require_POST
-@handles_refusal
-def vote_close(request: HttpRequest, slug: str, pk: int, poll: int) -> HttpResponse:
-    meeting = _meeting(request, slug, pk)
-    voting_actions.poll_close(_meeting_poll(meeting, poll), request.user)
-    return _back(meeting, request)
-
-
-@login_required
-@require_POST
-@handles_refusal
-def vote_close_void(request: HttpRequest, slug: str, pk: int, poll: int) -> HttpResponse:
-    """Close a vote whose hand count cannot be made valid, as "closed without a valid count"."""
-    meeting = _meeting(request, slug, pk)
-    voting_actions.poll_close_without_count(
-        _meeting_poll(meeting, poll), request.user, request.POST.get("reason", "")[:1000]
-    )
-    messages.success(request, _("The vote is closed without a valid count. Nothing was adopted."))
-    return _back(meeting, request)
+    return back_to_meeting(meeting, request)
 
 
 # -- minutes -------------------------------------------------------------------------------
 
 
 def _minutes_meeting(request: HttpRequest, slug: str, pk: int) -> Meeting:
-    meeting = _meeting(request, slug, pk)
+    meeting = viewable_meeting(request, slug, pk)
     if not queries.minutes_visible(request.user, meeting):
         raise Http404
     return meeting
@@ -570,13 +441,13 @@ def minutes_download(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @handles_refusal
 def notes(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    meeting = _meeting(request, slug, pk)
+    meeting = viewable_meeting(request, slug, pk)
     require_facilitator(request.user, meeting.body)
     latest = queries.latest_notes(meeting)
     if request.method == "POST":
         form = NotesForm(request.POST)
         if not form.is_valid():
-            raise _invalid(form)
+            raise form_refusal(form)
         actions.notes_save(
             request.user, meeting, text=form.cleaned_data["text"], base=form.cleaned_data["base"]
         )
@@ -601,10 +472,10 @@ def notes(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 @handles_refusal
 def minutes_publish(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    meeting = _meeting(request, slug, pk)
+    meeting = viewable_meeting(request, slug, pk)
     form = PublishForm(request.POST)
     if not form.is_valid():
-        raise _invalid(form)
+        raise form_refusal(form)
     actions.minutes_publish(request.user, meeting, publish=form.cleaned_data["publish"])
     return redirect("meetings:minutes", slug=slug, pk=pk)
 
@@ -628,7 +499,7 @@ def speaking(request: HttpRequest, slug: str) -> HttpResponse:
             form = RulesForm(request.POST)
             require_facilitator(request.user, body)
             if not form.is_valid():
-                raise _invalid(form)
+                raise form_refusal(form)
             actions.rules_set(
                 request.user,
                 body,
@@ -640,7 +511,7 @@ def speaking(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             group_form = GroupForm(request.POST)
             if not group_form.is_valid():
-                raise _invalid(group_form)
+                raise form_refusal(group_form)
             group_pk = group_form.cleaned_data["group"]
             group = get_object_or_404(SpeakerGroup, body=body, pk=group_pk) if group_pk else None
             actions.group_choose(request.user, body, group)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from asamblea.accounts.models import Person
 from asamblea.bodies.actions import record
 from asamblea.bodies.models import Body
 from asamblea.bodies.queries import require_member, require_view
@@ -35,7 +34,7 @@ def _check_text(title: str, text: str, reasons: str) -> None:
         raise Refused(_("The text is too long (at most 20,000 characters)."))
 
 
-def set_state(motion: Motion, to_state: str, by: Any, reason: str = "") -> None:
+def set_state(motion: Motion, to_state: str, by: Person, reason: str = "") -> None:
     """Move a (locked) motion to ``to_state``, keep the history, record it in the ledger."""
     from_state = motion.state
     motion.state = to_state
@@ -56,7 +55,9 @@ def _initial_state(body: Body) -> str:
 
 
 @transaction.atomic
-def motion_submit(person: Any, body: Body, *, title: str, text: str, reasons: str = "") -> Motion:
+def motion_submit(
+    person: Person, body: Body, *, title: str, text: str, reasons: str = ""
+) -> Motion:
     """Submit a motion. Numbers are per body; ``select_for_update`` on the body row serialises
     concurrent submissions so two motions never get the same number."""
     require_member(person, body)
@@ -85,7 +86,9 @@ def _lock(motion: Motion) -> Motion:
 
 
 @transaction.atomic
-def motion_edit(person: Any, motion: Motion, *, title: str, text: str, reasons: str = "") -> Motion:
+def motion_edit(
+    person: Person, motion: Motion, *, title: str, text: str, reasons: str = ""
+) -> Motion:
     """The author edits a motion until a vote opens on it; every version is kept."""
     locked = _lock(motion)
     require_member(person, locked.body)
@@ -115,7 +118,7 @@ def motion_edit(person: Any, motion: Motion, *, title: str, text: str, reasons: 
 
 
 @transaction.atomic
-def motion_support(person: Any, motion: Motion) -> Motion:
+def motion_support(person: Person, motion: Motion) -> Motion:
     """Support a motion; when the statute's number of supporters is reached it is ``supported``."""
     locked = _lock(motion)
     require_member(person, locked.body)
@@ -129,12 +132,14 @@ def motion_support(person: Any, motion: Motion) -> Motion:
     supporters = Support.objects.filter(motion=locked).count()
     if locked.state == Motion.State.SUBMITTED and supporters >= locked.body.supporters_required:
         set_state(locked, Motion.State.SUPPORTED, person, "enough supporters")
-    publish_on_commit(f"body:{locked.body_id}", "motion.supported", {"motion": locked.number})
+    publish_on_commit(
+        Body.channel_of(locked.body_id), "motion.supported", {"motion": locked.number}
+    )
     return locked
 
 
 @transaction.atomic
-def motion_withdraw(person: Any, motion: Motion) -> Motion:
+def motion_withdraw(person: Person, motion: Motion) -> Motion:
     """The author (or a facilitator) withdraws a motion that is not being voted on."""
     locked = _lock(motion)
     membership = require_member(person, locked.body)
@@ -147,7 +152,7 @@ def motion_withdraw(person: Any, motion: Motion) -> Motion:
 
 
 @transaction.atomic
-def comment_add(person: Any, motion: Motion, *, text: str, stance: str) -> Comment:
+def comment_add(person: Person, motion: Motion, *, text: str, stance: str) -> Comment:
     """Members (not observers) discuss motions; each comment takes a stance."""
     require_view(person, motion.body)
     require_member(person, motion.body)
@@ -160,5 +165,5 @@ def comment_add(person: Any, motion: Motion, *, text: str, stance: str) -> Comme
     if motion.state == Motion.State.WITHDRAWN:
         raise Conflict(_("This motion was withdrawn; the discussion is closed."))
     comment = Comment.objects.create(motion=motion, author=person, text=text, stance=stance)
-    publish_on_commit(f"body:{motion.body_id}", "motion.comment", {"motion": motion.number})
+    publish_on_commit(Body.channel_of(motion.body_id), "motion.comment", {"motion": motion.number})
     return comment

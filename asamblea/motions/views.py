@@ -1,25 +1,19 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from asamblea.bodies.queries import active_membership, require_member
-from asamblea.bodies.views import viewable_body
+from asamblea.bodies.queries import active_membership, require_member, viewable_body
 from asamblea.errors import Refused
 from asamblea.markup import render_markdown
 from asamblea.motions import actions
 from asamblea.motions.forms import CommentForm, MotionForm
 from asamblea.motions.models import Motion
-from asamblea.voting.actions import vote_callable_at
-from asamblea.voting.forms import PollForm
 from asamblea.web import handles_refusal
 
 
@@ -69,21 +63,9 @@ def motion_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         "supporters": supporters,
         "supported_by_me": supported_by_me,
         "comment_form": CommentForm(),
-        "poll_form": PollForm(body=body) if membership and membership.is_facilitator else None,
-        "polls": motion.polls.all(),
-        "vote_callable": _vote_callable(motion, membership),
         "history": motion.state_changes.select_related("by"),
     }
     return render(request, "motions/motion_detail.html", context)
-
-
-def _vote_callable(motion: Motion, membership: Any) -> bool:
-    """Whether this voting member may call the vote on the motion now (nobody opened it 72
-    hours after it reached its supporters)."""
-    if membership is None or not membership.can_vote or not motion.body.is_assembly:
-        return False
-    callable_at = vote_callable_at(motion)
-    return callable_at is not None and timezone.now() >= callable_at
 
 
 @login_required

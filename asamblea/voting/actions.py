@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from fractions import Fraction
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from asamblea.accounts.models import Person
 from asamblea.bodies.actions import record
 from asamblea.bodies.models import Body
 from asamblea.bodies.queries import (
@@ -23,15 +22,16 @@ from asamblea.bodies.queries import (
 from asamblea.dates import check_moment
 from asamblea.errors import Conflict, NotAllowed, Refused
 from asamblea.live.events import publish_on_commit
-from asamblea.meetings.actions import MEETING_MAX_DURATION, meeting_close_due
+from asamblea.meetings.actions import close_due_meetings
 from asamblea.meetings.models import Attendance, Meeting
 from asamblea.meetings.queries import present_voters
 from asamblea.motions.actions import set_state
-from asamblea.motions.models import Motion, StateChange
-from asamblea.voting import casting, rules
-from asamblea.voting.ballot_box import receipt_ballot, rewrite_electorate, shuffle_ballots
+from asamblea.motions.models import Motion
+from asamblea.voting import casting
+from asamblea.voting.ballot_box import rewrite_electorate, shuffle_ballots
 from asamblea.voting.casting import CHOICES, RECEIPT_BYTES, CastReceipt, hash_receipt
 from asamblea.voting.models import Ballot, Eligibility, HandCount, Poll
+from asamblea.voting.queries import count, vote_callable_at
 from asamblea.voting.signals import poll_closed, poll_closing
 
 # The cast rules live in ``casting`` (shared with the lean endpoint); these names stay here.
@@ -39,7 +39,7 @@ __all__ = ["CHOICES", "RECEIPT_BYTES", "CastReceipt", "hash_receipt"]
 
 
 def _channel(poll: Poll) -> str:
-    return f"body:{poll.body_id}"
+    return Body.channel_of(poll.body_id)
 
 
 # An online vote left without a closing time closes itself after this long, so no facilitator
@@ -49,7 +49,7 @@ DEFAULT_VOTE_DURATION = timedelta(days=7)
 
 @transaction.atomic
 def poll_open(
-    facilitator: Any,
+    facilitator: Person,
     body: Body,
     *,
     motion: Motion | None = None,
@@ -84,35 +84,8 @@ def poll_open(
     )
 
 
-# A supported motion whose vote nobody opened for this long may be put to the vote by any
-# voting member (DESIGN invariant 8: no facilitator can stop a decision by never calling it).
-CALL_VOTE_WAIT = timedelta(hours=72)
-
-
-def supported_since(motion: Motion) -> datetime:
-    """When ``motion`` last reached the state *supported* (its state history; the motion's last
-    update if the history has no such entry)."""
-    change = (
-        StateChange.objects.filter(motion=motion, to_state=Motion.State.SUPPORTED)
-        .order_by("-at", "-pk")
-        .first()
-    )
-    return change.at if change is not None else motion.updated_at
-
-
-def vote_callable_at(motion: Motion) -> datetime | None:
-    """From when a member may call the vote on ``motion`` themselves; None when the motion is
-    not waiting for a vote (not *supported*)."""
-    if motion.state != Motion.State.SUPPORTED:
-        return None
-    since = supported_since(motion)
-    if since > datetime.max.replace(tzinfo=since.tzinfo) - CALL_VOTE_WAIT:
-        return None  # a stored date at the end of the calendar (pages survive any stored value)
-    return since + CALL_VOTE_WAIT
-
-
 @transaction.atomic
-def poll_call(member: Any, motion: Motion) -> Poll:
+def poll_call(member: Person, motion: Motion) -> Poll:
     """A voting member opens the online vote on a motion that has had the supporters it needs
     for ``CALL_VOTE_WAIT`` without anyone opening its vote. The vote follows the statute's
     quorum and majority, is secret and closes after ``DEFAULT_VOTE_DURATION``; the ledger's
@@ -148,7 +121,7 @@ def poll_call(member: Any, motion: Motion) -> Poll:
 
 
 def _open(
-    opener: Any,
+    opener: Person,
     body: Body,
     *,
     motion: Motion | None = None,
@@ -255,7 +228,7 @@ def _open(
 
 
 @transaction.atomic
-def ballot_cast(poll: Poll, person: Any, choice: str) -> CastReceipt:
+def ballot_cast(poll: Poll, person: Person, choice: str) -> CastReceipt:
     """Cast one ballot. The caller acknowledges only after this returns, i.e. after commit.
 
     The rules are :func:`asamblea.voting.casting.cast_batch` with a batch of one, the same code
@@ -265,23 +238,6 @@ def ballot_cast(poll: Poll, person: Any, choice: str) -> CastReceipt:
     The poll row is held under ``FOR SHARE`` so a close waits for casts in flight.
     """
     return casting.cast_one(poll, person, choice)
-
-
-def count(poll: Poll, *, with_hands: bool = True) -> rules.Outcome:
-    """Count the stored ballots with the poll's stored rules (a recount gives the same).
-    ``with_hands`` adds the attested hand count, if any."""
-    sums = {
-        row["choice"]: row["total"]
-        for row in Ballot.objects.filter(poll=poll).values("choice").annotate(total=Sum("weight"))
-    }
-    tally = rules.Tally(sums.get("yes", 0), sums.get("no", 0), sums.get("abstain", 0))
-    hands = HandCount.objects.filter(poll=poll, attested_by__isnull=False).first()
-    if hands is not None and with_hands:
-        tally = tally + rules.Tally(hands.yes, hands.no, hands.abstain)
-    electorate = Eligibility.objects.filter(poll=poll).aggregate(total=Sum("weight"))["total"] or 0
-    return rules.decide(
-        tally, electorate, Fraction(poll.quorum_percent, 100), rules.Majority(poll.majority)
-    )
 
 
 def _shuffle_and_rewrite(poll: Poll) -> None:
@@ -294,7 +250,7 @@ def _shuffle_and_rewrite(poll: Poll) -> None:
 
 
 @transaction.atomic
-def poll_close(poll: Poll, by: Any | None) -> Poll:
+def poll_close(poll: Poll, by: Person | None) -> Poll:
     """Close a vote, count it, publish the result and settle its motion.
 
     Takes ``FOR UPDATE`` on the poll row: it waits for casts in flight (which hold ``FOR SHARE``)
@@ -338,7 +294,7 @@ def poll_close(poll: Poll, by: Any | None) -> Poll:
 
 
 @transaction.atomic
-def poll_close_without_count(poll: Poll, by: Any, reason: str) -> Poll:
+def poll_close_without_count(poll: Poll, by: Person, reason: str) -> Poll:
     """Close a vote whose hand count cannot be made valid, recording it as *closed without a
     valid count*: nothing is adopted, the motion goes back to waiting for a vote, and the
     ledger says why. Only when the hand count is not valid: a facilitator cannot annul a vote
@@ -361,7 +317,7 @@ def poll_close_without_count(poll: Poll, by: Any, reason: str) -> Poll:
 VOID_REASON_MAX = 300
 
 
-def _lock_open_poll(poll: Poll, by: Any | None) -> Poll:
+def _lock_open_poll(poll: Poll, by: Person | None) -> Poll:
     """The poll row under ``FOR UPDATE``, open, and not refused by a ``poll_closing`` receiver."""
     locked = Poll.objects.select_for_update().select_related("body").get(pk=poll.pk)
     if not locked.is_open:
@@ -370,7 +326,7 @@ def _lock_open_poll(poll: Poll, by: Any | None) -> Poll:
     return locked
 
 
-def _close_void(locked: Poll, by: Any | None, code: str, reason: str) -> Poll:
+def _close_void(locked: Poll, by: Person | None, code: str, reason: str) -> Poll:
     """Close a (locked, open) poll without a valid count. The phone ballots are counted and
     shown, but the result is marked invalid and decides nothing (not adopted, no quorum)."""
     if locked.is_secret:
@@ -401,7 +357,7 @@ def _close_void(locked: Poll, by: Any | None, code: str, reason: str) -> Poll:
     return locked
 
 
-def _finish_close(locked: Poll, by: Any | None, motion_state: str) -> None:
+def _finish_close(locked: Poll, by: Person | None, motion_state: str) -> None:
     locked.state = Poll.State.CLOSED
     locked.closed_at = timezone.now()
     locked.save(update_fields=["state", "closed_at", "result"])
@@ -434,66 +390,24 @@ def close_due_polls(body: Body | None = None) -> int:
     return closed
 
 
-def close_due_meetings(body: Body | None = None) -> int:
-    """Close every meeting (of ``body``, if given) in session for more than
-    ``MEETING_MAX_DURATION``; returns how many were closed. Its open votes close first as at
-    their closing time: counted, or *without a valid count* when the hand count is not valid.
-    Each vote closes in its own transaction before the meeting's (votes lock poll then
-    meeting; doing the same here never deadlocks with a facilitator closing a vote)."""
-    cutoff = timezone.now() - MEETING_MAX_DURATION
-    due = Meeting.objects.filter(state=Meeting.State.OPEN, opened_at__lte=cutoff)
-    if body is not None:
-        due = due.filter(body=body)
-    closed = 0
-    for meeting in due.only("pk"):
-        for poll in Poll.objects.filter(meeting=meeting, state=Poll.State.OPEN).only("pk"):
-            try:
-                poll_close(poll, None)
-            except Conflict:
-                continue
+def on_meeting_due(sender: Any, meeting: Meeting, **kwargs: Any) -> None:
+    """Before a meeting closes itself after 24 hours (``meetings.signals.meeting_due``): close
+    its open votes as at their closing time, counted, or *without a valid count* when the hand
+    count is not valid. Each vote in its own transaction (see
+    :func:`asamblea.meetings.actions.close_due_meetings`)."""
+    for poll in Poll.objects.filter(meeting=meeting, state=Poll.State.OPEN).only("pk"):
         try:
-            meeting_close_due(meeting)
-            closed += 1
+            poll_close(poll, None)
         except Conflict:
             continue
-    return closed
 
 
-def receipt_lookup(poll: Poll, code: str) -> Ballot:
-    """Find a secret ballot by its receipt code. Refuses malformed and unknown codes alike."""
-    return receipt_ballot(
-        Ballot.objects.filter(poll=poll), code, _("No ballot in this vote has this receipt code.")
-    )
-
-
-def participation_counts(poll: Poll) -> dict[str, int]:
-    """Turnout so far, for live progress (never partial choices)."""
-    counts = Eligibility.objects.filter(poll=poll).aggregate(
-        voted=Count("pk", filter=Q(voted=True)),
-        total=Count("pk"),
-    )
-    return {"voted": counts["voted"] or 0, "electorate": counts["total"] or 0}
-
-
-def meeting_participation(poll: Poll) -> dict[str, Any]:
-    """Who has taken part in an in-meeting vote, for the page: phone ballots, the hand count
-    (if any), the electorate, how many may still be counted by hand, and whether the hand
-    count now exceeds that (phone ballots cast after it). ``shown`` never exceeds the
-    electorate: an exceeding count is not added."""
-    counts = participation_counts(poll)
-    online, electorate = counts["voted"], counts["electorate"]
-    hands = HandCount.objects.filter(poll=poll).first()
-    room = max(electorate - online, 0)
-    total = hands.total if hands is not None else 0
-    exceeds = total > room
-    return {
-        "online": online,
-        "hands": total if hands is not None else None,
-        "electorate": electorate,
-        "room": room,
-        "exceeds": exceeds,
-        "shown": online if exceeds else online + total,
-    }
+def on_body_viewed(sender: Any, body: Body, **kwargs: Any) -> None:
+    """Before the body page reads what to show (``bodies.signals.body_viewed``): close the
+    votes whose closing time passed and the meetings in session for 24 hours, so the page
+    never shows as open what is over, even where nobody runs ``asamblea close-due``."""
+    close_due_polls(body)
+    close_due_meetings(body)
 
 
 # -- in-meeting votes: hand counts ---------------------------------------------------------
@@ -547,7 +461,7 @@ def hand_count_problem(poll: Poll) -> Conflict | None:
 
 @transaction.atomic
 def hand_count_record(
-    facilitator: Any, poll: Poll, *, yes: int, no: int, abstain: int
+    facilitator: Person, poll: Poll, *, yes: int, no: int, abstain: int
 ) -> HandCount:
     """Record, or correct, the show-of-hands count of an in-meeting vote.
 
@@ -593,11 +507,11 @@ def hand_count_record(
     if existing is not None:
         payload["corrects"] = {"yes": existing.yes, "no": existing.no, "abstain": existing.abstain}
     record(locked.body, "poll.hand_count_recorded", payload)
-    publish_on_commit(f"meeting:{locked.meeting_id}", "poll.hand_count", {"poll": locked.pk})
+    publish_on_commit(Meeting.channel_of(locked.meeting_id), "poll.hand_count", {"poll": locked.pk})
     return hands
 
 
-def _require_attester(person: Any, poll: Poll) -> None:
+def _require_attester(person: Person, poll: Poll) -> None:
     if is_facilitator(person, poll.body):
         return
     require_member(person, poll.body)
@@ -614,7 +528,7 @@ def _require_attester(person: Any, poll: Poll) -> None:
 
 
 @transaction.atomic
-def hand_count_attest(facilitator: Any, poll: Poll) -> HandCount:
+def hand_count_attest(facilitator: Person, poll: Poll) -> HandCount:
     """A second person confirms the hand count; only then is it added to the result.
 
     The second person is another facilitator or, so that an assembly with one facilitator can
@@ -648,5 +562,5 @@ def hand_count_attest(facilitator: Any, poll: Poll) -> HandCount:
         "poll.hand_count_attested",
         {"poll": locked.pk, "total": hands.total, "by": facilitator.pk},
     )
-    publish_on_commit(f"meeting:{locked.meeting_id}", "poll.hand_count", {"poll": locked.pk})
+    publish_on_commit(Meeting.channel_of(locked.meeting_id), "poll.hand_count", {"poll": locked.pk})
     return hands

@@ -17,8 +17,8 @@ from typing import Any
 
 from asamblea.ledger.chain import canonical_json
 from asamblea.ledger.models import LedgerEntry
-from asamblea.voting.actions import count
 from asamblea.voting.models import Ballot, Eligibility, Poll
+from asamblea.voting.queries import count
 
 # Keys a "closed without a valid count" result sets by decision, not by counting.
 _VOID_KEYS = frozenset({"quorum_met", "majority_met", "adopted"})

@@ -33,6 +33,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from asamblea.accounts.models import Visitor
+from asamblea.bodies.models import Body
 from asamblea.errors import Conflict, NotAllowed, Refused
 from asamblea.live.events import publish_on_commit
 from asamblea.voting.models import Poll
@@ -223,7 +225,11 @@ def cast_plan(
     if not poll.is_open or poll.past_closing_time:
         return [CastOutcome(refusal=_closed()) for _ in requests], []
     flipped = cast.receipts
-    events = [Event(f"body:{poll.body_id}", "poll.progress", {"poll": poll_id})] if flipped else []
+    events = (
+        [Event(Body.channel_of(poll.body_id), "poll.progress", {"poll": poll_id})]
+        if flipped
+        else []
+    )
     outcomes = []
     for request in requests:
         if request.choice not in CHOICES:
@@ -436,7 +442,7 @@ def cast_batch(poll_id: int, requests: Sequence[CastRequest]) -> list[CastOutcom
     return outcomes
 
 
-def cast_one(poll: Poll, person: Any, choice: str) -> CastReceipt:
+def cast_one(poll: Poll, person: Visitor, choice: str) -> CastReceipt:
     """One ballot through the batch path; raises the refusal. Inside the caller's transaction."""
     if choice not in CHOICES:
         raise bad_choice()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -38,3 +39,31 @@ class BallotForm(forms.Form):
 
 class ReceiptForm(forms.Form):
     code = forms.CharField(label=_("Receipt code"), max_length=64)
+
+
+class MeetingVoteForm(forms.Form):
+    """A vote in a meeting: on one of the assembly's motions ready for a vote (chosen from a
+    list, not typed), or on a question written here."""
+
+    title = forms.CharField(label=_("Question"), max_length=200, required=False)
+    motion = forms.TypedChoiceField(
+        label=_("Motion"), required=False, coerce=int, empty_value=None, choices=()
+    )
+    secrecy = forms.ChoiceField(
+        label=_("Secrecy"), choices=Poll.Secrecy.choices, initial=Poll.Secrecy.SECRET
+    )
+    decides_agenda = forms.BooleanField(label=_("This vote adopts the agenda"), required=False)
+
+    def __init__(self, *args: Any, motions: Iterable[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["motion"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", _("None: vote on the question above"))] + [
+            (str(m.number), f"#{m.number} {m.title}") for m in motions
+        ]
+
+
+class HandCountForm(forms.Form):
+    yes = forms.IntegerField(label=_("Yes"), min_value=0, max_value=100_000)
+    no = forms.IntegerField(label=_("No"), min_value=0, max_value=100_000)
+    abstain = forms.IntegerField(label=_("Abstain"), min_value=0, max_value=100_000)

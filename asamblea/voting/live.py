@@ -5,11 +5,12 @@ opened, closed); the page fetches its live part again when one arrives."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
+from asamblea.accounts.models import Visitor
+from asamblea.bodies.models import Body
 from asamblea.bodies.queries import can_view
 from asamblea.meetings.live import person_from_session
 from asamblea.voting.models import Eligibility, Poll
@@ -18,7 +19,7 @@ STREAM_PREFIX = "/live/polls/"
 _PATH = re.compile(r"^/live/polls/(\d{1,12})/events/$")
 
 
-def channels_for(person: Any, poll_pk: int) -> list[str] | None:
+def channels_for(person: Visitor, poll_pk: int) -> list[str] | None:
     poll = Poll.objects.select_related("body").filter(pk=poll_pk).first()
     if poll is None:
         return None
@@ -26,7 +27,7 @@ def channels_for(person: Any, poll_pk: int) -> list[str] | None:
         person.is_authenticated and Eligibility.objects.filter(poll=poll, person=person).exists()
     ):
         return None
-    return [f"body:{poll.body_id}|poll."]
+    return [Body.channel_of(poll.body_id) + "|poll."]
 
 
 def _resolve(path: str, cookies: dict[str, str]) -> list[str] | None:

@@ -12,12 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from asamblea import ratelimit
-from asamblea.bodies.queries import active_membership, can_view, sees_participation
-from asamblea.bodies.views import viewable_body
+from asamblea.bodies.queries import active_membership, can_view, sees_participation, viewable_body
 from asamblea.errors import Conflict, Refused
 from asamblea.live.http import stream_view
 from asamblea.motions.models import Motion
-from asamblea.voting import actions, receipt_flash
+from asamblea.voting import actions, queries, receipt_flash
 from asamblea.voting.charts import result_bars
 from asamblea.voting.forms import BallotForm, PollForm, ReceiptForm
 from asamblea.voting.live import channels_for
@@ -94,7 +93,7 @@ def _poll_context(request: HttpRequest, poll: Poll) -> dict[str, Any]:
         "poll": poll,
         "membership": membership,
         "eligibility": eligibility,
-        "progress": actions.participation_counts(poll),
+        "progress": queries.participation_counts(poll),
         "form": BallotForm(),
         "receipt_form": ReceiptForm(),
     }
@@ -162,7 +161,7 @@ def receipt_check(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     form = ReceiptForm(request.POST)
     if not form.is_valid():
         raise Refused(_("This receipt code is not valid."), code="bad_receipt")
-    actions.receipt_lookup(poll, form.cleaned_data["code"])
+    queries.receipt_lookup(poll, form.cleaned_data["code"])
     return render(
         request,
         "voting/receipt.html",

@@ -15,7 +15,8 @@ from asamblea.accounts.models import Person
 from asamblea.elections import actions as elections
 from asamblea.elections.models import ElectionBallot
 from asamblea.testing import PASSPHRASE, make_cast
-from asamblea.voting.actions import poll_open, receipt_lookup
+from asamblea.voting.actions import poll_open
+from asamblea.voting.queries import receipt_lookup
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -139,14 +139,14 @@ MATRIX: dict[tuple[str, str], tuple[object, ...]] = {
     ("meetings:timer", "POST"):          ("login", 404,    403,     403,     302,     404,     403),
     ("meetings:finish", "POST"):         ("login", 404,    403,     403,     302,     404,     403),
     ("meetings:move", "POST"):           ("login", 404,    403,     403,     302,     404,     403),
-    ("meetings:vote_open", "POST"):      ("login", 404,    403,     403,     302,     404,     403),
-    ("meetings:hands", "POST"):          ("login", 404,    403,     403,     302,     404,     403),
+    ("voting:meeting_vote_open", "POST"): ("login", 404, 403, 403, 302, 404, 403),
+    ("voting:meeting_hands", "POST"): ("login", 404, 403, 403, 302, 404, 403),
     # No hand count was recorded yet: out of order even for a facilitator, and for the members
     # present, who may attest a hand count too (so one facilitator alone can count hands).
-    ("meetings:hands_attest", "POST"):   ("login", 404,    403,     409,     409,     404,     409),
-    ("meetings:vote_close", "POST"):     ("login", 404,    403,     403,     302,     404,     403),
+    ("voting:meeting_hands_attest", "POST"): ("login", 404, 403, 409, 409, 404, 409),
+    ("voting:meeting_vote_close", "POST"): ("login", 404, 403, 403, 302, 404, 403),
     # Without a hand count the vote can be counted: closing it "without a valid count" is refused.
-    ("meetings:vote_close_void", "POST"):("login", 404,    403,     403,     409,     404,     403),
+    ("voting:meeting_vote_close_void", "POST"): ("login", 404, 403, 403, 409, 404, 403),
     # Draft minutes: facilitators only, until published.
     ("meetings:minutes", "GET"):         (404,    404,     404,     404,     200,     404,     404),
     ("meetings:minutes_pdf", "GET"):     (404,    404,     404,     404,     200,     404,     404),

@@ -940,15 +940,15 @@ ROUTES: dict[str, Route] = {
     "meetings:move": Route(
         _m(speech="waiting"), post=lambda w: {"reason": "Lleva esperando"}, get=False
     ),
-    "meetings:vote_open": Route(
+    "voting:meeting_vote_open": Route(
         _m(), post=lambda w: {"title": "Otra", "secrecy": "secret"}, get=False
     ),
-    "meetings:hands": Route(
+    "voting:meeting_hands": Route(
         _m(poll="poll"), post=lambda w: {"yes": 1, "no": 0, "abstain": 0}, get=False
     ),
-    "meetings:hands_attest": Route(_m(poll="poll"), post=_empty, get=False),
-    "meetings:vote_close": Route(_m(poll="poll"), post=_empty, get=False),
-    "meetings:vote_close_void": Route(
+    "voting:meeting_hands_attest": Route(_m(poll="poll"), post=_empty, get=False),
+    "voting:meeting_vote_close": Route(_m(poll="poll"), post=_empty, get=False),
+    "voting:meeting_vote_close_void": Route(
         _m(poll="poll"), post=lambda w: {"reason": "Sin luz"}, get=False
     ),
     "meetings:minutes": Route(_m("closed")),

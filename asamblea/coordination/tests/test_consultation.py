@@ -12,6 +12,7 @@ from asamblea.bodies.actions import body_create
 from asamblea.bodies.models import Sector
 from asamblea.coordination import actions
 from asamblea.coordination import aggregate as agg
+from asamblea.coordination import queries as coordination_queries
 from asamblea.coordination.models import ConsultedBody
 from asamblea.errors import Conflict, NotAllowed, Refused
 from asamblea.ledger.actions import verify_chain
@@ -136,7 +137,7 @@ def test_a_motion_goes_down_three_levels_and_adds_up_exactly_as_by_hand(federati
     poll_close(polls["A1"], people["A1"][0])  # one assembly closes its own vote early
 
     progress = agg.progress_by(
-        (s, e, d, t) for s, _r, e, d, t in actions.progress_counts(consultation)
+        (s, e, d, t) for s, _r, e, d, t in coordination_queries.progress_counts(consultation)
     )
     assert progress["students"].bodies == 4 and progress["students"].bodies_decided == 3
     assert progress["students"].people_voted == 5 + 3 + 1 + 4
@@ -180,7 +181,7 @@ def test_a_motion_goes_down_three_levels_and_adds_up_exactly_as_by_hand(federati
     assert motion.state == "adopted"
 
     # The other two rules on the same decisions, by hand.
-    results = actions.consultation_rows(consultation)
+    results = coordination_queries.consultation_rows(consultation)
     half = Fraction(1, 2)
     bodies = agg.aggregate(results, agg.Rule.MAJORITY_OF_BODIES, half, Majority.SIMPLE).total
     assert bodies.outcome.tally == Tally(5, 5, 1) and not bodies.outcome.adopted

@@ -10,7 +10,9 @@ from django.utils import timezone
 
 from asamblea.bodies.actions import body_create
 from asamblea.coordination import actions
+from asamblea.coordination.actions import forwarding
 from asamblea.coordination.models import ConsultedBody, Seat
+from asamblea.motions.models import Motion
 from asamblea.testing import (
     LOGIN,
     affiliate,
@@ -402,11 +404,11 @@ def _big_federation(n):
         join(make_person(f"m{n}x{i}"), body)
         affiliate(body, federation)
         make_delegate(person, body, federation)
-    motion = actions._agenda_motion(
-        federation, actions.Motion(title="T", text="T", number=0, body=federation), "test"
+    motion = forwarding._agenda_motion(
+        federation, Motion(title="T", text="T", number=0, body=federation), "test"
     )
     vote = actions.vote_open(cora, federation, motion)
-    motion2 = actions._agenda_motion(federation, motion, "test")
+    motion2 = forwarding._agenda_motion(federation, motion, "test")
     consultation = actions.consultation_open(
         cora, federation, motion2, rule="weighted", deadline=timezone.now() + timedelta(days=1)
     )

@@ -35,8 +35,9 @@ from asamblea.testing import (
     make_person,
 )
 from asamblea.voting import casting
-from asamblea.voting.actions import poll_close, poll_open, receipt_lookup
+from asamblea.voting.actions import poll_close, poll_open
 from asamblea.voting.models import Ballot, Eligibility, Poll
+from asamblea.voting.queries import receipt_lookup
 from tests.lean_client import Answer, call, choice_body, csrf_pair, request_scope
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -291,7 +292,7 @@ def test_recount_after_mixed_paths_gives_the_published_result(lean_app, world, s
     LeanPath(lean_app).cast(secret_poll, world.alice, "yes")
     closed = poll_close(secret_poll, world.alice)
     assert closed.result["yes"] == "2" and closed.result["no"] == "1"
-    from asamblea.voting.actions import count
+    from asamblea.voting.queries import count
 
     assert count(closed).to_dict() | {"participants": 3} == closed.result
 

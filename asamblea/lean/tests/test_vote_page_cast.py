@@ -21,8 +21,9 @@ from asamblea.lean import casts
 from asamblea.lean.app import LeanApp
 from asamblea.testing import Cast, make_cast
 from asamblea.voting import receipt_flash
-from asamblea.voting.actions import poll_close, poll_open, receipt_lookup
+from asamblea.voting.actions import poll_close, poll_open
 from asamblea.voting.models import Ballot, Poll
+from asamblea.voting.queries import receipt_lookup
 from tests.lean_client import call, csrf_pair, request_scope
 
 HTML = "text/html,application/xhtml+xml"

@@ -5,9 +5,10 @@ from django.core.management.base import BaseCommand
 from asamblea.coordination.actions import close_due
 from asamblea.coordination.anchoring import anchor_due
 from asamblea.logistics.actions import sweep_due
+from asamblea.meetings.actions import close_due_meetings
 from asamblea.pledges.actions import settle_due as settle_due_pledges
 from asamblea.surveys.actions import close_due as close_due_surveys
-from asamblea.voting.actions import close_due_meetings, close_due_polls
+from asamblea.voting.actions import close_due_polls
 
 
 class Command(BaseCommand):

@@ -13,17 +13,12 @@ from django.utils import timezone
 from asamblea.errors import Conflict
 from asamblea.ledger.models import LedgerEntry
 from asamblea.meetings import actions
+from asamblea.meetings.actions import close_due_meetings
 from asamblea.meetings.models import Attendance, Meeting
 from asamblea.motions.actions import motion_submit
 from asamblea.motions.models import Motion
 from asamblea.testing import join, make_person
-from asamblea.voting.actions import (
-    ballot_cast,
-    close_due_meetings,
-    hand_count_attest,
-    hand_count_record,
-    poll_open,
-)
+from asamblea.voting.actions import ballot_cast, hand_count_attest, hand_count_record, poll_open
 from asamblea.voting.models import Poll
 
 pytestmark = pytest.mark.django_db

@@ -22,12 +22,12 @@ from asamblea.voting.actions import (
     close_due_polls,
     hand_count_attest,
     hand_count_record,
-    meeting_participation,
     poll_close,
     poll_close_without_count,
     poll_open,
 )
 from asamblea.voting.models import Poll
+from asamblea.voting.queries import meeting_participation
 
 
 @pytest.fixture
@@ -184,7 +184,7 @@ def test_close_without_count_through_the_page(cast, room):
     meeting, _erin = room
     poll = poll_open(cast.alice, cast.north, title="Q", meeting=meeting)
     hand_count_record(cast.alice, poll, yes=1, no=0, abstain=0)
-    url = reverse("meetings:vote_close_void", args=[cast.north.slug, meeting.pk, poll.pk])
+    url = reverse("voting:meeting_vote_close_void", args=[cast.north.slug, meeting.pk, poll.pk])
     assert cast.client(cast.bob).post(url, {"reason": "x"}).status_code == 403
     response = cast.client(cast.alice).post(url, {"reason": "Se fue la luz"}, follow=True)
     assert response.status_code == 200

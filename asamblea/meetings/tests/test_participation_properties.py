@@ -19,11 +19,11 @@ from asamblea.voting.actions import (
     ballot_cast,
     hand_count_attest,
     hand_count_record,
-    meeting_participation,
     poll_close,
     poll_close_without_count,
     poll_open,
 )
+from asamblea.voting.queries import meeting_participation
 
 CHOICE = st.sampled_from(["yes", "no", "abstain"])
 STEP = st.one_of(

@@ -38,8 +38,13 @@ def world(cast):
     return {"meeting": meeting, "item": item, "speech": speech, "old": old, "poll": poll}
 
 
+# Votes held in a meeting are the voting app's views, under the meeting's address.
+VOTE_VIEWS = {"vote_open", "hands", "hands_attest", "vote_close", "vote_close_void"}
+
+
 def url(name, cast, meeting, *extra):
-    return reverse(f"meetings:{name}", args=[cast.north.slug, meeting.pk, *extra])
+    view = f"voting:meeting_{name}" if name in VOTE_VIEWS else f"meetings:{name}"
+    return reverse(view, args=[cast.north.slug, meeting.pk, *extra])
 
 
 READ_PAGES = ["detail", "live", "projector", "projector_live"]
