@@ -43,6 +43,7 @@ from asamblea.motions import actions as motion_actions
 from asamblea.motions.models import Motion
 from asamblea.voting import actions as voting_actions
 from asamblea.voting import casting
+from asamblea.voting import queries as voting_queries
 
 OPTIONAL = TokenAuth(optional=True)
 REQUIRED = TokenAuth(optional=False)
@@ -253,7 +254,7 @@ def check_poll_receipt(request: HttpRequest, slug: Slug, poll_id: Id, data: Rece
     (never the choice, so a receipt proves nothing to a coercer). By POST, so the code stays
     out of addresses and logs."""
     poll = queries.poll_for(principal(request).reader, slug, poll_id)
-    voting_actions.receipt_lookup(poll, data.code)
+    voting_queries.receipt_lookup(poll, data.code)
     return {"found": True, "counted": not poll.is_open}
 
 

@@ -255,7 +255,7 @@ def poll_result(poll: Poll) -> dict[str, Any] | None:
 
 
 def poll_detail(poll: Poll) -> dict[str, Any]:
-    from asamblea.voting.actions import participation_counts
+    from asamblea.voting.queries import participation_counts
 
     named = None
     if not poll.is_open and not poll.is_secret:

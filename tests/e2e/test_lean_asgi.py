@@ -19,7 +19,8 @@ import pytest
 from asamblea.accounts.models import Person
 from asamblea.lean import pages
 from asamblea.testing import PASSPHRASE, make_cast
-from asamblea.voting.actions import poll_open, receipt_lookup
+from asamblea.voting.actions import poll_open
+from asamblea.voting.queries import receipt_lookup
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
