@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from asamblea.bodies.models import Body, Membership
 from asamblea.bodies.queries import active_membership, require_member
-from asamblea.bodies.views import LEDGER_PAGE_SIZE
+from asamblea.bodies.views import LEDGER_PAGE_SIZE, qr_svg
 from asamblea.errors import Conflict, Refused
 from asamblea.ledger.actions import chain_head
 from asamblea.markup import render_markdown
@@ -38,7 +38,7 @@ from asamblea.publishing.forms import (
     StatementRuleForm,
 )
 from asamblea.publishing.models import Endorsement, Publication, Statement
-from asamblea.web import absolute_url, handles_refusal, qr_svg
+from asamblea.web import absolute_url, handles_refusal
 
 
 def _resolutions(request: HttpRequest, body: Body) -> HttpResponse:
