@@ -98,6 +98,15 @@ class BoundedDateTimeField(forms.DateTimeField):
             raise forms.ValidationError(str(exc.message), code=exc.code) from exc
 
 
+def safe_localtime(value: datetime) -> datetime:
+    """``value`` in local time, or as stored where local time would leave the calendar (a date
+    stored at 0001-01-01 or 9999-12-31): a printed date, never an error for the whole page."""
+    try:
+        return timezone.localtime(value)
+    except (OverflowError, ValueError):
+        return value
+
+
 def install_safe_localtime() -> None:
     """Let templates render a stored date whose local time would leave the calendar: shown in
     UTC rather than an error for the whole page. Django's templates convert through

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import segno
 from django.utils.formats import date_format
-from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
+from asamblea.dates import safe_localtime
 from asamblea.documents.models import Document, DocumentVersion
 from asamblea.meetings.minutes_pdf import latin1
 
@@ -57,7 +57,7 @@ def render(document: Document, version: DocumentVersion, url: str, *, size: str 
     if document.state == Document.State.ADOPTED and document.adopted_at:
         status = _("Adopted by %(body)s on %(date)s (version %(v)s)") % {
             "body": document.body.name,
-            "date": date_format(localtime(document.adopted_at), "SHORT_DATE_FORMAT"),
+            "date": date_format(safe_localtime(document.adopted_at), "SHORT_DATE_FORMAT"),
             "v": version.number,
         }
     else:

@@ -12,10 +12,10 @@ from typing import Any
 
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
-from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
+from asamblea.dates import safe_localtime
 from asamblea.ledger.chain import Head
 
 _PLAIN = str.maketrans(
@@ -30,7 +30,7 @@ def latin1(text: Any) -> str:
 
 def when(value: str | None) -> str:
     parsed = parse_datetime(value) if value else None
-    return date_format(localtime(parsed), "SHORT_DATETIME_FORMAT") if parsed else "-"
+    return date_format(safe_localtime(parsed), "SHORT_DATETIME_FORMAT") if parsed else "-"
 
 
 def minutes_of(seconds: int) -> str:

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from asamblea.bodies.models import Body, Membership
 from asamblea.bodies.queries import active_membership, require_member
 from asamblea.bodies.views import LEDGER_PAGE_SIZE, qr_svg
+from asamblea.dates import safe_localtime
 from asamblea.errors import Conflict, Refused
 from asamblea.ledger.actions import chain_head
 from asamblea.markup import render_markdown
@@ -412,7 +413,7 @@ def _statement_leaflet(request: HttpRequest, statement: Statement) -> leaflet.Co
         kind=_("Statement"),
         title=statement.title,
         body=body.name,
-        date=date_format(timezone.localtime(published), "DATE_FORMAT"),
+        date=date_format(safe_localtime(published), "DATE_FORMAT"),
         url=absolute_url(request, url),
         html=str(render_markdown(statement.text)),
         endorsed_by=_endorsers(request, statement)["public"],
@@ -438,7 +439,7 @@ def _resolution_leaflet(request: HttpRequest, body: Body, pk: int) -> leaflet.Co
         kind=_("Resolution"),
         title=pub.title,
         body=body.name,
-        date=date_format(timezone.localtime(pub.at), "DATE_FORMAT"),
+        date=date_format(safe_localtime(pub.at), "DATE_FORMAT"),
         url=absolute_url(request, sources.link(pub, body.slug)),
         html=_adopted_text(pub) if pub.kind == "document" else "",
         lines=[str(sources.BY_KIND[pub.kind].label), queries.summary(pub)],
