@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -66,8 +66,20 @@ def resolutions_page(rows: QuerySet[Publication], number: Any) -> Page:
 
 
 def feed_entries(body: Body) -> list[Publication]:
-    """The newest publications of every kind (decisions, statements, minutes)."""
-    return list(Publication.objects.filter(body=body).order_by("-at", "-pk")[:FEED_SIZE])
+    """The newest publications of every kind (decisions, statements, minutes), with the pledges
+    of other bodies that concern this one (a coordination's pledge triggered or lapsed is news in
+    every assembly it concerns, issue 18). A public body's feed, read by anyone, carries only the
+    pledges of public bodies: a members-only coordination's pledge stays out of it."""
+    from asamblea.pledges.models import PledgeAssembly
+
+    concerning = Publication.objects.filter(
+        kind="pledge",
+        object_id__in=PledgeAssembly.objects.filter(body=body).values("pledge_id"),
+    ).exclude(body=body)
+    if body.is_public:
+        concerning = concerning.filter(body__visibility=Body.Visibility.PUBLIC)
+    rows = Publication.objects.filter(Q(body=body) | Q(pk__in=concerning.values("pk")))
+    return list(rows.select_related("body").order_by("-at", "-pk")[:FEED_SIZE])
 
 
 def public_feed_entries() -> list[Publication]:

@@ -140,7 +140,8 @@ def _entries(
     }
     entries = []
     for pub in pubs:
-        owner = body or pub.body
+        # A pledge of another body that concerns this one reads as that body's record.
+        owner = body if body is not None and pub.body_id == body.pk else pub.body
         slug = owner.slug
         statement = statements.get(pub.object_id) if pub.kind == "statement" else None
         entries.append(
