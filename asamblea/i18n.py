@@ -4,6 +4,7 @@ gettext. Compiled files are build output and stay out of git."""
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -23,7 +24,9 @@ def compile_catalogs(root: Path = PACKAGE_DIR) -> int:
             continue
         with po_path.open("rb") as po_file:
             catalog = read_po(po_file, locale=po_path.parent.parent.name)
-        tmp_path = mo_path.with_suffix(".mo.tmp")
+        # A name of this process's own: workers (or test runs) starting together on a fresh
+        # checkout each write a whole file and swap it in, never into one another's half-file.
+        tmp_path = mo_path.with_name(f"{mo_path.name}.{os.getpid()}.tmp")
         with tmp_path.open("wb") as mo_file:
             write_mo(mo_file, catalog, use_fuzzy=False)
         tmp_path.replace(mo_path)
