@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import expect
 
 from asamblea.accounts.models import Person
 from asamblea.lean import pages
@@ -96,7 +97,8 @@ def test_chromium_votes_through_the_lean_page_and_cast_under_asgi(
     assert page.url == f"{asgi_site}{vote_page}"
     # Without JavaScript the page the voter lands on is the lean app's too.
     assert len(served_by_lean) == (1 if javascript else 2)
-    assert page.locator("#live").get_by_text("Your vote is recorded.").is_visible()
+    # The receipt and the sentence are written by one script step after the answer: wait for it.
+    expect(page.locator("#live").get_by_text("Your vote is recorded.")).to_be_visible()
     page.reload()
     assert page.locator("#receipt").count() == 0  # shown once
     context.close()
