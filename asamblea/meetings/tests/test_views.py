@@ -430,3 +430,14 @@ def test_a_vote_in_a_meeting_is_opened_on_a_motion_chosen_from_a_list(cast):
     poll = Poll.objects.get(meeting=meeting)
     assert poll.motion == ready
     assert poll.title == "Olla común"
+
+
+@pytest.mark.django_db
+def test_projector_without_javascript_reloads_itself(cast, world):
+    """A projector's browser that runs no script still follows the meeting: the page asks to be
+    reloaded (inside <noscript>, so a browser with live updates does not reload)."""
+    page = cast.client(cast.carol).get(url("projector", cast, world["meeting"]))
+    html = page.content.decode()
+    start = html.index("<noscript>")
+    assert '<meta http-equiv="refresh" content="10">' in html[start : html.index("</noscript>")]
+    assert start < html.index("</head>")
