@@ -20,9 +20,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from asamblea.verifiable.core import credentials
 from asamblea.verifiable.core import group as G
-from asamblea.verifiable.core.encoding import hx, tag, u32
-from asamblea.verifiable.core.proofs import decryption_prove, schnorr_prove
+from asamblea.verifiable.core.encoding import hash_to_scalar, hx, parse_point, tag, u32
+from asamblea.verifiable.core.proofs import (
+    decryption_prove,
+    decryption_verify,
+    schnorr_prove,
+    schnorr_verify,
+)
 
 Payload = dict[str, Any]
 
@@ -98,3 +104,88 @@ def lagrange_at_zero(indices: Sequence[int], j: int) -> int:
             num = num * k % G.L
             den = den * (k - j) % G.L
     return num * pow(den, -1, G.L) % G.L
+
+
+# The server's checks of what a trustee posts from its browser (ceremony.js). Each returns False
+# for anything malformed instead of raising.
+
+
+def check_commitment(fingerprint: bytes, index: int, threshold: int, payload: Payload) -> bool:
+    """``threshold`` coefficients, each a group element with its proof of knowledge."""
+    try:
+        coefficients, proofs = payload["coefficients"], payload["proofs"]
+        if payload["trustee"] != index or not len(coefficients) == len(proofs) == threshold:
+            return False
+        for k, (text, proof) in enumerate(zip(coefficients, proofs, strict=True)):
+            a = parse_point(text)
+            context = [fingerprint, u32(index), u32(k), a]
+            if not schnorr_verify(proof, a, tag("coefficient"), context):
+                return False
+    except (KeyError, TypeError, ValueError):
+        return False
+    return True
+
+
+def expected_key(commitments: Sequence[Sequence[bytes]], j: int) -> bytes:
+    """``Y_j = Π_i Π_k A_ik^{j^k}``, from every trustee's coefficients."""
+    y = G.IDENTITY
+    for coefficients in commitments:
+        y = G.add(y, share_image(coefficients, j))
+    return y
+
+
+def check_key(
+    fingerprint: bytes, index: int, payload: Payload, commitments: Sequence[Sequence[bytes]]
+) -> bool:
+    """The verification key is the one the coefficients give, with a proof of knowledge."""
+    try:
+        y = parse_point(payload["verification_key"])
+        if payload["trustee"] != index or y != expected_key(commitments, index):
+            return False
+        context = [fingerprint, u32(index), y]
+        return schnorr_verify(payload["proof"], y, tag("trustee-key"), context)
+    except (KeyError, TypeError, ValueError):
+        return False
+
+
+def check_partial_decryption(
+    fingerprint: bytes,
+    index: int,
+    payload: Payload,
+    verification_key: bytes,
+    tally: Sequence[Sequence[tuple[bytes, bytes]]],
+) -> bool:
+    """One factor per question and answer of the tally, each with its Chaum-Pedersen proof."""
+    try:
+        rows = payload["factors"]
+        if payload["trustee"] != index or len(rows) != len(tally):
+            return False
+        for row, question in zip(rows, tally, strict=True):
+            if len(row) != len(question):
+                return False
+            for entry, (alpha, _) in zip(row, question, strict=True):
+                f = parse_point(entry["factor"])
+                if not decryption_verify(
+                    entry["proof"],
+                    verification_key,
+                    alpha,
+                    f,
+                    tag("decryption"),
+                    [fingerprint, verification_key],
+                ):
+                    return False
+    except (KeyError, TypeError, ValueError):
+        return False
+    return True
+
+
+def derive(ceremony: str, code: str, threshold: int) -> tuple[int, list[int]]:
+    """A trustee's channel secret and polynomial from its code (what ceremony.js derives; used by
+    tests and simulations — in a real vote only the trustee's browser knows the code)."""
+    raw = credentials.normalize(code).encode("ascii")
+    cid = ceremony.encode("utf-8")
+    channel = hash_to_scalar(tag("trustee-channel"), cid, raw) or 1
+    coefficients = [
+        hash_to_scalar(tag("trustee-coefficient"), cid, raw, u32(k)) or 1 for k in range(threshold)
+    ]
+    return channel, coefficients
