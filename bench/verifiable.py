@@ -7,7 +7,8 @@ Builds a whole election with the pure core (trustees 2 of 3, one credential per 
 ``var/bench/``; then times ``asamblea verify-election``'s verifier on it (every ballot's proofs
 and signature, the tally recomputed, decryption proofs, the result) and the independent Node
 verifier on a board of ``--js-ballots`` ballots; then the encryption of one yes/no/abstain ballot
-by ``ballot.js`` in Debian's Chromium (Playwright), without and with the CPU throttled six times.
+by ``ballot.js`` in Debian's Chromium (Playwright), without and with the CPU throttled six times,
+and a trustee's steps of the key ceremony and of the decryption (``ceremony.js``), likewise.
 Prints figures and the machine.
 """
 
@@ -95,6 +96,46 @@ BROWSER_SCRIPT = """async ([board, code, runs]) => {
 }"""
 
 
+# A trustee's steps in the browser (ceremony.js), 3 trustees, 2 needed: the key ceremony of trustee
+# 1 (derive from the code; channel key, coefficients with proofs, 2 encrypted and signed shares;
+# then opening and checking the 2 shares it receives and its key with proof), and one partial
+# decryption of a yes/no/abstain tally (3 factors with proofs, the key share recovered from the
+# code first). Each step's median in ms, over `runs` ceremonies.
+TRUSTEE_SCRIPT = """async (runs) => {
+  const T = await import('/asamblea/verifiable/ceremony.js');
+  const B = await import('/asamblea/verifiable/ballot.js');
+  const fp = 'cd'.repeat(32);
+  const out = { start: [], shares: [], receive: [], decrypt: [] };
+  for (let r = 0; r < runs; r++) {
+    const codes = [1, 2, 3].map(() => T.newTrusteeCode());
+    let t0 = performance.now();
+    const s1 = T.ceremonyStart(fp, fp, 1, 2, codes[0]);
+    out.start.push(performance.now() - t0);
+    const others = [2, 3].map((i) => T.ceremonyStart(fp, fp, i, 2, codes[i - 1]));
+    const all = [s1, ...others];
+    const keys = Object.fromEntries(all.map((s, k) => [k + 1, s.channelKey.channel_key]));
+    const commitments = Object.fromEntries(all.map((s, k) => [k + 1, s.commitment.coefficients]));
+    t0 = performance.now();
+    T.sharesFor(fp, 1, s1.mine, keys);
+    out.shares.push(performance.now() - t0);
+    const inbox = others.flatMap((s, k) => T.sharesFor(fp, k + 2, s.mine, keys))
+      .filter((m) => m.receiver === 1);
+    t0 = performance.now();
+    const { secret } = T.receiveShares(fp, 1, s1.mine, commitments, inbox);
+    T.keyPayload(fp, 1, secret);
+    out.receive.push(performance.now() - t0);
+    const G = 'e2f2ae0a6abc4e71a884a961c500515f58e30b6aa582dd8db6a65945e08d2d76';
+    const tally = [[[G, G], [G, G], [G, G]]];
+    t0 = performance.now();
+    const y1 = T.expectedVerificationKey(commitments, 1);
+    const x = T.recoverKeyShare(fp, fp, 1, 2, codes[0], commitments, inbox, y1);
+    T.partialDecryption(fp, 1, x, tally);
+    out.decrypt.push(performance.now() - t0);
+  }
+  return out;
+}"""
+
+
 class Quiet(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
         pass
@@ -120,6 +161,11 @@ def browser_timings(board: dict[str, Any], code: str) -> dict[str, float]:
         cdp = page.context.new_cdp_session(page)
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": 6})
         out["throttled x6"] = statistics.median(page.evaluate(BROWSER_SCRIPT, [board, code, 11]))
+        for rate in (1, 6):
+            cdp.send("Emulation.setCPUThrottlingRate", {"rate": rate})
+            steps = page.evaluate(TRUSTEE_SCRIPT, 5 if rate == 1 else 3)
+            for step, times in steps.items():
+                out[f"trustee {step} x{rate}"] = statistics.median(times)
         browser.close()
     server.shutdown()
     return out
@@ -178,6 +224,18 @@ def main() -> None:
         "ballot.js in Chromium, one yes/no/abstain ballot (median): "
         f"{timings['desktop']:.1f} ms (target 50), CPU throttled x6 "
         f"{timings['throttled x6']:.1f} ms (target 200)",
+        flush=True,
+    )
+    print(
+        "ceremony.js in Chromium, trustee 1 of 3 (2 needed), median ms without / with the CPU "
+        "throttled x6: "
+        + "; ".join(
+            f"{step} {timings[f'trustee {step} x1']:.1f} / {timings[f'trustee {step} x6']:.1f}"
+            for step in ("start", "shares", "receive", "decrypt")
+        )
+        + " (start: derive from the code, channel key and coefficients with proofs; shares: "
+        "encrypt and sign 2; receive: open and check 2, key with proof; decrypt: recover the key "
+        "share from the code, 3 factors with proofs)",
         flush=True,
     )
     if args.browser_only:
