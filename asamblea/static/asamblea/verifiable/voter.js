@@ -82,7 +82,7 @@ function registerView() {
 }
 
 function registeredView() {
-  return el('p', { id: 'verifiable-registered' }, t('registered-wait'));
+  return el("p", { id: "verifiable-registered-wait" }, t("registered-wait"));
 }
 
 function ballotView() {
