@@ -7,7 +7,8 @@ export const root = document.getElementById('verifiable');
 
 /** A translated sentence; {name} placeholders are filled from `vars`. */
 export function t(key, vars = {}) {
-  const node = document.querySelector(`#verifiable-text [data-key="${key}"]`);
+  const texts = document.getElementById('verifiable-text'); // a <template>: its content is apart
+  const node = texts && texts.content.querySelector(`[data-key="${key}"]`);
   const text = node ? node.textContent.trim() : key;
   return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
 }
