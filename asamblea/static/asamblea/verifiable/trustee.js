@@ -31,6 +31,7 @@ function todo(s) {
 }
 
 function waiting(s) {
+  if (s.phase !== 'setup' && !(s.me && s.me.trustee)) return t('trustee-excluded');
   if (s.phase === 'ceremony') {
     const done = s.trustees.filter((x) => (s.step === 'channel' ? x.channel_key : s.step === 'commit' ? x.committed : x.keyed)).length;
     return t('trustee-waiting', { done, count: s.trustee_count });
