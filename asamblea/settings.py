@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "asamblea.pledges",
     "asamblea.documents",
     "asamblea.surveys",
+    "asamblea.verifiable",
     "asamblea.publishing",
     "asamblea.lean",
     "asamblea.api",

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("asamblea.accounts.urls")),
     path("api/", include("asamblea.api.urls")),
     path("", include("asamblea.motions.urls")),
+    path("", include("asamblea.verifiable.urls")),
     path("", include("asamblea.voting.urls")),
     path("", include("asamblea.elections.urls")),
     path("", include("asamblea.meetings.urls")),

@@ -110,6 +110,7 @@ _POLL_SQL = (
 _STATE = _POLL_COLUMNS.index("state")
 _CLOSES_AT = _POLL_COLUMNS.index("closes_at")
 _BODY_ID = _POLL_COLUMNS.index("body_id")
+_SECRECY = _POLL_COLUMNS.index("secrecy")
 
 
 def facts_plan(
@@ -219,6 +220,8 @@ def variant(
     poll = facts.poll
     if poll is None or poll.slug != slug or not poll.open:
         return None
+    if poll.values[_SECRECY] == Poll.Secrecy.VERIFIABLE:
+        return None  # its page shows the verifiable ballot's parts (asamblea.verifiable)
     if poll.closes_at is not None and poll.closes_at <= timezone.now():
         return None  # Django's page closes it
     visitor = facts.visitor

@@ -32,6 +32,7 @@ from asamblea.voting.ballot_box import rewrite_electorate, shuffle_ballots
 from asamblea.voting.casting import CHOICES, RECEIPT_BYTES, CastReceipt, hash_receipt
 from asamblea.voting.models import Ballot, Eligibility, HandCount, Poll
 from asamblea.voting.queries import count, vote_callable_at
+from asamblea.voting.rules import Tally
 from asamblea.voting.signals import poll_closed, poll_closing
 
 # The cast rules live in ``casting`` (shared with the lean endpoint); these names stay here.
@@ -60,6 +61,7 @@ def poll_open(
     closes_at: datetime | None = None,
     meeting: Meeting | None = None,
     decides_agenda: bool = False,
+    plain_fallback: bool = False,
 ) -> Poll:
     """Open a yes / no / abstain vote and snapshot its electorate (the body's voting members).
 
@@ -81,6 +83,7 @@ def poll_open(
         closes_at=closes_at,
         meeting=meeting,
         decides_agenda=decides_agenda,
+        plain_fallback=plain_fallback,
     )
 
 
@@ -133,6 +136,7 @@ def _open(
     meeting: Meeting | None = None,
     decides_agenda: bool = False,
     called_by_member: bool = False,
+    plain_fallback: bool = False,
 ) -> Poll:
     """Open the vote once the opener's right is checked (:func:`poll_open`, :func:`poll_call`)."""
     if not body.is_assembly:
@@ -185,6 +189,7 @@ def _open(
         closes_at=closes_at,
         meeting=meeting,
         decides_agenda=decides_agenda,
+        plain_fallback=bool(plain_fallback and secrecy == Poll.Secrecy.VERIFIABLE),
     )
     if meeting is not None:
         person_ids = present_voters(meeting)
@@ -205,6 +210,7 @@ def _open(
             "motion": motion.number if motion else None,
             "title": poll.title,
             "secrecy": secrecy,
+            **({"plain_fallback": poll.plain_fallback} if poll.is_verifiable else {}),
             "quorum_percent": quorum_percent,
             "majority": majority,
             "electorate": len(person_ids),
@@ -290,6 +296,49 @@ def poll_close(poll: Poll, by: Person | None) -> Poll:
     _finish_close(locked, by, Motion.State.ADOPTED if outcome.adopted else Motion.State.REJECTED)
     if locked.meeting_id is not None:
         _settle_meeting_vote(locked, outcome.adopted)
+    return locked
+
+
+@transaction.atomic
+def poll_close_verified(
+    poll: Poll, by: Person | None, *, counted: Tally | None, details: dict[str, Any]
+) -> Poll:
+    """Close a verifiable poll once its own count is known: ``counted`` are the weighted counts
+    its trustees decrypted (the asamblea.verifiable app checked every proof), added to the
+    ordinary secret ballots its facilitator allowed, which are counted here and shown apart;
+    ``counted`` None closes it without a valid count (the verifiable vote was cancelled).
+    ``details`` (ballots, board head) goes into the result as ``verifiable``. The motion and
+    the meeting proceed as for any poll."""
+    locked = _lock_open_poll(poll, by)
+    if not locked.is_verifiable:
+        raise Refused(_("This vote is not a verifiable vote."), code="not_verifiable")
+    _shuffle_and_rewrite(locked)
+    ordinary = Ballot.objects.filter(poll=locked).count()
+    if counted is None:
+        locked.result = count(locked, with_hands=False).to_dict() | {
+            "valid": False,
+            "void_reason": "verifiable_cancelled",
+            "void_note": "",
+            "quorum_met": False,
+            "majority_met": False,
+            "adopted": False,
+            "participants": ordinary,
+            "ordinary_ballots": ordinary,
+            "verifiable": details,
+        }
+        _finish_close(locked, by, Motion.State.SUPPORTED)
+        adopted = False
+    else:
+        outcome = count(locked, with_hands=False, counted_elsewhere=counted)
+        locked.result = outcome.to_dict() | {
+            "participants": ordinary + int(details.get("ballots", 0)),
+            "ordinary_ballots": ordinary,
+            "verifiable": details,
+        }
+        adopted = outcome.adopted
+        _finish_close(locked, by, Motion.State.ADOPTED if adopted else Motion.State.REJECTED)
+    if locked.meeting_id is not None:
+        _settle_meeting_vote(locked, adopted)
     return locked
 
 

@@ -79,6 +79,13 @@ def too_many_attempts() -> Refused:
     return Refused(_("Too many attempts. Wait a minute and try again."), status=429)
 
 
+def encrypted_only() -> Conflict:
+    return Conflict(
+        _("This vote takes encrypted ballots only: open its page in a browser with JavaScript."),
+        code="encrypted_only",
+    )
+
+
 def no_poll() -> Refused:
     return Refused(_("This vote does not exist."), code="no_poll", status=404)
 
@@ -178,6 +185,12 @@ class PollRow:
     is_open: bool
     is_secret: bool
     past_closing_time: bool
+    # A verifiable poll whose facilitator did not allow ordinary ballots: a plain cast is refused.
+    plain_refused: bool = False
+
+
+def _plain_refused(secrecy: str, plain_fallback: Any) -> bool:
+    return secrecy == Poll.Secrecy.VERIFIABLE and not plain_fallback
 
 
 def _poll_plan(poll_id: int, dialect: Dialect) -> Plan[PollRow | None]:
@@ -187,17 +200,22 @@ def _poll_plan(poll_id: int, dialect: Dialect) -> Plan[PollRow | None]:
     write transaction is serialised (BEGIN IMMEDIATE), which gives the same ordering.
     """
     sql = (
-        "SELECT id, body_id, state, secrecy, closes_at IS NOT NULL AND closes_at <= %s "
-        "FROM voting_poll WHERE id = %s"
+        "SELECT id, body_id, state, secrecy, closes_at IS NOT NULL AND closes_at <= %s, "
+        "plain_fallback FROM voting_poll WHERE id = %s"
     )
     if dialect.postgresql:
         sql += " FOR SHARE"
     rows = yield sql, [dialect.now, poll_id]
     if not rows:
         return None
-    pk, body_id, state, secrecy, past = rows[0]
+    pk, body_id, state, secrecy, past, plain_fallback = rows[0]
     return PollRow(
-        int(pk), int(body_id), state == Poll.State.OPEN, secrecy == Poll.Secrecy.SECRET, bool(past)
+        int(pk),
+        int(body_id),
+        state == Poll.State.OPEN,
+        secrecy != Poll.Secrecy.NAMED,
+        bool(past),
+        _plain_refused(secrecy, plain_fallback),
     )
 
 
@@ -224,6 +242,8 @@ def cast_plan(
         return [CastOutcome(refusal=no_poll()) for _ in requests], []
     if not poll.is_open or poll.past_closing_time:
         return [CastOutcome(refusal=_closed()) for _ in requests], []
+    if poll.plain_refused:
+        return [CastOutcome(refusal=encrypted_only()) for _ in requests], []
     flipped = cast.receipts
     events = (
         [Event(Body.channel_of(poll.body_id), "poll.progress", {"poll": poll_id})]
@@ -259,7 +279,7 @@ def _step_by_step_plan(
     """SQLite: read the poll, flip ``voted``, look up who was refused, insert: four statements
     in the caller's transaction (SQLite has no data-modifying ``WITH``)."""
     poll = yield from _poll_plan(poll_id, dialect)
-    if poll is None or not poll.is_open or poll.past_closing_time:
+    if poll is None or not poll.is_open or poll.past_closing_time or poll.plain_refused:
         return _Cast(poll, {}, set())
     person_ids = sorted(first)
     flipped: dict[int, int] = {}
@@ -298,7 +318,8 @@ def _step_by_step_plan(
 # of the batch who were not flipped but are in the electorate come back (they have voted).
 _ONE_STATEMENT = """
 WITH poll AS MATERIALIZED (
-    SELECT id, body_id, state, secrecy, closes_at IS NOT NULL AND closes_at <= %s AS past
+    SELECT id, body_id, state, secrecy, closes_at IS NOT NULL AND closes_at <= %s AS past,
+        plain_fallback
     FROM voting_poll WHERE id = %s FOR SHARE
 ),
 batch AS MATERIALIZED (
@@ -311,18 +332,19 @@ flipped AS (
     UPDATE voting_eligibility AS e SET voted = TRUE
     FROM poll
     WHERE e.poll_id = poll.id AND poll.state = %s AND NOT poll.past AND e.voted = FALSE
+        AND (poll.secrecy <> %s OR poll.plain_fallback)
         AND e.person_id = ANY(string_to_array(%s, ',')::bigint[])
     RETURNING e.person_id, e.weight
 ),
 stored AS (
     INSERT INTO voting_ballot (id, poll_id, choice, weight, voter_id, receipt_hash)
     SELECT b.id, poll.id, b.choice, f.weight,
-        CASE WHEN poll.secrecy = %s THEN NULL ELSE b.person END,
-        CASE WHEN poll.secrecy = %s THEN b.receipt END
+        CASE WHEN poll.secrecy <> %s THEN NULL ELSE b.person END,
+        CASE WHEN poll.secrecy <> %s THEN b.receipt END
     FROM batch AS b JOIN flipped AS f ON f.person_id = b.person CROSS JOIN poll
     ORDER BY b.id
 )
-SELECT poll.body_id, poll.state, poll.secrecy, poll.past,
+SELECT poll.body_id, poll.state, poll.secrecy, poll.past, poll.plain_fallback,
     (SELECT string_agg(person_id::text, ',') FROM flipped),
     (SELECT string_agg(e.person_id::text, ',') FROM voting_eligibility AS e
         WHERE e.poll_id = poll.id AND e.person_id = ANY(ARRAY(
@@ -354,16 +376,24 @@ def _one_statement_plan(
             joined(ids),
             joined([hash_receipt(codes[pid]) for pid in person_ids]),
             Poll.State.OPEN.value,
+            Poll.Secrecy.VERIFIABLE.value,
             joined(person_ids),
-            Poll.Secrecy.SECRET.value,
-            Poll.Secrecy.SECRET.value,
+            Poll.Secrecy.NAMED.value,
+            Poll.Secrecy.NAMED.value,
         ],
     )
     if not rows:
         return _Cast(None, {}, set())
-    body_id, state, secrecy, past, flipped, voted = rows[0]
-    is_secret = secrecy == Poll.Secrecy.SECRET
-    poll = PollRow(poll_id, int(body_id), state == Poll.State.OPEN, is_secret, bool(past))
+    body_id, state, secrecy, past, plain_fallback, flipped, voted = rows[0]
+    is_secret = secrecy != Poll.Secrecy.NAMED
+    poll = PollRow(
+        poll_id,
+        int(body_id),
+        state == Poll.State.OPEN,
+        is_secret,
+        bool(past),
+        _plain_refused(secrecy, plain_fallback),
+    )
     receipts = {
         int(pid): CastReceipt(poll_id, codes[int(pid)] if poll.is_secret else None)
         for pid in (flipped or "").split(",")

@@ -27,6 +27,9 @@ class Poll(models.Model):
     class Secrecy(models.TextChoices):
         NAMED = "named", _("Named (everyone sees who voted what)")
         SECRET = "secret", _("Secret (only the counts are shown)")
+        # Encrypted in the voter's browser, counted by trustees, checkable by anyone: the
+        # asamblea.verifiable app runs it (docs/verifiable-ballots.md).
+        VERIFIABLE = "verifiable", _("Verifiable secret ballot (encrypted in the browser)")
 
     class State(models.TextChoices):
         OPEN = "open", _("Open")
@@ -44,8 +47,11 @@ class Poll(models.Model):
     title = models.CharField(_("question"), max_length=200)
     method = models.CharField(max_length=16, choices=Method.choices, default=Method.YES_NO_ABSTAIN)
     secrecy = models.CharField(
-        _("secrecy"), max_length=8, choices=Secrecy.choices, default=Secrecy.SECRET
+        _("secrecy"), max_length=16, choices=Secrecy.choices, default=Secrecy.SECRET
     )
+    # A verifiable vote only: members without JavaScript may cast an ordinary secret ballot,
+    # counted separately and shown as such in the result.
+    plain_fallback = models.BooleanField(default=False)
     state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)
     quorum_percent = models.PositiveSmallIntegerField(_("quorum (%)"))
     majority = models.CharField(_("majority rule"), max_length=16, choices=Majority.choices)
@@ -75,7 +81,12 @@ class Poll(models.Model):
 
     @property
     def is_secret(self) -> bool:
-        return self.secrecy == self.Secrecy.SECRET
+        """Secret and verifiable polls alike: no ballot carries its voter."""
+        return self.secrecy != self.Secrecy.NAMED
+
+    @property
+    def is_verifiable(self) -> bool:
+        return self.secrecy == self.Secrecy.VERIFIABLE
 
     @property
     def is_open(self) -> bool:

@@ -55,9 +55,12 @@ def vote_callable(motion: Motion, membership: Any) -> bool:
     return callable_at is not None and timezone.now() >= callable_at
 
 
-def count(poll: Poll, *, with_hands: bool = True) -> rules.Outcome:
+def count(
+    poll: Poll, *, with_hands: bool = True, counted_elsewhere: rules.Tally | None = None
+) -> rules.Outcome:
     """Count the stored ballots with the poll's stored rules (a recount gives the same).
-    ``with_hands`` adds the attested hand count, if any."""
+    ``with_hands`` adds the attested hand count, if any; ``counted_elsewhere`` the counts of
+    ballots not stored here (a verifiable vote's decrypted tally)."""
     sums = {
         row["choice"]: row["total"]
         for row in Ballot.objects.filter(poll=poll).values("choice").annotate(total=Sum("weight"))
@@ -66,6 +69,8 @@ def count(poll: Poll, *, with_hands: bool = True) -> rules.Outcome:
     hands = HandCount.objects.filter(poll=poll, attested_by__isnull=False).first()
     if hands is not None and with_hands:
         tally = tally + rules.Tally(hands.yes, hands.no, hands.abstain)
+    if counted_elsewhere is not None:
+        tally = tally + counted_elsewhere
     electorate = Eligibility.objects.filter(poll=poll).aggregate(total=Sum("weight"))["total"] or 0
     return rules.decide(
         tally, electorate, Fraction(poll.quorum_percent, 100), rules.Majority(poll.majority)

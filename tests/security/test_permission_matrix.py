@@ -94,6 +94,28 @@ MATRIX: dict[tuple[str, str], tuple[object, ...]] = {
     ("voting:receipt", "POST"):          (404,    404,     400,     400,     400,     404,     400),
     ("voting:progress", "GET"):          (404,    404,     200,     200,     200,     404,     200),
     ("voting:events", "GET"):            (404,    404,     200,     200,     200,     404,     200),
+    # A verifiable vote of North in its key ceremony (trustees: alice and bob). Pages for those
+    # who may read North; facilitator steps (opening voting is out of order: 409); the JSON
+    # endpoints check the electorate (olivia observes) or the trustees (dave is not one) before
+    # reading the body, which the matrix posts as a form (400: not JSON).
+    ("verifiable:vote", "GET"):          (404,    404,     200,     200,     200,     404,     200),
+    ("verifiable:setup", "GET"):         ("login", 404,    403,     403,     200,     404,     403),
+    ("verifiable:setup", "POST"):        ("login", 404,    403,     403,     409,     404,     403),
+    ("verifiable:state", "GET"):         (404,    404,     200,     200,     200,     404,     200),
+    ("verifiable:register", "POST"):     (404,    404,     403,     400,     400,     404,     400),
+    ("verifiable:cast", "POST"):         (404,    404,     403,     400,     400,     404,     400),
+    ("verifiable:audit", "POST"):        (404,    404,     403,     400,     400,     404,     400),
+    ("verifiable:board", "GET"):         (404,    404,     200,     200,     200,     404,     200),
+    ("verifiable:board_json", "GET"):    (404,    404,     200,     200,     200,     404,     200),
+    ("verifiable:trustee", "GET"):       ("login", 404,    403,     200,     200,     404,     403),
+    ("verifiable:trustee_channel", "POST"): (404, 404,     403,     400,     400,     404,     403),
+    ("verifiable:trustee_commit", "POST"): (404,  404,     403,     400,     400,     404,     403),
+    ("verifiable:trustee_key", "POST"):  (404,    404,     403,     400,     400,     404,     403),
+    ("verifiable:trustee_complaint", "POST"): (404, 404,   403,     400,     400,     404,     403),
+    ("verifiable:trustee_decrypt", "POST"): (404, 404,     403,     400,     400,     404,     403),
+    ("verifiable:open_voting", "POST"):  ("login", 404,    403,     403,     409,     404,     403),
+    ("verifiable:close_voting", "POST"): ("login", 404,    403,     403,     409,     404,     403),
+    ("verifiable:cancel", "POST"):       ("login", 404,    403,     403,     302,     404,     403),
     # Elections: facilitators run them; members stand, nominate, consent and vote (bob already
     # has carol's nomination, so his own is a conflict; only he may answer it).
     ("elections:create", "GET"):         ("login", 404,    403,     403,     200,     404,     403),

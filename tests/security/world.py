@@ -24,6 +24,7 @@ from asamblea.elections.models import Candidate, Election
 from asamblea.motions.actions import motion_submit
 from asamblea.motions.models import Motion
 from asamblea.testing import PASSPHRASE, Cast, coordination_scene, join, make_cast, make_person
+from asamblea.verifiable.actions import vote_setup
 from asamblea.voting.actions import poll_open
 from asamblea.voting.models import Poll
 
@@ -83,6 +84,10 @@ def build() -> World:
     # dave is North's delegate to the public Federation (facilitated by cora, who holds no
     # role of the matrix: coordination-only actions are refused to every role here).
     extra = coordination_scene(cast, delegate=dave)
+    # A verifiable vote of North in its key ceremony: alice and bob are its trustees.
+    verifiable = poll_open(cast.alice, cast.north, title="Cifrado", secrecy="verifiable")
+    vote_setup(cast.alice, verifiable, trustees=[cast.alice, cast.bob], threshold=1)
+    extra["verifiable_poll"] = verifiable
     return World(
         cast=cast,
         dave=dave,
@@ -113,6 +118,37 @@ class Route:
     kwargs: Callable[[World], dict[str, Any]]
     post: Callable[[World], dict[str, Any]] | None = None
     get: bool = True
+
+
+def _verifiable(w: World) -> dict[str, Any]:
+    return {"slug": w.cast.north.slug, "pk": w.extra["verifiable_poll"].pk}
+
+
+def _json_post(w: World) -> dict[str, Any]:
+    # Posted as a form by the matrix: the JSON endpoints answer "not valid JSON" (400) to the
+    # people allowed to call them, after the permission checks (403 / 404) of the others.
+    return {"x": "1"}
+
+
+VERIFIABLE_ROUTES = {
+    "vote": Route(_verifiable),
+    "setup": Route(_verifiable, post=lambda w: {"trustees": [w.cast.carol.pk], "threshold": 1}),
+    "state": Route(_verifiable),
+    "register": Route(_verifiable, post=_json_post, get=False),
+    "cast": Route(_verifiable, post=_json_post, get=False),
+    "audit": Route(_verifiable, post=_json_post, get=False),
+    "board": Route(_verifiable),
+    "board_json": Route(_verifiable),
+    "trustee": Route(_verifiable),
+    "trustee_channel": Route(_verifiable, post=_json_post, get=False),
+    "trustee_commit": Route(_verifiable, post=_json_post, get=False),
+    "trustee_key": Route(_verifiable, post=_json_post, get=False),
+    "trustee_complaint": Route(_verifiable, post=_json_post, get=False),
+    "trustee_decrypt": Route(_verifiable, post=_json_post, get=False),
+    "open_voting": Route(_verifiable, post=lambda w: {}, get=False),
+    "close_voting": Route(_verifiable, post=lambda w: {}, get=False),
+    "cancel": Route(_verifiable, post=lambda w: {}, get=False),
+}
 
 
 def _new_passphrase(**extra: str) -> dict[str, Any]:
@@ -876,6 +912,7 @@ ROUTES: dict[str, Route] = {
     "voting:receipt": Route(_poll),
     "voting:progress": Route(_poll),
     "voting:events": Route(lambda w: {"pk": w.poll.pk}),
+    **{f"verifiable:{name}": route for name, route in VERIFIABLE_ROUTES.items()},
     "elections:create": Route(
         _north,
         post=lambda w: {

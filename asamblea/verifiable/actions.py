@@ -1,0 +1,643 @@
+"""Writes of a verifiable vote: setup, the trustees' key ceremony, registration, casting, the
+tally, partial decryptions and the result (docs/verifiable-ballots.md).
+
+Every record that goes on the bulletin board is appended by :func:`_append` under the vote row's
+lock (``FOR UPDATE``), so the board is one chain in one order whoever writes at once. Every change
+of phase appends ``verifiable.phase`` to the body's ledger with the board's head, which ties the
+board into the ledger. Everything received is checked before anything is written: the
+ballot's proofs and signature (``core.ballot.verify``, which also checks that every point is in
+the group), the trustees' proofs of their coefficients, keys and partial decryptions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from asamblea.accounts.models import Person
+from asamblea.bodies.actions import record
+from asamblea.bodies.models import Body
+from asamblea.bodies.queries import active_membership, require_facilitator
+from asamblea.errors import Conflict, NotAllowed, Refused
+from asamblea.live.events import publish_on_commit
+from asamblea.verifiable import queries
+from asamblea.verifiable.core import ballot as B
+from asamblea.verifiable.core import group as G
+from asamblea.verifiable.core import tally as T
+from asamblea.verifiable.core import trustees as TR
+from asamblea.verifiable.core.board import record_hash
+from asamblea.verifiable.core.encoding import canonical, hx, parse_point, tag, u32
+from asamblea.verifiable.core.group import GroupError
+from asamblea.verifiable.core.proofs import decryption_verify, schnorr_verify
+from asamblea.verifiable.core.simulation import YES_NO_ABSTAIN, manifest
+from asamblea.verifiable.models import Credential, Record, Share, Trustee, VerifiableVote
+from asamblea.voting.actions import poll_close_verified
+from asamblea.voting.models import Eligibility, Poll
+from asamblea.voting.rules import Tally
+
+Phase = VerifiableVote.Phase
+MAX_TRUSTEES = 12
+SHARE_MAX_BYTES = 2048
+REASON_MAX = 300
+
+
+def _wrong_phase() -> Conflict:
+    return Conflict(_("This step is not possible at this stage of the vote."), code="wrong_phase")
+
+
+def _locked(vote: VerifiableVote) -> VerifiableVote:
+    return VerifiableVote.objects.select_for_update().select_related("poll__body").get(pk=vote.pk)
+
+
+def _append(vote: VerifiableVote, kind: str, payload: Any, *, tracker: str | None = None) -> Record:
+    """Append a record to the board of ``vote`` (locked by the caller)."""
+    index, previous = vote.length, vote.head
+    digest = record_hash(index, kind, previous, payload)
+    row = Record.objects.create(
+        vote=vote,
+        index=index,
+        kind=kind,
+        previous=previous,
+        payload=payload,
+        hash=digest,
+        tracker=tracker,
+    )
+    vote.length, vote.head = index + 1, digest
+    vote.save(update_fields=["length", "head"])
+    return row
+
+
+def _phase(vote: VerifiableVote, phase: str, by: Person | None, **extra: Any) -> None:
+    """Change phase and anchor the board's head in the body's ledger."""
+    vote.phase = phase
+    vote.save(update_fields=["phase"])
+    body = vote.poll.body
+    record(
+        body,
+        "verifiable.phase",
+        {
+            "poll": vote.poll_id,
+            "phase": phase,
+            "by": by.pk if by is not None else None,
+            "board_head": vote.head,
+            "board_length": vote.length,
+        }
+        | extra,
+    )
+    publish_on_commit(Body.channel_of(body.pk), "verifiable.phase", {"poll": vote.poll_id})
+
+
+def _manifest(vote: VerifiableVote, count: int) -> dict[str, object]:
+    poll = vote.poll
+    return manifest(
+        vote.election_id,
+        poll.title,
+        [(poll.title, YES_NO_ABSTAIN, 1, 1)],
+        count,
+        vote.threshold,
+    )
+
+
+# -- setup ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def vote_setup(
+    facilitator: Person,
+    poll: Poll,
+    *,
+    trustees: Sequence[Person],
+    threshold: int,
+    plain_fallback: bool = False,
+) -> VerifiableVote:
+    """The facilitator chooses the trustees (members of the body) and the threshold ``t`` of
+    ``n``; the manifest becomes record 0 of the board and the key ceremony starts."""
+    require_facilitator(facilitator, poll.body)
+    locked = Poll.objects.select_for_update().select_related("body").get(pk=poll.pk)
+    if not locked.is_verifiable:
+        raise Refused(_("This vote is not a verifiable vote."), code="not_verifiable")
+    if not locked.is_open:
+        raise _wrong_phase()
+    if VerifiableVote.objects.filter(poll=locked).exists():
+        raise Conflict(_("The trustees of this vote are already chosen."), code="already_done")
+    people = list({p.pk: p for p in trustees}.values())
+    if not 1 <= len(people) <= MAX_TRUSTEES:
+        raise Refused(
+            _("Choose between 1 and %(max)s trustees.") % {"max": MAX_TRUSTEES},
+            code="bad_trustees",
+        )
+    for person in people:
+        membership = active_membership(person, locked.body)
+        if membership is None or not membership.can_vote:
+            raise Refused(
+                _("Every trustee must be an active member of this assembly."), code="bad_trustees"
+            )
+    if not 1 <= threshold <= len(people):
+        raise Refused(
+            _("The threshold is between 1 and the number of trustees."), code="bad_threshold"
+        )
+    if locked.plain_fallback != plain_fallback:
+        locked.plain_fallback = plain_fallback
+        locked.save(update_fields=["plain_fallback"])
+    vote = VerifiableVote.objects.create(poll=locked, threshold=threshold)
+    ordered = sorted(people, key=lambda p: p.pk)
+    Trustee.objects.bulk_create(
+        [Trustee(vote=vote, person=p, index=i) for i, p in enumerate(ordered, start=1)]
+    )
+    vote = _locked(vote)
+    _append(vote, "manifest", _manifest(vote, len(ordered)))
+    _phase(
+        vote,
+        Phase.CEREMONY,
+        facilitator,
+        trustees=[p.pk for p in ordered],
+        threshold=threshold,
+        plain_fallback=plain_fallback,
+    )
+    return vote
+
+
+@transaction.atomic
+def vote_cancel(facilitator: Person, poll: Poll) -> VerifiableVote:
+    """Cancel a verifiable vote before its result (also before its trustees are chosen, or
+    when too few trustees are left): the poll closes without a valid count."""
+    require_facilitator(facilitator, poll.body)
+    locked_poll = Poll.objects.select_for_update().get(pk=poll.pk)
+    if not locked_poll.is_verifiable or not locked_poll.is_open:
+        raise _wrong_phase()
+    vote, _created = VerifiableVote.objects.get_or_create(poll=locked_poll)
+    locked = _locked(vote)
+    if locked.is_finished:
+        raise _wrong_phase()
+    _phase(locked, Phase.CANCELLED, facilitator)
+    poll_close_verified(locked.poll, facilitator, counted=None, details=_details(locked))
+    return locked
+
+
+# -- the key ceremony ----------------------------------------------------------------------
+
+
+def _my_trustee(person: Person, vote: VerifiableVote) -> Trustee:
+    trustee = Trustee.objects.filter(vote=vote, person=person, index__isnull=False).first()
+    if trustee is None:
+        raise NotAllowed(_("You are not a trustee of this vote."), code="not_trustee")
+    return trustee
+
+
+def _ceremony(person: Person, vote: VerifiableVote, step: str) -> tuple[VerifiableVote, Trustee]:
+    locked = _locked(vote)
+    trustee = _my_trustee(person, locked)
+    if locked.phase != Phase.CEREMONY or queries.ceremony_step(locked) != step:
+        raise _wrong_phase()
+    return locked, trustee
+
+
+def _point(text: object, code: str) -> bytes:
+    try:
+        return parse_point(text)
+    except (ValueError, GroupError):
+        raise Refused(_("This is not a valid group element."), code=code) from None
+
+
+@transaction.atomic
+def trustee_channel(person: Person, vote: VerifiableVote, *, channel_key: object) -> Trustee:
+    """A trustee publishes the public key that other trustees encrypt its shares to."""
+    point = _point(channel_key, "bad_key")
+    locked, trustee = _ceremony(person, vote, "channel")
+    if trustee.channel_key:
+        raise Conflict(_("You have already done this step."), code="already_done")
+    trustee.channel_key = hx(point)
+    trustee.save(update_fields=["channel_key"])
+    publish_on_commit(
+        Body.channel_of(locked.poll.body_id), "verifiable.step", {"poll": locked.poll_id}
+    )
+    return trustee
+
+
+def _check_commitment(fingerprint: bytes, index: int, t: int, commitment: object) -> Any:
+    bad = Refused(_("The coefficients or their proofs do not verify."), code="bad_commitment")
+    if not isinstance(commitment, dict) or set(commitment) != {
+        "trustee",
+        "coefficients",
+        "proofs",
+    }:
+        raise bad
+    if commitment["trustee"] != index:
+        raise bad
+    coefficients, proofs = commitment["coefficients"], commitment["proofs"]
+    if not isinstance(coefficients, list) or not isinstance(proofs, list):
+        raise bad
+    if len(coefficients) != t or len(proofs) != t:
+        raise bad
+    try:
+        for k, (a_hex, proof) in enumerate(zip(coefficients, proofs, strict=True)):
+            a = parse_point(a_hex)
+            if not isinstance(proof, dict) or set(proof) != {"commitment", "response"}:
+                raise bad
+            if not schnorr_verify(
+                proof, a, tag("coefficient"), [fingerprint, u32(index), u32(k), a]
+            ):
+                raise bad
+    except (ValueError, TypeError, KeyError, GroupError):
+        raise bad from None
+    return {"trustee": index, "coefficients": coefficients, "proofs": proofs}
+
+
+@transaction.atomic
+def trustee_commit(
+    person: Person, vote: VerifiableVote, *, commitment: object, shares: object
+) -> Trustee:
+    """A trustee publishes its coefficients with proofs and sends, through the server, one share
+    encrypted for each other trustee. Once all have, the commitments go on the board."""
+    locked, trustee = _ceremony(person, vote, "commit")
+    if trustee.commitment is not None:
+        raise Conflict(_("You have already done this step."), code="already_done")
+    checked = _check_commitment(
+        queries.fingerprint(locked), trustee.index or 0, locked.threshold, commitment
+    )
+    others = {t.index for t in queries.trustees(locked) if t.index != trustee.index}
+    bad_shares = Refused(
+        _("Send exactly one encrypted share for each other trustee."), code="bad_shares"
+    )
+    if not isinstance(shares, dict):
+        raise bad_shares
+    try:
+        received = {int(k): v for k, v in shares.items()}
+    except (TypeError, ValueError):
+        raise bad_shares from None
+    if set(received) != others or any(
+        not isinstance(v, dict) or len(canonical(v)) > SHARE_MAX_BYTES for v in received.values()
+    ):
+        raise bad_shares
+    trustee.commitment = checked
+    trustee.save(update_fields=["commitment"])
+    Share.objects.bulk_create(
+        [
+            Share(vote=locked, sender=trustee.index, receiver=j, ciphertext=received[j])
+            for j in sorted(received)
+        ]
+    )
+    everyone = queries.trustees(locked)
+    if all(t.commitment is not None for t in everyone):
+        for t in everyone:
+            _append(locked, "trustee_commitment", t.commitment)
+        record(
+            locked.poll.body,
+            "verifiable.commitments",
+            {"poll": locked.poll_id, "board_head": locked.head, "board_length": locked.length},
+        )
+    publish_on_commit(
+        Body.channel_of(locked.poll.body_id), "verifiable.step", {"poll": locked.poll_id}
+    )
+    return trustee
+
+
+@transaction.atomic
+def trustee_key(person: Person, vote: VerifiableVote, *, key: object) -> Trustee:
+    """A trustee who checked every share it received publishes its verification key ``Y_j``
+    with a proof of knowledge. Once all have, the keys and the election key go on the board."""
+    locked, trustee = _ceremony(person, vote, "key")
+    if trustee.key is not None:
+        raise Conflict(_("You have already done this step."), code="already_done")
+    j = trustee.index or 0
+    bad = Refused(_("The verification key or its proof does not verify."), code="bad_key")
+    if not isinstance(key, dict) or set(key) != {"trustee", "verification_key", "proof"}:
+        raise bad
+    if key["trustee"] != j:
+        raise bad
+    everyone = queries.trustees(locked)
+    expected = _verification_key(everyone, j)
+    try:
+        y = parse_point(key["verification_key"])
+        proof = key["proof"]
+        if y != expected or not isinstance(proof, dict) or set(proof) != {"commitment", "response"}:
+            raise bad
+        if not schnorr_verify(
+            proof, y, tag("trustee-key"), [queries.fingerprint(locked), u32(j), y]
+        ):
+            raise bad
+    except (ValueError, TypeError, KeyError, GroupError):
+        raise bad from None
+    trustee.key = {"trustee": j, "verification_key": hx(y), "proof": proof}
+    trustee.save(update_fields=["key"])
+    everyone = queries.trustees(locked)
+    if all(t.key is not None for t in everyone):
+        for t in everyone:
+            _append(locked, "trustee_key", t.key)
+        public = TR.election_key([parse_point(t.commitment["coefficients"][0]) for t in everyone])
+        _append(
+            locked,
+            "election_key",
+            {
+                "public_key": hx(public),
+                "verification_keys": [t.key["verification_key"] for t in everyone],
+            },
+        )
+        _phase(locked, Phase.REGISTRATION, None)
+    publish_on_commit(
+        Body.channel_of(locked.poll.body_id), "verifiable.step", {"poll": locked.poll_id}
+    )
+    return trustee
+
+
+def _verification_key(everyone: Sequence[Trustee], j: int) -> bytes:
+    """``Y_j = Π_i Π_k A_ik^(j^k)``, from the published coefficients."""
+    y = G.IDENTITY
+    for t in everyone:
+        exps = [parse_point(a) for a in t.commitment["coefficients"]]
+        y = G.add(y, TR.share_image(exps, j))
+    return y
+
+
+@transaction.atomic
+def trustee_complaint(
+    person: Person, vote: VerifiableVote, *, against: object, reason: object
+) -> VerifiableVote:
+    """A trustee whose share from trustee ``against`` does not match that trustee's published
+    coefficients (``core.trustees.check_share`` failed in its browser) complains: the complaint
+    goes into the body's ledger, the accused trustee is excluded, and the ceremony restarts with
+    a new manifest (same election id, so registered credentials stay valid). With fewer trustees
+    than the threshold left, the vote is cancelled."""
+    locked, trustee = _ceremony(person, vote, "key")
+    everyone = queries.trustees(locked)
+    indices = {t.index for t in everyone}
+    if not isinstance(against, int) or isinstance(against, bool) or against not in indices:
+        raise Refused(_("Name another trustee of this vote."), code="bad_complaint")
+    if against == trustee.index:
+        raise Refused(_("Name another trustee of this vote."), code="bad_complaint")
+    text = reason.strip() if isinstance(reason, str) else ""
+    if len(text) > REASON_MAX:
+        raise Refused(_("The reason is too long (at most 300 characters)."), code="bad_complaint")
+    accused = next(t for t in everyone if t.index == against)
+    record(
+        locked.poll.body,
+        "verifiable.complaint",
+        {
+            "poll": locked.poll_id,
+            "by": person.pk,
+            "by_trustee": trustee.index,
+            "against": accused.person_id,
+            "against_trustee": against,
+            "reason": text,
+            "board_head": locked.head,
+            "board_length": locked.length,
+        },
+    )
+    accused.index = None
+    accused.excluded_reason = text or "complaint"
+    accused.save(update_fields=["index", "excluded_reason"])
+    remaining = [t for t in everyone if t.pk != accused.pk]
+    if len(remaining) < locked.threshold:
+        _phase(locked, Phase.CANCELLED, None, reason="fewer trustees than the threshold")
+        poll_close_verified(locked.poll, None, counted=None, details=_details(locked))
+        return locked
+    _restart(locked, remaining)
+    return locked
+
+
+def _restart(vote: VerifiableVote, remaining: Sequence[Trustee]) -> None:
+    """A new ceremony: a fresh board from a new manifest, the remaining trustees numbered 1..n."""
+    Share.objects.filter(vote=vote).delete()
+    Record.objects.filter(vote=vote).delete()
+    Trustee.objects.filter(pk__in=[t.pk for t in remaining]).update(index=None)
+    for i, t in enumerate(remaining, start=1):
+        Trustee.objects.filter(pk=t.pk).update(index=i, channel_key="", commitment=None, key=None)
+    vote.length, vote.head = 0, "0" * 64
+    vote.ceremony_round += 1
+    vote.save(update_fields=["length", "head", "ceremony_round"])
+    _append(vote, "manifest", _manifest(vote, len(remaining)))
+    _phase(vote, Phase.CEREMONY, None, restarted=vote.ceremony_round)
+
+
+# -- members: credentials and ballots --------------------------------------------------------
+
+
+@transaction.atomic
+def credential_register(person: Person, vote: VerifiableVote, *, credential: object) -> Credential:
+    """A member registers the public credential their browser derived from a code shown once.
+
+    It takes the member's place in the poll's electorate as a plain ballot would (the
+    conditional flip of ``Eligibility.voted``), so one member never has both a credential and an
+    ordinary ballot. Its weight is the member's vote weight."""
+    point = _point(credential, "bad_credential")
+    locked = _locked(vote)
+    if locked.phase not in (Phase.CEREMONY, Phase.REGISTRATION):
+        raise Conflict(_("Registration of credentials is closed."), code="wrong_phase")
+    eligibility = Eligibility.objects.filter(poll=locked.poll, person=person).first()
+    if eligibility is None:
+        raise NotAllowed(_("You are not in the electorate of this vote."), code="not_eligible")
+    if Credential.objects.filter(vote=locked, person=person).exists():
+        raise Conflict(_("You have already registered a credential."), code="already_registered")
+    if Credential.objects.filter(vote=locked, credential=hx(point)).exists():
+        raise Conflict(
+            _("This credential is already registered. Make a new code."), code="credential_taken"
+        )
+    flipped = Eligibility.objects.filter(pk=eligibility.pk, voted=False).update(voted=True)
+    if not flipped:
+        raise Conflict(_("You have already voted in this poll."), code="already_voted")
+    row = Credential.objects.create(
+        vote=locked, person=person, credential=hx(point), weight=eligibility.weight
+    )
+    publish_on_commit(
+        Body.channel_of(locked.poll.body_id), "poll.progress", {"poll": locked.poll_id}
+    )
+    return row
+
+
+@transaction.atomic
+def voting_open(facilitator: Person, vote: VerifiableVote) -> VerifiableVote:
+    """The facilitator opens voting: the registered credentials go on the board (frozen)."""
+    require_facilitator(facilitator, vote.poll.body)
+    locked = _locked(vote)
+    if locked.phase != Phase.REGISTRATION:
+        raise _wrong_phase()
+    rows = Credential.objects.filter(vote=locked).order_by("credential")
+    _append(
+        locked,
+        "credentials",
+        {"credentials": [{"credential": c.credential, "weight": c.weight} for c in rows]},
+    )
+    _phase(locked, Phase.OPEN, facilitator, credentials=len(rows))
+    return locked
+
+
+def ballot_check(vote: VerifiableVote, ballot: object) -> dict[str, Any]:
+    """Check a ballot's shape, every point's group membership, every proof and the signature
+    (``core.ballot.verify``), outside any transaction: the costly part of a cast."""
+    election = queries.election(vote)
+    if election is None or not isinstance(ballot, dict) or not B.verify(election, ballot):
+        raise Refused(_("This ballot does not verify: it was not counted."), code="bad_ballot")
+    return ballot
+
+
+def ballot_cast(person: Person, vote: VerifiableVote, *, ballot: object) -> Record:
+    """Cast an encrypted ballot: verified before anything is written, then appended to the
+    board under the vote's lock. The credential must be the one this member registered;
+    a later ballot of the same credential replaces the earlier one in the tally."""
+    if vote.phase != Phase.OPEN:
+        raise Conflict(_("Voting is not open."), code="voting_closed")
+    checked = ballot_check(vote, ballot)
+    return _store_ballot(person, vote, checked)
+
+
+@transaction.atomic
+def _store_ballot(person: Person, vote: VerifiableVote, ballot: dict[str, Any]) -> Record:
+    mine = Credential.objects.filter(vote_id=vote.pk, person=person).first()
+    if mine is None:
+        raise NotAllowed(_("Register your credential before voting."), code="not_registered")
+    if ballot["credential"] != mine.credential:
+        raise NotAllowed(
+            _("This ballot is signed with a credential that is not yours."),
+            code="wrong_credential",
+        )
+    locked = _locked(vote)
+    if locked.phase != Phase.OPEN or locked.poll.is_past_closing_time():
+        raise Conflict(_("Voting is closed."), code="voting_closed")
+    row = _append(locked, "ballot", ballot, tracker=B.tracker(ballot))
+    publish_on_commit(
+        Body.channel_of(locked.poll.body_id), "poll.progress", {"poll": locked.poll_id}
+    )
+    return row
+
+
+@transaction.atomic
+def voting_close(by: Person | None, vote: VerifiableVote) -> VerifiableVote:
+    """Close the ballot box and put the homomorphic tally on the board (by the facilitator, or
+    ``by`` None when the poll's closing time has passed)."""
+    if by is not None:
+        require_facilitator(by, vote.poll.body)
+    locked = _locked(vote)
+    if locked.phase != Phase.OPEN:
+        raise _wrong_phase()
+    if by is None and not locked.poll.is_past_closing_time():
+        raise _wrong_phase()
+    election = queries.election(locked)
+    assert election is not None
+    weights = {
+        c["credential"]: c["weight"]
+        for c in Record.objects.get(vote=locked, kind="credentials").payload["credentials"]
+    }
+    ballots = T.last_ballots(
+        r.payload for r in Record.objects.filter(vote=locked, kind="ballot").order_by("index")
+    )
+    shape = [q.answers for q in election.questions]
+    tally, count, total = T.accumulate(ballots, weights, shape)
+    _append(locked, "tally", T.tally_payload(tally, count, total))
+    _phase(locked, Phase.CLOSED, by, ballots=count, total_weight=total)
+    return locked
+
+
+@transaction.atomic
+def trustee_decrypt(person: Person, vote: VerifiableVote, *, partial: object) -> VerifiableVote:
+    """A trustee's partial decryption of the tally, each factor with its proof. With ``t`` of
+    them, the server combines them, puts the result on the board and closes the poll."""
+    locked = _locked(vote)
+    trustee = _my_trustee(person, locked)
+    if locked.phase != Phase.CLOSED:
+        raise _wrong_phase()
+    if trustee.decrypted:
+        raise Conflict(_("You have already done this step."), code="already_done")
+    j = trustee.index or 0
+    tally = queries.tally_ciphertexts(locked)
+    y = parse_point(trustee.key["verification_key"])
+    fingerprint = queries.fingerprint(locked)
+    bad = Refused(_("The partial decryption does not verify."), code="bad_partial")
+    if not isinstance(partial, dict) or set(partial) != {"trustee", "factors"}:
+        raise bad
+    if partial["trustee"] != j:
+        raise bad
+    factors = partial["factors"]
+    try:
+        if len(factors) != len(tally):
+            raise bad
+        for row, cts in zip(factors, tally, strict=True):
+            if len(row) != len(cts):
+                raise bad
+            for entry, (alpha, _beta) in zip(row, cts, strict=True):
+                if set(entry) != {"factor", "proof"} or set(entry["proof"]) != {
+                    "commitment",
+                    "response",
+                }:
+                    raise bad
+                f = parse_point(entry["factor"])
+                if not decryption_verify(
+                    entry["proof"], y, alpha, f, tag("decryption"), [fingerprint, y]
+                ):
+                    raise bad
+    except (ValueError, TypeError, KeyError, GroupError, AttributeError):
+        raise bad from None
+    _append(locked, "partial_decryption", {"trustee": j, "factors": factors})
+    trustee.decrypted = True
+    trustee.save(update_fields=["decrypted"])
+    done = [
+        r.payload
+        for r in Record.objects.filter(vote=locked, kind="partial_decryption").order_by("index")
+    ]
+    if len(done) >= locked.threshold:
+        _result(locked, done[: locked.threshold], tally)
+    else:
+        publish_on_commit(
+            Body.channel_of(locked.poll.body_id), "verifiable.step", {"poll": locked.poll_id}
+        )
+    return locked
+
+
+def _result(
+    vote: VerifiableVote,
+    partials: Sequence[Mapping[str, Any]],
+    tally: Sequence[Sequence[tuple[bytes, bytes]]],
+) -> None:
+    total = Record.objects.get(vote=vote, kind="tally").payload["total_weight"]
+    factors = {
+        p["trustee"]: [[parse_point(f["factor"]) for f in row] for row in p["factors"]]
+        for p in partials
+    }
+    counts = T.combine([list(row) for row in tally], factors, total)
+    _append(vote, "result", {"trustees": sorted(factors), "counts": counts})
+    _phase(vote, Phase.RESULT, None, counts=counts)
+    yes, no, abstain = counts[0]
+    poll_close_verified(
+        vote.poll,
+        None,
+        counted=Tally(yes, no, abstain),
+        details=_details(vote) | {"counts": counts},
+    )
+
+
+def _details(vote: VerifiableVote) -> dict[str, Any]:
+    tally = Record.objects.filter(vote=vote, kind="tally").first()
+    return {
+        "ballots": tally.payload["ballots"] if tally is not None else 0,
+        "board_head": vote.head,
+        "board_length": vote.length,
+    }
+
+
+def close_if_due(vote: VerifiableVote) -> VerifiableVote:
+    """Pages call this: past the poll's closing time an open ballot box closes by itself."""
+    if vote.phase == Phase.OPEN and vote.poll.is_past_closing_time():
+        try:
+            return voting_close(None, vote)
+        except Conflict:
+            vote.refresh_from_db()
+    return vote
+
+
+def on_poll_closing(sender: Any, poll: Poll, by: Person | None, **kwargs: Any) -> None:
+    """``voting.signals.poll_closing``: a verifiable poll closes only with its result (or when
+    cancelled); the facilitator closes its ballot box on the vote's own page instead."""
+    if not poll.is_verifiable:
+        return
+    phase = VerifiableVote.objects.filter(poll=poll).values_list("phase", flat=True).first()
+    if phase in (Phase.RESULT, Phase.CANCELLED):
+        return
+    raise Conflict(
+        _(
+            "A verifiable vote closes when its trustees have decrypted the tally: close its "
+            "ballot box on the vote's page."
+        ),
+        code="verifiable_pending",
+    )

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class VerifiableConfig(AppConfig):
+    name = "asamblea.verifiable"
+    label = "verifiable"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # A verifiable poll closes when its trustees have decrypted the tally: voting asks
+        # before any close (``poll_closing``) and this app refuses an early one.
+        from asamblea.verifiable.actions import on_poll_closing
+        from asamblea.voting.signals import poll_closing
+
+        poll_closing.connect(on_poll_closing, dispatch_uid="verifiable.on_poll_closing")

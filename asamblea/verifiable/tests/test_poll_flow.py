@@ -1,0 +1,137 @@
+"""A verifiable yes / no / abstain poll end to end through the server's pages and JSON endpoints:
+setup, key ceremony, registration, casting (with a re-vote and an audit), tally, t-of-n
+decryption, the poll's result and its motion, and the board verified from the board alone."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from asamblea.ledger.actions import verify_chain
+from asamblea.ledger.models import LedgerEntry
+from asamblea.motions.actions import motion_submit
+from asamblea.verifiable.models import Record, Share, VerifiableVote
+from asamblea.verifiable.tests.play import TrusteeBrowser, VoterBrowser, post, state, url
+from asamblea.verifiable.verifier import verify_board
+from asamblea.voting.actions import poll_open
+from asamblea.voting.models import Eligibility
+
+
+def _ceremony(cast, poll, people, threshold=2):
+    response = cast.client(cast.alice).post(
+        url(poll, "setup"),
+        {"trustees": [p.pk for p in people], "threshold": threshold},
+    )
+    assert response.status_code == 302, response.content
+    browsers = [TrusteeBrowser(cast.client(p), poll) for p in people]
+    for b in browsers:
+        assert b.channel().status_code == 200
+    for b in browsers:
+        assert b.commit().status_code == 200
+    for b in browsers:
+        response = b.key()
+        assert response.status_code == 200, response.content
+    return browsers
+
+
+@pytest.mark.django_db
+def test_a_verifiable_poll_end_to_end(cast):
+    poll = poll_open(cast.alice, cast.north, title="¿Huelga?", secrecy="verifiable")
+    page = cast.client(cast.bob).get(url(poll, "vote"))
+    assert page.status_code == 200 and b"needs JavaScript" in page.content
+    assert state(cast.client(cast.bob), poll)["phase"] == "setup"
+    trustees = _ceremony(cast, poll, [cast.alice, cast.bob, cast.carol])
+    vote = VerifiableVote.objects.get(poll=poll)
+    assert vote.phase == "registration"
+    assert not Share.objects.filter(vote=vote).exclude(receiver__in=[1, 2, 3]).exists()
+    voters = {p: VoterBrowser(cast.client(p), poll) for p in (cast.alice, cast.bob, cast.carol)}
+    for v in voters.values():
+        response = v.register()
+        assert response.status_code == 200, response.content
+        assert response.json()["weight"] == 1
+    assert Eligibility.objects.filter(poll=poll, voted=True).count() == 3
+    again = voters[cast.bob].register()
+    assert again.status_code == 409 and again.json()["error"]["code"] == "already_registered"
+    assert cast.client(cast.alice).post(url(poll, "open_voting")).status_code == 302
+    vote.refresh_from_db()
+    assert vote.phase == "open"
+
+    # Cast-or-audit: the audited ballot is opened and checked, nothing stored.
+    before = Record.objects.filter(vote=vote).count()
+    ballot, opening = voters[cast.bob].encrypt("no")
+    audited = post(cast.client(cast.bob), poll, "audit", {"ballot": ballot, "opening": opening})
+    assert audited.status_code == 200 and audited.json()["answers"] == [["no"]]
+    bad = post(
+        cast.client(cast.bob), poll, "audit", {"ballot": ballot, "opening": [opening[0][::-1]]}
+    )
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_opening"
+    assert Record.objects.filter(vote=vote).count() == before
+
+    trackers = {}
+    for person, choice in ((cast.alice, "yes"), (cast.bob, "no"), (cast.carol, "yes")):
+        response = voters[person].cast(choice)
+        assert response.status_code == 200, response.content
+        trackers[person] = response.json()["tracker"]
+    revote = voters[cast.bob].cast("yes")  # the last ballot counts
+    assert revote.status_code == 200
+    board_page = cast.client(cast.bob).get(
+        url(poll, "board") + "?tracker=" + revote.json()["tracker"]
+    )
+    assert b"tracker-found" in board_page.content
+
+    assert cast.client(cast.alice).post(url(poll, "close_voting")).status_code == 302
+    vote.refresh_from_db()
+    assert vote.phase == "closed"
+    late = voters[cast.carol].cast("no")
+    assert late.status_code == 409
+    assert trustees[0].decrypt().status_code == 200
+    poll.refresh_from_db()
+    assert poll.is_open  # one of two partial decryptions
+    response = trustees[2].decrypt()
+    assert response.status_code == 200 and response.json()["result"] is True
+    poll.refresh_from_db()
+    assert not poll.is_open
+    assert poll.result["yes"] == "3" and poll.result["no"] == "0" and poll.result["adopted"]
+    assert poll.result["verifiable"]["ballots"] == 3 and poll.result["ordinary_ballots"] == 0
+    assert trustees[1].decrypt().status_code == 409  # the result is in
+
+    board = cast.client(cast.olivia).get(url(poll, "board_json")).json()
+    report = verify_board(board)
+    assert report.result == [[3, 0, 0]]
+    assert report.ballots == 4 and report.counted == 3
+    vote.refresh_from_db()
+    assert board["records"][-1]["hash"] == vote.head
+    heads = [
+        json.loads(e.payload)["board_head"]
+        for e in LedgerEntry.objects.filter(kind="verifiable.phase").order_by("seq")
+    ]
+    assert heads[-1] == vote.head and len(heads) >= 5
+    assert verify_chain(cast.north.ledger_chain).ok
+    page = cast.client(cast.bob).get(reverse("voting:detail", args=[cast.north.slug, poll.pk]))
+    assert b"count-verifiable" in page.content
+
+
+@pytest.mark.django_db
+def test_the_motion_proceeds_as_for_any_poll(cast):
+    motion = motion_submit(cast.bob, cast.north, title="Agua", text="Exigir agua")
+    response = cast.client(cast.alice).post(
+        reverse("voting:open", args=[cast.north.slug, motion.number]),
+        {"secrecy": "verifiable", "quorum_percent": 50, "majority": "simple"},
+    )
+    assert response.status_code == 302, response.content
+    poll = motion.polls.get()
+    assert poll.is_verifiable
+    # The ordinary close is refused until the trustees decrypt.
+    early = cast.client(cast.alice).post(reverse("voting:close", args=[cast.north.slug, poll.pk]))
+    assert early.status_code == 409
+    trustees = _ceremony(cast, poll, [cast.alice, cast.carol], threshold=1)
+    voter = VoterBrowser(cast.client(cast.bob), poll)
+    assert voter.register().status_code == 200
+    cast.client(cast.alice).post(url(poll, "open_voting"))
+    assert voter.cast("no").status_code == 200
+    cast.client(cast.alice).post(url(poll, "close_voting"))
+    assert trustees[1].decrypt().json()["result"] is True
+    motion.refresh_from_db()
+    assert motion.state == "rejected"
