@@ -25,13 +25,12 @@ from asamblea.errors import Conflict, NotAllowed, Refused
 from asamblea.live.events import publish_on_commit
 from asamblea.verifiable import queries
 from asamblea.verifiable.core import ballot as B
-from asamblea.verifiable.core import group as G
+from asamblea.verifiable.core import channel
 from asamblea.verifiable.core import tally as T
 from asamblea.verifiable.core import trustees as TR
 from asamblea.verifiable.core.board import record_hash
-from asamblea.verifiable.core.encoding import canonical, hx, parse_point, tag, u32
+from asamblea.verifiable.core.encoding import canonical, hx, parse_point
 from asamblea.verifiable.core.group import GroupError
-from asamblea.verifiable.core.proofs import decryption_verify, schnorr_verify
 from asamblea.verifiable.core.simulation import YES_NO_ABSTAIN, manifest
 from asamblea.verifiable.models import Credential, Record, Share, Trustee, VerifiableVote
 from asamblea.voting.actions import poll_close_verified
@@ -203,47 +202,25 @@ def _point(text: object, code: str) -> bytes:
 
 
 @transaction.atomic
-def trustee_channel(person: Person, vote: VerifiableVote, *, channel_key: object) -> Trustee:
-    """A trustee publishes the public key that other trustees encrypt its shares to."""
-    point = _point(channel_key, "bad_key")
+def trustee_channel(
+    person: Person, vote: VerifiableVote, *, channel_key: object, proof: object
+) -> Trustee:
+    """A trustee publishes the public key other trustees encrypt its shares to, with a proof
+    that it knows the secret (Belenios specification section 4.8.3 "Channels")."""
     locked, trustee = _ceremony(person, vote, "channel")
     if trustee.channel_key:
         raise Conflict(_("You have already done this step."), code="already_done")
-    trustee.channel_key = hx(point)
+    payload = {"trustee": trustee.index, "channel_key": channel_key, "proof": proof}
+    if not channel.check_channel_key(queries.fingerprint(locked), trustee.index or 0, payload):
+        raise Refused(_("The channel key or its proof does not verify."), code="bad_key")
+    trustee.channel_key = str(channel_key)
     trustee.save(update_fields=["channel_key"])
-    publish_on_commit(
-        Body.channel_of(locked.poll.body_id), "verifiable.step", {"poll": locked.poll_id}
-    )
+    _step_changed(locked)
     return trustee
 
 
-def _check_commitment(fingerprint: bytes, index: int, t: int, commitment: object) -> Any:
-    bad = Refused(_("The coefficients or their proofs do not verify."), code="bad_commitment")
-    if not isinstance(commitment, dict) or set(commitment) != {
-        "trustee",
-        "coefficients",
-        "proofs",
-    }:
-        raise bad
-    if commitment["trustee"] != index:
-        raise bad
-    coefficients, proofs = commitment["coefficients"], commitment["proofs"]
-    if not isinstance(coefficients, list) or not isinstance(proofs, list):
-        raise bad
-    if len(coefficients) != t or len(proofs) != t:
-        raise bad
-    try:
-        for k, (a_hex, proof) in enumerate(zip(coefficients, proofs, strict=True)):
-            a = parse_point(a_hex)
-            if not isinstance(proof, dict) or set(proof) != {"commitment", "response"}:
-                raise bad
-            if not schnorr_verify(
-                proof, a, tag("coefficient"), [fingerprint, u32(index), u32(k), a]
-            ):
-                raise bad
-    except (ValueError, TypeError, KeyError, GroupError):
-        raise bad from None
-    return {"trustee": index, "coefficients": coefficients, "proofs": proofs}
+def _step_changed(vote: VerifiableVote) -> None:
+    publish_on_commit(Body.channel_of(vote.poll.body_id), "verifiable.step", {"poll": vote.poll_id})
 
 
 @transaction.atomic
@@ -255,12 +232,19 @@ def trustee_commit(
     locked, trustee = _ceremony(person, vote, "commit")
     if trustee.commitment is not None:
         raise Conflict(_("You have already done this step."), code="already_done")
-    checked = _check_commitment(
-        queries.fingerprint(locked), trustee.index or 0, locked.threshold, commitment
-    )
-    others = {t.index for t in queries.trustees(locked) if t.index != trustee.index}
+    i = trustee.index or 0
+    fingerprint = queries.fingerprint(locked)
+    if not isinstance(commitment, dict) or not TR.check_commitment(
+        fingerprint, i, locked.threshold, commitment
+    ):
+        raise Refused(_("The coefficients or their proofs do not verify."), code="bad_commitment")
+    others = {t.index: t for t in queries.trustees(locked) if t.index != i}
     bad_shares = Refused(
-        _("Send exactly one encrypted share for each other trustee."), code="bad_shares"
+        _(
+            "Send exactly one encrypted share, signed with your channel key, for each other "
+            "trustee."
+        ),
+        code="bad_shares",
     )
     if not isinstance(shares, dict):
         raise bad_shares
@@ -268,10 +252,23 @@ def trustee_commit(
         received = {int(k): v for k, v in shares.items()}
     except (TypeError, ValueError):
         raise bad_shares from None
-    if set(received) != others or any(
-        not isinstance(v, dict) or len(canonical(v)) > SHARE_MAX_BYTES for v in received.values()
-    ):
+    if set(received) != set(others):
         raise bad_shares
+    sender_key = parse_point(trustee.channel_key)
+    for j, message in received.items():
+        if (
+            not isinstance(message, dict)
+            or len(canonical(message)) > SHARE_MAX_BYTES
+            or message.get("sender") != i
+            or message.get("receiver") != j
+            or not channel.check_message(fingerprint, message, sender_key)
+        ):
+            raise bad_shares
+    checked = {
+        "trustee": i,
+        "coefficients": commitment["coefficients"],
+        "proofs": commitment["proofs"],
+    }
     trustee.commitment = checked
     trustee.save(update_fields=["commitment"])
     Share.objects.bulk_create(
@@ -303,24 +300,13 @@ def trustee_key(person: Person, vote: VerifiableVote, *, key: object) -> Trustee
     if trustee.key is not None:
         raise Conflict(_("You have already done this step."), code="already_done")
     j = trustee.index or 0
-    bad = Refused(_("The verification key or its proof does not verify."), code="bad_key")
-    if not isinstance(key, dict) or set(key) != {"trustee", "verification_key", "proof"}:
-        raise bad
-    if key["trustee"] != j:
-        raise bad
     everyone = queries.trustees(locked)
-    expected = _verification_key(everyone, j)
-    try:
-        y = parse_point(key["verification_key"])
-        proof = key["proof"]
-        if y != expected or not isinstance(proof, dict) or set(proof) != {"commitment", "response"}:
-            raise bad
-        if not schnorr_verify(
-            proof, y, tag("trustee-key"), [queries.fingerprint(locked), u32(j), y]
-        ):
-            raise bad
-    except (ValueError, TypeError, KeyError, GroupError):
-        raise bad from None
+    commitments = [[parse_point(a) for a in t.commitment["coefficients"]] for t in everyone]
+    if not isinstance(key, dict) or not TR.check_key(
+        queries.fingerprint(locked), j, key, commitments
+    ):
+        raise Refused(_("The verification key or its proof does not verify."), code="bad_key")
+    y, proof = parse_point(key["verification_key"]), key["proof"]
     trustee.key = {"trustee": j, "verification_key": hx(y), "proof": proof}
     trustee.save(update_fields=["key"])
     everyone = queries.trustees(locked)
@@ -343,35 +329,46 @@ def trustee_key(person: Person, vote: VerifiableVote, *, key: object) -> Trustee
     return trustee
 
 
-def _verification_key(everyone: Sequence[Trustee], j: int) -> bytes:
-    """``Y_j = Π_i Π_k A_ik^(j^k)``, from the published coefficients."""
-    y = G.IDENTITY
-    for t in everyone:
-        exps = [parse_point(a) for a in t.commitment["coefficients"]]
-        y = G.add(y, TR.share_image(exps, j))
-    return y
-
-
 @transaction.atomic
 def trustee_complaint(
-    person: Person, vote: VerifiableVote, *, against: object, reason: object
+    person: Person,
+    vote: VerifiableVote,
+    *,
+    against: object,
+    reason: object,
+    complaint: object,
 ) -> VerifiableVote:
     """A trustee whose share from trustee ``against`` does not match that trustee's published
-    coefficients (``core.trustees.check_share`` failed in its browser) complains: the complaint
-    goes into the body's ledger, the accused trustee is excluded, and the ceremony restarts with
-    a new manifest (same election id, so registered credentials stay valid). With fewer trustees
+    coefficients complains, revealing the message's key with a proof (``core.channel``). The
+    server judges as anyone can (:func:`asamblea.verifiable.core.channel.judge`): the one at
+    fault — the sender of a bad share, or the accuser of a good one — is excluded, the
+    complaint and the verdict go into the body's ledger, and the ceremony restarts with a new
+    manifest (same election id, so registered credentials stay valid). With fewer trustees
     than the threshold left, the vote is cancelled."""
     locked, trustee = _ceremony(person, vote, "key")
-    everyone = queries.trustees(locked)
-    indices = {t.index for t in everyone}
-    if not isinstance(against, int) or isinstance(against, bool) or against not in indices:
-        raise Refused(_("Name another trustee of this vote."), code="bad_complaint")
-    if against == trustee.index:
-        raise Refused(_("Name another trustee of this vote."), code="bad_complaint")
+    everyone = {t.index: t for t in queries.trustees(locked)}
+    bad = Refused(_("Name another trustee of this vote."), code="bad_complaint")
+    if not isinstance(against, int) or isinstance(against, bool) or against not in everyone:
+        raise bad
+    if against == trustee.index or not isinstance(complaint, dict):
+        raise bad
     text = reason.strip() if isinstance(reason, str) else ""
     if len(text) > REASON_MAX:
         raise Refused(_("The reason is too long (at most 300 characters)."), code="bad_complaint")
-    accused = next(t for t in everyone if t.index == against)
+    accused = everyone[against]
+    message = Share.objects.filter(vote=locked, sender=against, receiver=trustee.index).first()
+    if message is None or accused.commitment is None:
+        raise bad
+    fingerprint = queries.fingerprint(locked)
+    at_fault = channel.judge(
+        fingerprint,
+        complaint,
+        message.ciphertext,
+        accuser_key=parse_point(trustee.channel_key),
+        accused_key=parse_point(accused.channel_key),
+        accused_coefficients=[parse_point(a) for a in accused.commitment["coefficients"]],
+    )
+    excluded = everyone.get(at_fault, trustee)
     record(
         locked.poll.body,
         "verifiable.complaint",
@@ -382,14 +379,18 @@ def trustee_complaint(
             "against": accused.person_id,
             "against_trustee": against,
             "reason": text,
+            "complaint": complaint if len(canonical(complaint)) <= SHARE_MAX_BYTES else None,
+            "share": message.ciphertext,
+            "at_fault_trustee": excluded.index,
+            "excluded": excluded.person_id,
             "board_head": locked.head,
             "board_length": locked.length,
         },
     )
-    accused.index = None
-    accused.excluded_reason = text or "complaint"
-    accused.save(update_fields=["index", "excluded_reason"])
-    remaining = [t for t in everyone if t.pk != accused.pk]
+    excluded.index = None
+    excluded.excluded_reason = (text or "complaint")[:REASON_MAX]
+    excluded.save(update_fields=["index", "excluded_reason"])
+    remaining = [t for t in everyone.values() if t.pk != excluded.pk]
     if len(remaining) < locked.threshold:
         _phase(locked, Phase.CANCELLED, None, reason="fewer trustees than the threshold")
         poll_close_verified(locked.poll, None, counted=None, details=_details(locked))
@@ -496,7 +497,10 @@ def _store_ballot(person: Person, vote: VerifiableVote, ballot: dict[str, Any]) 
     locked = _locked(vote)
     if locked.phase != Phase.OPEN or locked.poll.is_past_closing_time():
         raise Conflict(_("Voting is closed."), code="voting_closed")
-    row = _append(locked, "ballot", ballot, tracker=B.tracker(ballot))
+    tracker = B.tracker(ballot)
+    if Record.objects.filter(vote=locked, kind="ballot", tracker=tracker).exists():
+        raise Conflict(_("This ballot is already on the board."), code="replayed")
+    row = _append(locked, "ballot", ballot, tracker=tracker)
     publish_on_commit(
         Body.channel_of(locked.poll.body_id), "poll.progress", {"poll": locked.poll_id}
     )
@@ -544,31 +548,11 @@ def trustee_decrypt(person: Person, vote: VerifiableVote, *, partial: object) ->
     tally = queries.tally_ciphertexts(locked)
     y = parse_point(trustee.key["verification_key"])
     fingerprint = queries.fingerprint(locked)
-    bad = Refused(_("The partial decryption does not verify."), code="bad_partial")
-    if not isinstance(partial, dict) or set(partial) != {"trustee", "factors"}:
-        raise bad
-    if partial["trustee"] != j:
-        raise bad
+    if not isinstance(partial, dict) or not TR.check_partial_decryption(
+        fingerprint, j, partial, y, tally
+    ):
+        raise Refused(_("The partial decryption does not verify."), code="bad_partial")
     factors = partial["factors"]
-    try:
-        if len(factors) != len(tally):
-            raise bad
-        for row, cts in zip(factors, tally, strict=True):
-            if len(row) != len(cts):
-                raise bad
-            for entry, (alpha, _beta) in zip(row, cts, strict=True):
-                if set(entry) != {"factor", "proof"} or set(entry["proof"]) != {
-                    "commitment",
-                    "response",
-                }:
-                    raise bad
-                f = parse_point(entry["factor"])
-                if not decryption_verify(
-                    entry["proof"], y, alpha, f, tag("decryption"), [fingerprint, y]
-                ):
-                    raise bad
-    except (ValueError, TypeError, KeyError, GroupError, AttributeError):
-        raise bad from None
     _append(locked, "partial_decryption", {"trustee": j, "factors": factors})
     trustee.decrypted = True
     trustee.save(update_fields=["decrypted"])

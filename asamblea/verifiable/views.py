@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -318,7 +317,9 @@ def audit(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
 def trustee_channel(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
     person, vote = _trustee(request, _poll(request, slug, pk))
     data = _body(request)
-    actions.trustee_channel(person, vote, channel_key=data.get("channel_key"))
+    actions.trustee_channel(
+        person, vote, channel_key=data.get("channel_key"), proof=data.get("proof")
+    )
     return {"ok": True}
 
 
@@ -344,7 +345,13 @@ def trustee_key(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
 def trustee_complaint(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
     person, vote = _trustee(request, _poll(request, slug, pk))
     data = _body(request)
-    actions.trustee_complaint(person, vote, against=data.get("against"), reason=data.get("reason"))
+    actions.trustee_complaint(
+        person,
+        vote,
+        against=data.get("against"),
+        reason=data.get("reason"),
+        complaint=data.get("complaint"),
+    )
     return {"ok": True}
 
 
@@ -354,7 +361,3 @@ def trustee_decrypt(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
     data = _body(request)
     vote = actions.trustee_decrypt(person, actions.close_if_due(vote), partial=data.get("partial"))
     return {"ok": True, "result": vote.phase == VerifiableVote.Phase.RESULT}
-
-
-def vote_url(poll: Poll) -> str:
-    return reverse("verifiable:vote", args=[poll.body.slug, poll.pk])

@@ -1,9 +1,9 @@
 """Test helper: the browsers' side of a verifiable vote, played with the Python core against the
 server's JSON endpoints (the real browsers run vbrowser's scripts; the steps are the same).
 
-The share "ciphertexts" here are NOT encrypted (``{"test_plain": hex}``): the server treats a
-share as opaque, and these tests are about the server. The browser encrypts each share for the
-receiving trustee's channel key.
+Each trustee's secrets come from its code and the ceremony's fingerprint
+(``core.trustees.derive``), as in ``ceremony.js``; shares travel encrypted and signed
+(``core.channel``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from asamblea.verifiable.core import ballot as B
-from asamblea.verifiable.core import credentials, trustees
+from asamblea.verifiable.core import channel, credentials, trustees
 from asamblea.verifiable.core import group as G
 from asamblea.verifiable.core.encoding import hx, parse_point
 from asamblea.voting.models import Poll
@@ -40,46 +40,65 @@ def state(client: Client, poll: Poll) -> dict[str, Any]:
 class TrusteeBrowser:
     client: Client
     poll: Poll
-    polynomial: list[int] = field(default_factory=list)
+    code: str = field(default_factory=credentials.new_code)
     x: int = 0
+    cheat: bool = False  # sends a wrong share to every other trustee
+
+    def secrets(self) -> tuple[bytes, int, int, list[int]]:
+        s = state(self.client, self.poll)
+        c, poly = trustees.derive(s["fingerprint"], self.code, s["threshold"])
+        return bytes.fromhex(s["fingerprint"]), s["me"]["trustee"], c, poly
 
     def index(self) -> int:
         return int(state(self.client, self.poll)["me"]["trustee"])
 
     def channel(self) -> Any:
-        return post(self.client, self.poll, "trustee_channel", {"channel_key": hx(G.base(7))})
+        fingerprint, i, c, _poly = self.secrets()
+        payload = channel.channel_key_payload(fingerprint, i, c)
+        body = {"channel_key": payload["channel_key"], "proof": payload["proof"]}
+        return post(self.client, self.poll, "trustee_channel", body)
 
     def commit(self) -> Any:
         s = state(self.client, self.poll)
-        i, t = s["me"]["trustee"], s["threshold"]
-        self.polynomial = trustees.new_polynomial(t)
-        fingerprint = bytes.fromhex(s["fingerprint"])
-        commitment = trustees.commitment_payload(fingerprint, i, self.polynomial)
-        shares = {
-            str(j["index"]): {
-                "test_plain": G.scalar_bytes(trustees.evaluate(self.polynomial, j["index"])).hex()
-            }
-            for j in s["trustees"]
-            if j["index"] != i
+        fingerprint, i, c, poly = self.secrets()
+        commitment = trustees.commitment_payload(fingerprint, i, poly)
+        shares = {}
+        for t in s["trustees"]:
+            j = t["index"]
+            if j == i:
+                continue
+            value = trustees.evaluate(poly, j) + (1 if self.cheat else 0)
+            key = parse_point(t["channel_key"])
+            shares[str(j)] = channel.encrypt_share(fingerprint, i, c, j, key, value)
+        body = {"commitment": commitment, "shares": shares}
+        return post(self.client, self.poll, "trustee_commit", body)
+
+    def received(self) -> dict[int, int | None]:
+        s = state(self.client, self.poll)
+        fingerprint, _i, c, _poly = self.secrets()
+        return {
+            int(k): channel.decrypt_share(fingerprint, c, v) for k, v in s["me"]["shares"].items()
         }
-        return post(
-            self.client, self.poll, "trustee_commit", {"commitment": commitment, "shares": shares}
-        )
 
     def key(self) -> Any:
         s = state(self.client, self.poll)
-        j = s["me"]["trustee"]
-        received = {
-            int(k): G.scalar_from_bytes(bytes.fromhex(v["test_plain"]))
-            for k, v in s["me"]["shares"].items()
-        }
-        received[j] = trustees.evaluate(self.polynomial, j)
+        fingerprint, j, _c, poly = self.secrets()
+        received = self.received()
+        received[j] = trustees.evaluate(poly, j)
         for i, share in received.items():
             coefficients = [parse_point(a) for a in s["commitments"][str(i)]]
-            assert trustees.check_share(coefficients, j, share)
-        self.x = sum(received.values()) % G.L
-        payload = trustees.key_payload(bytes.fromhex(s["fingerprint"]), j, self.x)
+            assert share is not None and trustees.check_share(coefficients, j, share)
+        self.x = sum(v for v in received.values() if v is not None) % G.L
+        payload = trustees.key_payload(fingerprint, j, self.x)
         return post(self.client, self.poll, "trustee_key", {"key": payload})
+
+    def complain(self, against: int) -> Any:
+        s = state(self.client, self.poll)
+        fingerprint, _j, c, _poly = self.secrets()
+        message = s["me"]["shares"][str(against)]
+        complaint = channel.complaint_payload(fingerprint, c, message)
+        body = {"against": against, "reason": "share does not match", "complaint": complaint}
+        return post(self.client, self.poll, "trustee_complaint", body)
 
     def decrypt(self) -> Any:
         s = state(self.client, self.poll)

@@ -135,3 +135,54 @@ def test_the_motion_proceeds_as_for_any_poll(cast):
     assert trustees[1].decrypt().json()["result"] is True
     motion.refresh_from_db()
     assert motion.state == "rejected"
+
+
+@pytest.mark.django_db
+def test_a_bad_share_excludes_its_sender_and_the_ceremony_restarts(cast):
+    poll = poll_open(cast.alice, cast.north, title="Q", secrecy="verifiable")
+    people = [cast.alice, cast.bob, cast.carol]
+    cast.client(cast.alice).post(
+        url(poll, "setup"), {"trustees": [p.pk for p in people], "threshold": 2}
+    )
+    browsers = [TrusteeBrowser(cast.client(p), poll) for p in people]
+    browsers[2].cheat = True
+    for b in browsers:
+        assert b.channel().status_code == 200
+    for b in browsers:
+        assert b.commit().status_code == 200
+    assert browsers[0].received()[3] is not None
+    first = state(cast.client(cast.bob), poll)["fingerprint"]
+    response = browsers[0].complain(3)
+    assert response.status_code == 200, response.content
+    s = state(cast.client(cast.bob), poll)
+    assert s["step"] == "channel" and s["trustee_count"] == 2 and s["fingerprint"] != first
+    assert [t["name"] for t in s["trustees"]] == ["Alice", "Bob"]
+    for b in browsers[:2]:
+        assert b.channel().status_code == 200
+    for b in browsers[:2]:
+        assert b.commit().status_code == 200
+    for b in browsers[:2]:
+        assert b.key().status_code == 200
+    assert state(cast.client(cast.bob), poll)["phase"] == "registration"
+    board = cast.client(cast.bob).get(url(poll, "board_json")).json()
+    assert board["records"][-1]["kind"] == "election_key"
+    verify_board(board)  # raises on the first record that does not verify
+
+
+@pytest.mark.django_db
+def test_a_false_complaint_excludes_the_accuser(cast):
+    poll = poll_open(cast.alice, cast.north, title="Q", secrecy="verifiable")
+    people = [cast.alice, cast.bob, cast.carol]
+    cast.client(cast.alice).post(
+        url(poll, "setup"), {"trustees": [p.pk for p in people], "threshold": 2}
+    )
+    browsers = [TrusteeBrowser(cast.client(p), poll) for p in people]
+    for b in browsers:
+        b.channel()
+    for b in browsers:
+        b.commit()
+    assert browsers[0].complain(2).status_code == 200
+    s = state(cast.client(cast.bob), poll)
+    assert [t["name"] for t in s["trustees"]] == ["Bob", "Carol"]
+    entry = LedgerEntry.objects.filter(kind="verifiable.complaint").get()
+    assert json.loads(entry.payload)["excluded"] == cast.alice.pk
