@@ -8,6 +8,7 @@ import copy
 import json
 
 import pytest
+from django.urls import reverse
 
 from asamblea.testing import db_state
 from asamblea.verifiable.tests.play import TrusteeBrowser, VoterBrowser, post, url
@@ -51,8 +52,8 @@ def test_forged_and_malformed_ballots_change_nothing(cast, open_vote):
         flipped["answers"][0]["choices"][1],
         flipped["answers"][0]["choices"][0],
     )
+    client, carol, alice = (cast.client(p) for p in (cast.bob, cast.carol, cast.alice))
     before = db_state()
-    client = cast.client(cast.bob)
     for bad in (forged, flipped, {"election": "x"}, [], "ballot", None):
         _refused(post(client, poll, "cast", {"ballot": bad}), 400, "bad_ballot")
     _refused(
@@ -68,11 +69,9 @@ def test_forged_and_malformed_ballots_change_nothing(cast, open_vote):
         "too_large",
     )
     # carol cannot cast with bob's credential (a ballot signed by bob's code).
-    _refused(
-        post(cast.client(cast.carol), poll, "cast", {"ballot": ballot}), 403, "wrong_credential"
-    )
+    _refused(post(carol, poll, "cast", {"ballot": ballot}), 403, "wrong_credential")
     # alice never registered.
-    _refused(post(cast.client(cast.alice), poll, "cast", {"ballot": ballot}), 403, "not_registered")
+    _refused(post(alice, poll, "cast", {"ballot": ballot}), 403, "not_registered")
     assert db_state() == before
 
 
@@ -90,24 +89,19 @@ def test_a_replayed_ballot_is_refused(cast, open_vote):
 @pytest.mark.django_db
 def test_out_of_order_steps_change_nothing(cast, open_vote):
     poll, voters, trustees = open_vote
+    alice, bob = cast.client(cast.alice), cast.client(cast.bob)
+    late = VoterBrowser(alice, poll)
     before = db_state()
-    late = VoterBrowser(cast.client(cast.alice), poll)
     _refused(late.register(), 409, "wrong_phase")
-    _refused(trustees[0].channel(), 409, "wrong_phase")
-    _refused(trustees[0].decrypt(), 409, "wrong_phase")
-    _refused(
-        post(cast.client(cast.bob), poll, "register", {"credential": "zz"}), 400, "bad_credential"
-    )
-    assert cast.client(cast.alice).post(url(poll, "open_voting")).status_code == 409
+    _refused(post(alice, poll, "trustee_channel", {"channel_key": "00" * 32}), 409, "wrong_phase")
+    _refused(post(alice, poll, "trustee_decrypt", {"partial": {}}), 409, "wrong_phase")
+    _refused(post(bob, poll, "register", {"credential": "zz"}), 400, "bad_credential")
+    assert alice.post(url(poll, "open_voting")).status_code == 409
     # The ordinary close of the poll is refused: it closes with its trustees' result.
-    from django.urls import reverse
-
-    closing = cast.client(cast.alice).post(reverse("voting:close", args=[cast.north.slug, poll.pk]))
+    closing = alice.post(reverse("voting:close", args=[cast.north.slug, poll.pk]))
     assert closing.status_code == 409
     # Plain ballots are refused when the facilitator did not allow them.
-    plain = cast.client(cast.alice).post(
-        reverse("voting:cast", args=[cast.north.slug, poll.pk]), {"choice": "yes"}
-    )
+    plain = alice.post(reverse("voting:cast", args=[cast.north.slug, poll.pk]), {"choice": "yes"})
     assert plain.status_code == 409
     assert db_state() == before
 
@@ -119,14 +113,17 @@ def test_bad_trustee_posts_change_nothing(cast):
         url(poll, "setup"), {"trustees": [cast.alice.pk, cast.bob.pk], "threshold": 2}
     )
     alice, bob = (TrusteeBrowser(cast.client(p), poll) for p in (cast.alice, cast.bob))
+    client, carol = cast.client(cast.alice), cast.client(cast.carol)
     before = db_state()
-    client = cast.client(cast.alice)
     _refused(post(client, poll, "trustee_channel", {"channel_key": "00" * 32}), 400, "bad_key")
     _refused(
         post(client, poll, "trustee_channel", {"channel_key": "ab", "proof": {}}), 400, "bad_key"
     )
-    _refused(alice.commit(), 409, "wrong_phase")  # channel keys first
-    _refused(post(cast.client(cast.carol), poll, "trustee_channel", {}), 403, "not_trustee")
+    # channel keys first
+    _refused(
+        post(client, poll, "trustee_commit", {"commitment": {}, "shares": {}}), 409, "wrong_phase"
+    )
+    _refused(post(carol, poll, "trustee_channel", {}), 403, "not_trustee")
     assert db_state() == before
     assert alice.channel().status_code == 200
     _refused(alice.channel(), 409, "already_done")
@@ -137,8 +134,7 @@ def test_bad_trustee_posts_change_nothing(cast):
         400,
         "bad_commitment",
     )
-    good = alice.commit  # a valid commitment with a share that is not for bob
     body = {"commitment": None, "shares": None}
     _refused(post(client, poll, "trustee_commit", body), 400, "bad_commitment")
     assert db_state() == before
-    assert good().status_code == 200
+    assert alice.commit().status_code == 200

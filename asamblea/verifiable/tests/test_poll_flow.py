@@ -186,3 +186,25 @@ def test_a_false_complaint_excludes_the_accuser(cast):
     assert [t["name"] for t in s["trustees"]] == ["Bob", "Carol"]
     entry = LedgerEntry.objects.filter(kind="verifiable.complaint").get()
     assert json.loads(entry.payload)["excluded"] == cast.alice.pk
+
+
+@pytest.mark.django_db
+def test_weights_multiply_in_the_encrypted_tally(cast):
+    """A credential carries its member's vote weight; the tally raises each ballot to it
+    without decrypting any ballot, and the board says so (glondu/belenios#42)."""
+    poll = poll_open(cast.alice, cast.north, title="Q", secrecy="verifiable")
+    Eligibility.objects.filter(poll=poll, person=cast.bob).update(weight=3)
+    trustees = _ceremony(cast, poll, [cast.alice], threshold=1)
+    voters = {p: VoterBrowser(cast.client(p), poll) for p in (cast.bob, cast.carol)}
+    assert voters[cast.bob].register().json()["weight"] == 3
+    assert voters[cast.carol].register().json()["weight"] == 1
+    cast.client(cast.alice).post(url(poll, "open_voting"))
+    assert voters[cast.bob].cast("no").status_code == 200
+    assert voters[cast.carol].cast("yes").status_code == 200
+    cast.client(cast.alice).post(url(poll, "close_voting"))
+    assert trustees[0].decrypt().json()["result"] is True
+    poll.refresh_from_db()
+    assert (poll.result["yes"], poll.result["no"]) == ("1", "3")
+    board = cast.client(cast.bob).get(url(poll, "board_json")).json()
+    report = verify_board(board)
+    assert report.result == [[1, 3, 0]] and report.total_weight == 4
