@@ -28,7 +28,15 @@ class ElectionForm(forms.Form):
         help_text=_("Instant runoff and consent always fill one."),
     )
     secrecy = forms.ChoiceField(
-        label=_("Secrecy"), choices=Election.Secrecy.choices, initial=Election.Secrecy.SECRET
+        label=_("Secrecy"),
+        choices=Election.Secrecy.choices,
+        initial=Election.Secrecy.SECRET,
+        help_text=_(
+            "Elections are not offered as verifiable secret ballots yet (yes / no / abstain "
+            "votes are). Ranked methods cannot be: counting them needs every ranking in the "
+            "clear, which only a verifiable shuffle (not built) could provide without linking "
+            "rankings to voters."
+        ),
     )
     max_score = forms.IntegerField(
         label=_("Highest score (score voting only)"), min_value=1, max_value=MAX_SCORE, initial=5

@@ -10,10 +10,19 @@ from asamblea.bodies.models import Body
 from asamblea.dates import BoundedDateTimeField
 from asamblea.voting.models import Poll
 
+VERIFIABLE_HELP = _(
+    "Verifiable: each member's browser encrypts the vote; trustees you choose next make the key "
+    "and decrypt only the total; anyone can check the count on the public board. It needs "
+    "JavaScript."
+)
+
 
 class PollForm(forms.Form):
     secrecy = forms.ChoiceField(
-        label=_("Secrecy"), choices=Poll.Secrecy.choices, initial=Poll.Secrecy.SECRET
+        label=_("Secrecy"),
+        choices=Poll.Secrecy.choices,
+        initial=Poll.Secrecy.SECRET,
+        help_text=VERIFIABLE_HELP,
     )
     quorum_percent = forms.IntegerField(label=_("Quorum (%)"), min_value=0, max_value=100)
     majority = forms.ChoiceField(label=_("Majority rule"), choices=Poll.Majority.choices)
@@ -50,7 +59,10 @@ class MeetingVoteForm(forms.Form):
         label=_("Motion"), required=False, coerce=int, empty_value=None, choices=()
     )
     secrecy = forms.ChoiceField(
-        label=_("Secrecy"), choices=Poll.Secrecy.choices, initial=Poll.Secrecy.SECRET
+        label=_("Secrecy"),
+        choices=Poll.Secrecy.choices,
+        initial=Poll.Secrecy.SECRET,
+        help_text=VERIFIABLE_HELP,
     )
     decides_agenda = forms.BooleanField(label=_("This vote adopts the agenda"), required=False)
 

@@ -5,9 +5,11 @@ decryption, the poll's result and its motion, and the board verified from the bo
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from asamblea.ledger.actions import verify_chain
 from asamblea.ledger.models import LedgerEntry
@@ -16,7 +18,7 @@ from asamblea.verifiable.models import Record, Share, VerifiableVote
 from asamblea.verifiable.tests.play import TrusteeBrowser, VoterBrowser, post, state, url
 from asamblea.verifiable.verifier import verify_board
 from asamblea.voting.actions import poll_open
-from asamblea.voting.models import Eligibility
+from asamblea.voting.models import Eligibility, Poll
 
 
 def _ceremony(cast, poll, people, threshold=2):
@@ -208,3 +210,61 @@ def test_weights_multiply_in_the_encrypted_tally(cast):
     board = cast.client(cast.bob).get(url(poll, "board_json")).json()
     report = verify_board(board)
     assert report.result == [[1, 3, 0]] and report.total_weight == 4
+
+
+@pytest.mark.django_db
+def test_the_ballot_box_closes_at_the_polls_closing_time(cast):
+    poll = poll_open(cast.alice, cast.north, title="Q", secrecy="verifiable")
+    detail = cast.client(cast.alice).get(reverse("voting:detail", args=[cast.north.slug, poll.pk]))
+    assert url(poll, "setup").encode() in detail.content  # the facilitator is shown the next step
+    trustees = _ceremony(cast, poll, [cast.alice], threshold=1)
+    voter = VoterBrowser(cast.client(cast.bob), poll)
+    voter.register()
+    cast.client(cast.alice).post(url(poll, "open_voting"))
+    assert voter.cast("yes").status_code == 200
+    Poll.objects.filter(pk=poll.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
+    late = voter.cast("no")
+    assert late.status_code == 409 and late.json()["error"]["code"] == "voting_closed"
+    # Any page of the vote (here the poll's own) closes the box and publishes the tally.
+    cast.client(cast.olivia).get(reverse("voting:detail", args=[cast.north.slug, poll.pk]))
+    assert VerifiableVote.objects.get(poll=poll).phase == "closed"
+    assert trustees[0].decrypt().json()["result"] is True
+    poll.refresh_from_db()
+    assert poll.result["yes"] == "1" and not poll.is_open
+
+
+@pytest.mark.django_db
+def test_ordinary_ballots_where_allowed_are_counted_apart(cast):
+    poll = poll_open(cast.alice, cast.north, title="Q", secrecy="verifiable")
+    response = cast.client(cast.alice).post(
+        url(poll, "setup"),
+        {"trustees": [cast.alice.pk], "threshold": 1, "plain_fallback": "on"},
+    )
+    assert response.status_code == 302
+    trustee = TrusteeBrowser(cast.client(cast.alice), poll)
+    for step in ("channel", "commit", "key"):
+        assert getattr(trustee, step)().status_code == 200
+    carol = cast.client(cast.carol)
+    page = carol.get(url(poll, "vote"))
+    assert b"verifiable-plain" in page.content  # the ordinary form, for a browser without JS
+    plain = carol.post(reverse("voting:cast", args=[cast.north.slug, poll.pk]), {"choice": "no"})
+    assert plain.status_code == 303
+    # One member, one way: carol cast an ordinary ballot, so she cannot register a credential.
+    refused = VoterBrowser(carol, poll).register()
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "already_voted"
+    bob = VoterBrowser(cast.client(cast.bob), poll)
+    assert bob.register().status_code == 200
+    again = cast.client(cast.bob).post(
+        reverse("voting:cast", args=[cast.north.slug, poll.pk]), {"choice": "yes"}
+    )
+    assert again.status_code == 409  # registered: no ordinary ballot besides
+    cast.client(cast.alice).post(url(poll, "open_voting"))
+    assert bob.cast("yes").status_code == 200
+    cast.client(cast.alice).post(url(poll, "close_voting"))
+    assert trustee.decrypt().json()["result"] is True
+    poll.refresh_from_db()
+    assert (poll.result["yes"], poll.result["no"]) == ("1", "1")
+    assert poll.result["ordinary_ballots"] == 1 and poll.result["verifiable"]["ballots"] == 1
+    assert poll.result["participants"] == 2
+    detail = cast.client(cast.bob).get(reverse("voting:detail", args=[cast.north.slug, poll.pk]))
+    assert b'id="count-ordinary">1<' in detail.content
