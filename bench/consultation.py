@@ -250,7 +250,7 @@ def main() -> None:
         n = 0
         for body_id, poll in polls_by_body.items():
             for person, choice in zip(voters[body_id], plan[body_id], strict=True):
-                ballot_cast(poll, person, choice)
+                ballot_cast(person, poll, choice=choice)
                 n += 1
         return n
 
@@ -319,7 +319,7 @@ def main() -> None:
 
     def close_polls() -> None:
         for poll in polls.values():
-            poll_close(poll, None)
+            poll_close(None, poll)
 
     timed(f"4. close and count the {len(polls)} online votes", close_polls)
     for rule in agg.Rule:

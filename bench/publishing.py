@@ -285,8 +285,8 @@ def main() -> None:
     def close_more() -> None:
         for n in range(100):
             poll = poll_open(people[0], body, title=f"Más {n}", quorum_percent=0)
-            ballot_cast(poll, people[1], "yes")
-            poll_close(poll, people[0])
+            ballot_cast(people[1], poll, choice="yes")
+            poll_close(people[0], poll)
 
     timed("close 100 more votes through poll_close (each indexed)", close_more)
     assert Publication.objects.filter(body=body).count() == decisions + 100

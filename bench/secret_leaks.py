@@ -160,11 +160,13 @@ def main() -> None:
     order = random.Random(2026).sample(people, len(people))
     place_of_person, place_of_receipt = {}, {}
     for place, person in enumerate(order):
-        receipt = ballot_cast(poll, person, random.Random(place).choice(["yes", "no"])).receipt
+        receipt = ballot_cast(
+            person, poll, choice=random.Random(place).choice(["yes", "no"])
+        ).receipt
         place_of_person[person.pk] = place
         place_of_receipt[hash_receipt(receipt)] = place
     open_traces = traces(poll, place_of_person, place_of_receipt)
-    poll = poll_close(poll, chair)
+    poll = poll_close(chair, poll)
     closed_traces = traces(poll, place_of_person, place_of_receipt)
 
     print(f"{args.voters} voters, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {machine(database)}")

@@ -174,7 +174,7 @@ def run_close(db: str, voters: int) -> bool:
         _t, _r, process, folder = vl.run_client([b for _v, _k, b in burst], server.port, 128)
         wait_for_progress(electorate.poll_id, voters)
         poll = poll_close(
-            Poll.objects.get(pk=electorate.poll_id), Person.objects.get(username="chair")
+            Person.objects.get(username="chair"), Poll.objects.get(pk=electorate.poll_id)
         )
         print("vote closed mid-burst:", poll.result)
         _elapsed, results = vl.client_results(process, folder)

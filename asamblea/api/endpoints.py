@@ -181,7 +181,7 @@ def get_poll(request: HttpRequest, slug: Slug, poll_id: Id) -> Any:
     poll = queries.poll_for(principal(request).reader, slug, poll_id)
     if poll.is_open and poll.is_past_closing_time():
         try:  # as its page: a vote past its closing time is closed when next read
-            poll = voting_actions.poll_close(poll, None)
+            poll = voting_actions.poll_close(None, poll)
         except Conflict:
             poll.refresh_from_db()
     return queries.poll_detail(poll)
@@ -369,7 +369,7 @@ def cast_ballot(request: HttpRequest, slug: Slug, poll_id: Id, data: BallotIn) -
     person = require_scope(request, "vote")
     poll = queries.poll_for(person, slug, poll_id)
     _rate_limited(person)
-    receipt = voting_actions.ballot_cast(poll, person, data.choice)
+    receipt = voting_actions.ballot_cast(person, poll, choice=data.choice)
     return Status(201, {"receipt": receipt.receipt})
 
 

@@ -66,8 +66,8 @@ def rewrite_from(chain: str, seq: int, change: dict) -> None:
 def closed_named_poll(cast, voters_choices):
     poll = poll_open(cast.alice, cast.north, title="Huelga", secrecy=Poll.Secrecy.NAMED)
     for person, choice in voters_choices:
-        ballot_cast(poll, person, choice)
-    return poll_close(poll, cast.alice)
+        ballot_cast(person, poll, choice=choice)
+    return poll_close(cast.alice, poll)
 
 
 @pytest.fixture
@@ -201,9 +201,9 @@ def test_a_vote_closed_without_a_valid_count_recounts_clean():
     not by counting: the recount must accept it, and still check the counted figures."""
     cast = make_cast()
     poll = poll_open(cast.alice, cast.north, title="Huelga", secrecy=Poll.Secrecy.NAMED)
-    ballot_cast(poll, cast.bob, "yes")
+    ballot_cast(cast.bob, poll, choice="yes")
     HandCount.objects.create(poll=poll, yes=1, no=0, abstain=0, recorded_by=cast.alice)
-    closed = poll_close_without_count(poll, cast.alice, "the tally sheet was lost")
+    closed = poll_close_without_count(cast.alice, poll, reason="the tally sheet was lost")
     assert closed.result["valid"] is False
     ok, out = verify()
     assert ok, out

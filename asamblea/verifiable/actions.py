@@ -172,7 +172,7 @@ def vote_cancel(facilitator: Person, poll: Poll) -> VerifiableVote:
     if locked.is_finished:
         raise _wrong_phase()
     _phase(locked, Phase.CANCELLED, facilitator)
-    poll_close_verified(locked.poll, facilitator, counted=None, details=_details(locked))
+    poll_close_verified(facilitator, locked.poll, counted=None, details=_details(locked))
     return locked
 
 
@@ -393,7 +393,7 @@ def trustee_complaint(
     remaining = [t for t in everyone.values() if t.pk != excluded.pk]
     if len(remaining) < locked.threshold:
         _phase(locked, Phase.CANCELLED, None, reason="fewer trustees than the threshold")
-        poll_close_verified(locked.poll, None, counted=None, details=_details(locked))
+        poll_close_verified(None, locked.poll, counted=None, details=_details(locked))
         return locked
     _restart(locked, remaining)
     return locked
@@ -584,8 +584,8 @@ def _result(
     _phase(vote, Phase.RESULT, None, counts=counts)
     yes, no, abstain = counts[0]
     poll_close_verified(
-        vote.poll,
         None,
+        vote.poll,
         counted=Tally(yes, no, abstain),
         details=_details(vote) | {"counts": counts},
     )

@@ -234,7 +234,7 @@ def _open(
 
 
 @transaction.atomic
-def ballot_cast(poll: Poll, person: Person, choice: str) -> CastReceipt:
+def ballot_cast(person: Person, poll: Poll, *, choice: str) -> CastReceipt:
     """Cast one ballot. The caller acknowledges only after this returns, i.e. after commit.
 
     The rules are :func:`asamblea.voting.casting.cast_batch` with a batch of one, the same code
@@ -256,7 +256,7 @@ def _shuffle_and_rewrite(poll: Poll) -> None:
 
 
 @transaction.atomic
-def poll_close(poll: Poll, by: Person | None) -> Poll:
+def poll_close(by: Person | None, poll: Poll) -> Poll:
     """Close a vote, count it, publish the result and settle its motion.
 
     Takes ``FOR UPDATE`` on the poll row: it waits for casts in flight (which hold ``FOR SHARE``)
@@ -301,7 +301,7 @@ def poll_close(poll: Poll, by: Person | None) -> Poll:
 
 @transaction.atomic
 def poll_close_verified(
-    poll: Poll, by: Person | None, *, counted: Tally | None, details: dict[str, Any]
+    by: Person | None, poll: Poll, *, counted: Tally | None, details: dict[str, Any]
 ) -> Poll:
     """Close a verifiable poll once its own count is known: ``counted`` are the weighted counts
     its trustees decrypted (the asamblea.verifiable app checked every proof), added to the
@@ -343,7 +343,7 @@ def poll_close_verified(
 
 
 @transaction.atomic
-def poll_close_without_count(poll: Poll, by: Person, reason: str) -> Poll:
+def poll_close_without_count(by: Person, poll: Poll, *, reason: str) -> Poll:
     """Close a vote whose hand count cannot be made valid, recording it as *closed without a
     valid count*: nothing is adopted, the motion goes back to waiting for a vote, and the
     ledger says why. Only when the hand count is not valid: a facilitator cannot annul a vote
@@ -424,15 +424,16 @@ def _finish_close(locked: Poll, by: Person | None, motion_state: str) -> None:
 
 def close_due_polls(body: Body | None = None) -> int:
     """Close every open poll (of ``body``, if given) whose closing time has passed; returns how
-    many were closed. Pages that list a body's votes call it, so a vote closes on time even
-    where nobody runs ``asamblea close-due``."""
+    many were closed. No actor: a system job (``asamblea close-due``, a page's read). Pages that
+    list a body's votes call it, so a vote closes on time even where nobody runs
+    ``asamblea close-due``."""
     closed = 0
     due = Poll.objects.filter(state=Poll.State.OPEN, closes_at__lte=timezone.now())
     if body is not None:
         due = due.filter(body=body)
     for poll in due.only("pk"):
         try:
-            poll_close(poll, None)
+            poll_close(None, poll)
             closed += 1
         except Conflict:
             continue
@@ -446,7 +447,7 @@ def on_meeting_due(sender: Any, meeting: Meeting, **kwargs: Any) -> None:
     :func:`asamblea.meetings.actions.close_due_meetings`)."""
     for poll in Poll.objects.filter(meeting=meeting, state=Poll.State.OPEN).only("pk"):
         try:
-            poll_close(poll, None)
+            poll_close(None, poll)
         except Conflict:
             continue
 

@@ -84,7 +84,7 @@ def hands_attest(request: HttpRequest, slug: str, pk: int, poll: int) -> HttpRes
 @handles_refusal
 def vote_close(request: HttpRequest, slug: str, pk: int, poll: int) -> HttpResponse:
     meeting = viewable_meeting(request, slug, pk)
-    actions.poll_close(_meeting_poll(meeting, poll), request.user)
+    actions.poll_close(request.user, _meeting_poll(meeting, poll))
     return back_to_meeting(meeting, request)
 
 
@@ -95,7 +95,7 @@ def vote_close_void(request: HttpRequest, slug: str, pk: int, poll: int) -> Http
     """Close a vote whose hand count cannot be made valid, as "closed without a valid count"."""
     meeting = viewable_meeting(request, slug, pk)
     actions.poll_close_without_count(
-        _meeting_poll(meeting, poll), request.user, request.POST.get("reason", "")[:1000]
+        request.user, _meeting_poll(meeting, poll), reason=request.POST.get("reason", "")[:1000]
     )
     messages.success(request, _("The vote is closed without a valid count. Nothing was adopted."))
     return back_to_meeting(meeting, request)

@@ -41,7 +41,7 @@ def _poll(request: HttpRequest, slug: str, pk: int) -> Poll:
         raise Http404
     if poll.is_open and poll.is_past_closing_time():
         try:
-            poll = actions.poll_close(poll, None)
+            poll = actions.poll_close(None, poll)
         except Conflict:
             poll.refresh_from_db()
     return poll
@@ -135,7 +135,7 @@ def ballot_cast(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     form = BallotForm(request.POST)
     if not form.is_valid():
         raise Refused(_("Choose yes, no or abstain."), code="bad_choice")
-    receipt = actions.ballot_cast(poll, request.user, form.cleaned_data["choice"])
+    receipt = actions.ballot_cast(request.user, poll, choice=form.cleaned_data["choice"])
     page = reverse("voting:detail", args=[slug, pk])
     return receipt_flash.see_other("poll", poll.pk, receipt.receipt, page)
 
@@ -145,7 +145,7 @@ def ballot_cast(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @handles_refusal
 def poll_close(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     poll = _poll(request, slug, pk)
-    actions.poll_close(poll, request.user)
+    actions.poll_close(request.user, poll)
     messages.success(request, _("The vote is closed and counted."))
     return redirect("voting:detail", slug=slug, pk=pk)
 

@@ -39,8 +39,8 @@ def _page(browser, username, site):
 
 def _everyone_votes_yes(poll, closer):
     for eligibility in poll.eligibilities.select_related("person"):
-        ballot_cast(poll, eligibility.person, "yes")
-    return poll_close(poll, closer)
+        ballot_cast(eligibility.person, poll, choice="yes")
+    return poll_close(closer, poll)
 
 
 def _shot(page, name):

@@ -49,8 +49,8 @@ def _assembly(facilitator, name, members):
 def _adopt(facilitator, motion, voters):
     poll = poll_open(facilitator, motion.body, motion=motion, secrecy="named")
     for person in voters:
-        ballot_cast(poll, person, "yes")
-    poll_close(poll, facilitator)
+        ballot_cast(person, poll, choice="yes")
+    poll_close(facilitator, poll)
 
 
 def _pdf_text(data: bytes) -> str:

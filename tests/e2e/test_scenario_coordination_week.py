@@ -108,14 +108,14 @@ def test_a_coordination_week(browser, site):
             origin = motion_submit(p.bob, north, title=title, text="Lo decide la base.")
             poll = poll_open(p.alice, north, motion=origin, secrecy="named")
             for person in (p.alice, p.bob, p.carol):
-                ballot_cast(poll, person, "yes")
-            poll_close(poll, p.alice)
+                ballot_cast(person, poll, choice="yes")
+            poll_close(p.alice, poll)
             # The statute's rule: the members vote on sending it up (any member proposes it).
             sending = coordination.motion_forward(p.bob, origin, federation)
             if isinstance(sending, ForwardVote):
                 for person in (p.alice, p.bob, p.carol):
-                    ballot_cast(sending.poll, person, "yes")
-                poll_close(sending.poll, p.alice)
+                    ballot_cast(person, sending.poll, choice="yes")
+                poll_close(p.alice, sending.poll)
             return Forward.objects.get(origin=origin, coordination=federation).agenda_motion
 
         second = adopt_and_forward("Olla común")  # for the delegates' vote, step 3
@@ -142,7 +142,7 @@ def test_a_coordination_week(browser, site):
         page.get_by_label("Yes", exact=True).check()
         page.get_by_role("button", name="Cast my vote").click()
         page.get_by_text("Your vote is recorded").first.wait_for()
-        ballot_cast(online, p.carol, "no")
+        ballot_cast(p.carol, online, choice="no")
         # South in a meeting: sam votes from the meeting page.
         meeting = meetings.meeting_schedule(
             p.frank, south, title="Asamblea del martes", starts_at=timezone.now(), place="Sede"
@@ -159,8 +159,8 @@ def test_a_coordination_week(browser, site):
         vote_box.get_by_label("Yes", exact=True).check()
         vote_box.get_by_role("button", name="Cast my vote").click()
         page.get_by_text("Your vote is recorded").first.wait_for()
-        ballot_cast(in_meeting, p.frank, "yes")
-        poll_close(in_meeting, p.frank)
+        ballot_cast(p.frank, in_meeting, choice="yes")
+        poll_close(p.frank, in_meeting)
         meetings.meeting_close(p.frank, meeting)
         # East by a recorded show of hands.
         coordination.consultation_record(
@@ -210,7 +210,7 @@ def test_a_coordination_week(browser, site):
         page.get_by_role("button", name="Cast my vote").click()
         page.get_by_text("Your vote is recorded").first.wait_for()
         recall_poll = Poll.objects.get(body=east, state="open")
-        ballot_cast(recall_poll, p.eli, "yes")
+        ballot_cast(p.eli, recall_poll, choice="yes")
         hours = (recall_poll.closes_at - recall_poll.opened_at) / timedelta(hours=1)
         assert round(hours) == 72
         page = week.sees(p.erin, recall_url.removeprefix(site))

@@ -138,8 +138,8 @@ def test_answers_to_forms_have_no_inline_script_or_style(name):
 def test_closed_vote_page_with_its_chart_and_error_pages_are_strict():
     world = build()
     for person, choice in ((world.cast.bob, "yes"), (world.cast.carol, "no")):
-        ballot_cast(world.poll, person, choice)
-    poll_close(world.poll, world.cast.alice)
+        ballot_cast(person, world.poll, choice=choice)
+    poll_close(world.cast.alice, world.poll)
     client = world.cast.client(world.cast.bob)
     page = client.get(reverse("voting:detail", args=[world.cast.north.slug, world.poll.pk]))
     assert b"<svg" in page.content

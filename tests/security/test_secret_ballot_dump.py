@@ -44,8 +44,10 @@ def secret_vote(cast):
     poll = poll_open(cast.alice, cast.north, title="Huelga", secrecy="secret")
     # The first half votes yes, the second no: any order that survives would betray them.
     cast_order = ["yes"] * (VOTERS // 2) + ["no"] * (VOTERS // 2)
-    receipts = [ballot_cast(poll, p, c).receipt for p, c in zip(voters, cast_order, strict=True)]
-    poll = poll_close(poll, cast.alice)
+    receipts = [
+        ballot_cast(p, poll, choice=c).receipt for p, c in zip(voters, cast_order, strict=True)
+    ]
+    poll = poll_close(cast.alice, poll)
     return poll, voters, cast_order, receipts
 
 

@@ -49,7 +49,7 @@ def test_receipts_carry_128_random_bits(cast):
     for person in people:
         join(person, cast.north)
     poll = poll_open(cast.alice, cast.north, title="Q", secrecy="secret")
-    receipts = [ballot_cast(poll, person, "yes").receipt for person in people]
+    receipts = [ballot_cast(person, poll, choice="yes").receipt for person in people]
     assert len(set(receipts)) == len(receipts)
     assert all(len(r) == RECEIPT_BYTES * 2 for r in receipts)
     per_symbol = bits_per_symbol(receipts)  # hex: 4 bits per symbol when uniform

@@ -62,8 +62,8 @@ def test_a_members_only_body_does_not_exist_for_outsiders(cast, api):
 @pytest.mark.django_db
 def test_a_secret_vote_gives_counts_only(cast, api):
     poll = voting.poll_open(cast.frank, cast.south, title="¿Huelga?", secrecy="secret")
-    voting.ballot_cast(poll, cast.frank, "yes")
-    voting.poll_close(poll, cast.frank)
+    voting.ballot_cast(cast.frank, poll, choice="yes")
+    voting.poll_close(cast.frank, poll)
     detail = api.get(f"/api/bodies/south/polls/{poll.pk}").json()
     assert detail["result"]["yes"] == "1" and detail["result"]["cast"] == "1"
     assert detail["named_votes"] is None
@@ -74,9 +74,9 @@ def test_a_secret_vote_gives_counts_only(cast, api):
 @pytest.mark.django_db
 def test_a_named_vote_says_who_voted_what_once_closed(cast, api):
     poll = voting.poll_open(cast.frank, cast.south, title="¿Marcha?", secrecy="named")
-    voting.ballot_cast(poll, cast.frank, "no")
+    voting.ballot_cast(cast.frank, poll, choice="no")
     assert api.get(f"/api/bodies/south/polls/{poll.pk}").json()["named_votes"] is None
-    voting.poll_close(poll, cast.frank)
+    voting.poll_close(cast.frank, poll)
     detail = api.get(f"/api/bodies/south/polls/{poll.pk}").json()
     assert detail["named_votes"] == [{"voter": "Frank", "choice": "no"}]
 
@@ -115,7 +115,7 @@ def test_a_consultation_names_a_members_only_assembly_only_to_those_its_page_nam
 @pytest.mark.django_db
 def test_my_votes_say_whether_i_voted_never_how(cast, api):
     poll = voting.poll_open(cast.alice, cast.north, title="¿Luz?", secrecy="secret")
-    voting.ballot_cast(poll, cast.bob, "abstain")
+    voting.ballot_cast(cast.bob, poll, choice="abstain")
     rows = api.get("/api/me/votes", **bearer(token(cast.bob))).json()["items"]
     assert rows == [
         {

@@ -151,8 +151,8 @@ def test_assembly_page_puts_open_votes_and_meetings_first_and_the_record_after(c
         body=cast.north, number=1, title="Vieja", text="x", state="supported"
     )
     closed = poll_open(cast.alice, cast.north, motion=old)
-    ballot_cast(closed, cast.bob, "yes")
-    poll_close(closed, cast.alice)
+    ballot_cast(cast.bob, closed, choice="yes")
+    poll_close(cast.alice, closed)
     live = poll_open(cast.alice, cast.north, title="¿Huelga el lunes?")
     in_session = meeting_actions.meeting_schedule(
         cast.alice, cast.north, title="Asamblea de hoy", starts_at=timezone.now(), place="Local"

@@ -317,7 +317,7 @@ def consultation_close(by: Person | None, consultation: Consultation) -> Consult
         state=Poll.State.OPEN,
     )
     for poll in open_polls:
-        poll_close(poll, None)
+        poll_close(None, poll)
     result = consultation_aggregate(locked)
     locked.state = Consultation.State.CLOSED
     locked.closed_at = timezone.now()

@@ -39,8 +39,8 @@ def _adopt(facilitator, body, motion):
     """The assembly adopts ``motion`` by an ordinary vote: every member votes yes."""
     poll = poll_open(facilitator, body, motion=motion, secrecy="named")
     for eligibility in poll.eligibilities.select_related("person"):
-        ballot_cast(poll, eligibility.person, "yes")
-    return poll_close(poll, facilitator)
+        ballot_cast(eligibility.person, poll, choice="yes")
+    return poll_close(facilitator, poll)
 
 
 def _coord(fed, **fields):
@@ -51,8 +51,8 @@ def _coord(fed, **fields):
 def _pass(facilitator, poll):
     """Every eligible member votes yes on ``poll``, which is then closed."""
     for eligibility in poll.eligibilities.select_related("person"):
-        ballot_cast(poll, eligibility.person, "yes")
-    return poll_close(poll, facilitator)
+        ballot_cast(eligibility.person, poll, choice="yes")
+    return poll_close(facilitator, poll)
 
 
 def _agenda(fed, title="Huelga general"):
@@ -92,8 +92,8 @@ def test_an_assembly_that_votes_no_does_not_join(fed):
     region = _coord(fed, name="Region", kind="regional_coordination")
     request = actions.affiliation_propose(fed.bob, fed.north, region, "join")
     poll = poll_open(fed.alice, fed.north, motion=request.motion, secrecy="named")
-    ballot_cast(poll, fed.bob, "no")
-    poll_close(poll, fed.alice)
+    ballot_cast(fed.bob, poll, choice="no")
+    poll_close(fed.alice, poll)
     request.refresh_from_db()
     assert request.state == AffiliationRequest.State.DROPPED
     assert not Affiliation.objects.filter(member=fed.north, coordination=region).exists()
@@ -186,9 +186,9 @@ def test_several_seats_are_filled_by_approval_voting(fed):
     people = {"bob": fed.bob, "carol": fed.carol, "dave": dave}
     for voter, choices in votes.items():
         for name, choice in choices.items():
-            ballot_cast(polls[people[name].pk], voter, choice)
+            ballot_cast(voter, polls[people[name].pk], choice=choice)
     for poll in polls.values():
-        poll_close(poll, fed.alice)
+        poll_close(fed.alice, poll)
     elected = set(
         Delegation.objects.filter(body=fed.north).values_list("person__username", flat=True)
     )
@@ -222,7 +222,7 @@ def test_a_recall_removes_the_delegates_vote_at_once_even_in_an_open_vote(fed):
     with pytest.raises(Conflict):
         actions.recall_open(fed.bob, delegation)
     for person in (fed.alice, fed.bob):
-        ballot_cast(recall.poll, person, "yes")
+        ballot_cast(person, recall.poll, choice="yes")
     _reach_closing_time(recall.poll)
     assert close_due_polls() == 1  # it closes by itself on time
     delegation.refresh_from_db()
@@ -243,10 +243,10 @@ def test_a_recall_removes_the_delegates_vote_at_once_even_in_an_open_vote(fed):
 def test_a_recall_voted_down_keeps_the_delegate(fed):
     delegation = Delegation.objects.get(person=fed.carol)
     recall = actions.recall_open(fed.bob, delegation)
-    ballot_cast(recall.poll, fed.alice, "no")
-    ballot_cast(recall.poll, fed.bob, "yes")
-    ballot_cast(recall.poll, fed.carol, "no")
-    poll_close(recall.poll, fed.alice)  # everyone has voted: no need to wait
+    ballot_cast(fed.alice, recall.poll, choice="no")
+    ballot_cast(fed.bob, recall.poll, choice="yes")
+    ballot_cast(fed.carol, recall.poll, choice="no")
+    poll_close(fed.alice, recall.poll)  # everyone has voted: no need to wait
     delegation.refresh_from_db()
     assert delegation.recalled_at is None
 
@@ -282,16 +282,16 @@ def test_a_delegate_who_is_the_only_facilitator_cannot_block_their_own_recall(fe
     """alice is North's only facilitator and its delegate: members recall her anyway."""
     alice_seat = make_delegate(fed.alice, fed.north, fed.federation)
     recall = actions.recall_open(fed.bob, alice_seat)
-    ballot_cast(recall.poll, fed.bob, "yes")
-    ballot_cast(recall.poll, fed.carol, "yes")
+    ballot_cast(fed.bob, recall.poll, choice="yes")
+    ballot_cast(fed.carol, recall.poll, choice="yes")
     with pytest.raises(NotAllowed):
-        poll_close(recall.poll, fed.alice)  # not hers to close, even early
-    ballot_cast(recall.poll, fed.alice, "no")
+        poll_close(fed.alice, recall.poll)  # not hers to close, even early
+    ballot_cast(fed.alice, recall.poll, choice="no")
     with pytest.raises(NotAllowed):
-        poll_close(recall.poll, fed.alice)  # not even once everyone has voted
+        poll_close(fed.alice, recall.poll)  # not even once everyone has voted
     _reach_closing_time(recall.poll)
     with pytest.raises(NotAllowed):
-        poll_close(recall.poll, fed.alice)  # nor after its time: it closes by itself
+        poll_close(fed.alice, recall.poll)  # nor after its time: it closes by itself
     assert close_due_polls() == 1
     alice_seat.refresh_from_db()
     assert alice_seat.recalled_at is not None
@@ -300,17 +300,17 @@ def test_a_delegate_who_is_the_only_facilitator_cannot_block_their_own_recall(fe
 
 def test_nobody_closes_a_recall_early_while_members_can_still_vote(fed):
     recall = actions.recall_open(fed.bob, Delegation.objects.get(person=fed.carol))
-    ballot_cast(recall.poll, fed.bob, "yes")
+    ballot_cast(fed.bob, recall.poll, choice="yes")
     with pytest.raises(Conflict):
-        poll_close(recall.poll, fed.alice)  # a facilitator friendly to the delegate
+        poll_close(fed.alice, recall.poll)  # a facilitator friendly to the delegate
     recall.poll.refresh_from_db()
     assert recall.poll.is_open
 
 
 def test_a_due_recall_closes_on_the_next_visit_of_the_body_pages(fed):
     recall = actions.recall_open(fed.bob, Delegation.objects.get(person=fed.carol))
-    ballot_cast(recall.poll, fed.alice, "yes")
-    ballot_cast(recall.poll, fed.bob, "yes")
+    ballot_cast(fed.alice, recall.poll, choice="yes")
+    ballot_cast(fed.bob, recall.poll, choice="yes")
     _reach_closing_time(recall.poll)
     page = fed.client(fed.bob).get(reverse("coordination:body", args=[fed.north.slug]))
     assert page.status_code == 200
@@ -374,8 +374,8 @@ def test_a_mandate_decided_by_the_members_vote(fed):
     motion = _agenda(fed)
     mandate = actions.mandate_vote_open(fed.alice, fed.north, motion, binding=True)
     for person, choice in ((fed.alice, "no"), (fed.bob, "no"), (fed.carol, "yes")):
-        ballot_cast(mandate.poll, person, choice)
-    poll_close(mandate.poll, fed.alice)
+        ballot_cast(person, mandate.poll, choice=choice)
+    poll_close(fed.alice, mandate.poll)
     mandate.refresh_from_db()
     assert mandate.position == "against"
     vote = actions.vote_open(fed.cora, fed.federation, motion)
@@ -581,8 +581,8 @@ def test_a_forward_the_members_reject_is_not_sent(fed):
     _adopt(fed.alice, fed.north, origin)
     vote = actions.motion_forward(fed.bob, origin, fed.federation)
     for eligibility in vote.poll.eligibilities.select_related("person"):
-        ballot_cast(vote.poll, eligibility.person, "no")
-    poll_close(vote.poll, fed.alice)
+        ballot_cast(eligibility.person, vote.poll, choice="no")
+    poll_close(fed.alice, vote.poll)
     assert not Forward.objects.filter(origin=origin).exists()
     # The members may be asked again later.
     assert isinstance(actions.motion_forward(fed.carol, origin, fed.federation), ForwardVote)

@@ -129,12 +129,12 @@ def test_a_motion_goes_down_three_levels_and_adds_up_exactly_as_by_hand(federati
             poll = polls[name] = actions.consultation_poll_open(facilitator, row, "secret")
             choices = ["yes"] * yes + ["no"] * no + ["abstain"] * abstain
             for person, choice in zip(people[name], choices, strict=False):
-                ballot_cast(poll, person, choice)
+                ballot_cast(person, poll, choice=choice)
         elif means in ("meeting", "hands"):
             actions.consultation_record(
                 facilitator, row, means=means, yes=yes, no=no, abstain=abstain, present=present
             )
-    poll_close(polls["A1"], people["A1"][0])  # one assembly closes its own vote early
+    poll_close(people["A1"][0], polls["A1"])  # one assembly closes its own vote early
 
     progress = agg.progress_by(
         (s, e, d, t) for s, _r, e, d, t in coordination_queries.progress_counts(consultation)
@@ -286,8 +286,8 @@ def test_an_assembly_decides_in_its_meeting_by_a_vote_of_those_present(federatio
     for person, choice in zip(
         (facilitator, *members[:3]), ("yes", "yes", "no", "abstain"), strict=True
     ):
-        ballot_cast(poll, person, choice)
-    poll_close(poll, facilitator)
+        ballot_cast(person, poll, choice=choice)
+    poll_close(facilitator, poll)
     row.refresh_from_db()
     assert (row.decided, row.means, row.yes, row.no, row.abstain, row.participants) == (
         True,

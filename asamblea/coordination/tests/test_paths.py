@@ -213,8 +213,8 @@ def test_choosing_a_result_puts_the_joining_motion_to_the_assembly(fed):
 def _forward_by_vote(fed, origin):
     vote = actions.motion_forward(fed.bob, origin, fed.federation)
     for eligibility in vote.poll.eligibilities.select_related("person"):
-        ballot_cast(vote.poll, eligibility.person, "yes")
-    poll_close(vote.poll, fed.alice)
+        ballot_cast(eligibility.person, vote.poll, choice="yes")
+    poll_close(fed.alice, vote.poll)
     return Forward.objects.get(origin=origin)
 
 

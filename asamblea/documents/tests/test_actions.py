@@ -21,8 +21,8 @@ pytestmark = pytest.mark.django_db
 def _adopt_in_assembly(facilitator, motion, voters):
     poll = poll_open(facilitator, motion.body, motion=motion, secrecy="named")
     for person in voters:
-        ballot_cast(poll, person, "yes")
-    return poll_close(poll, facilitator)
+        ballot_cast(person, poll, choice="yes")
+    return poll_close(facilitator, poll)
 
 
 def _kinds(body):
@@ -52,8 +52,8 @@ def test_a_rejected_amendment_changes_nothing(congress):
         cast.bob, doc, body=cast.north, op="delete", start="p1", end="p2"
     )
     poll = poll_open(cast.alice, cast.north, motion=amendment.motion, secrecy="named")
-    ballot_cast(poll, cast.carol, "no")
-    poll_close(poll, cast.alice)
+    ballot_cast(cast.carol, poll, choice="no")
+    poll_close(cast.alice, poll)
     amendment.refresh_from_db()
     doc.refresh_from_db()
     assert amendment.state == "rejected" and doc.version == 1

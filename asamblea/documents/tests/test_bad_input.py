@@ -57,8 +57,8 @@ def test_a_stale_paragraph_id_is_refused_after_the_text_changed(congress):
     gone = actions.amendment_submit(cast.bob, doc, body=cast.north, op="delete", start="p1")
     poll = poll_open(cast.alice, cast.north, motion=gone.motion, secrecy="named")
     for person in (cast.alice, cast.bob, cast.carol):
-        ballot_cast(poll, person, "yes")
-    poll_close(poll, cast.alice)
+        ballot_cast(person, poll, choice="yes")
+    poll_close(cast.alice, poll)
     doc.refresh_from_db()
     before = db_state()
     with pytest.raises(Exception) as refused:
@@ -81,8 +81,8 @@ def test_amending_an_adopted_text_is_refused_and_changes_nothing(congress):
     motion = actions.final_vote_open(cast.alice, doc)
     poll = poll_open(cast.alice, cast.north, motion=motion, secrecy="named")
     for person in (cast.alice, cast.bob, cast.carol):
-        ballot_cast(poll, person, "yes")
-    poll_close(poll, cast.alice)
+        ballot_cast(person, poll, choice="yes")
+    poll_close(cast.alice, poll)
     doc.refresh_from_db()
     assert doc.state == Document.State.ADOPTED
     bob, alice = _in_spanish(cast, cast.bob), _in_spanish(cast, cast.alice)

@@ -104,8 +104,8 @@ def test_the_adopted_text_page_and_its_pdf(congress):
     motion = actions.final_vote_open(cast.alice, doc)
     poll = poll_open(cast.alice, cast.north, motion=motion, secrecy="named")
     for person in (cast.alice, cast.bob, cast.carol):
-        ballot_cast(poll, person, "yes")
-    poll_close(poll, cast.alice)
+        ballot_cast(person, poll, choice="yes")
+    poll_close(cast.alice, poll)
     doc.refresh_from_db()
     client = cast.client(cast.bob)
     page = client.get(_url("text", doc)).content.decode()
@@ -142,8 +142,8 @@ def test_versions_and_history_stay_readable(congress):
     )
     poll = poll_open(cast.alice, cast.north, motion=a.motion, secrecy="named")
     for person in (cast.alice, cast.bob, cast.carol):
-        ballot_cast(poll, person, "yes")
-    poll_close(poll, cast.alice)
+        ballot_cast(person, poll, choice="yes")
+    poll_close(cast.alice, poll)
     client = cast.client(cast.carol)
     listing = client.get(_url("versions", doc)).content.decode()
     assert _url("version", doc, 1) in listing and _url("version", doc, 2) in listing

@@ -174,7 +174,7 @@ def test_lean_endpoint_tells_nobody_outside_which_members_only_votes_exist(
     """Issue 12.7: outsiders got 403 for an open vote, 409 for a closed one and 404 for none,
     so they could list a members-only body's votes. Now: 404 for each, exactly as the pages."""
     if state == "closed":
-        poll_close(secret_poll, world.alice)
+        poll_close(world.alice, secret_poll)
     missing = secret_poll.pk + 1000
     for person in (None, world.oscar, world.frank):
         key = session_key(person) if person is not None else None
@@ -223,7 +223,7 @@ def test_bad_choice_is_refused(path, world, secret_poll):
 
 
 def test_closed_vote_refuses_ballots(path, world, secret_poll):
-    poll_close(secret_poll, world.alice)
+    poll_close(world.alice, secret_poll)
     assert path.cast(secret_poll, world.bob, "yes") == (409, "poll_closed")
     assert ballots(secret_poll) == 0
 
@@ -290,7 +290,7 @@ def test_recount_after_mixed_paths_gives_the_published_result(lean_app, world, s
     FormPath(lean_app).cast(secret_poll, world.bob, "yes")
     LeanPath(lean_app).cast(secret_poll, world.carol, "no")
     LeanPath(lean_app).cast(secret_poll, world.alice, "yes")
-    closed = poll_close(secret_poll, world.alice)
+    closed = poll_close(world.alice, secret_poll)
     assert closed.result["yes"] == "2" and closed.result["no"] == "1"
     from asamblea.voting.queries import count
 

@@ -151,7 +151,7 @@ def test_a_voter_gets_djangos_page_before_and_after_voting(world, poll, app):
     before = assert_same_page(app, page_url(poll), bob)
     assert f'action="/cast/{poll.pk}/" data-cast' in before
     assert "Bob" in before
-    ballot_cast(poll, world.bob, "yes")
+    ballot_cast(world.bob, poll, choice="yes")
     after = assert_same_page(app, page_url(poll), bob)
     assert "data-cast" not in after
     assert "1 de 3" in after or "1 of 3" in after
@@ -159,7 +159,7 @@ def test_a_voter_gets_djangos_page_before_and_after_voting(world, poll, app):
 
 def test_the_receipt_comes_back_once_as_on_djangos_page(world, poll, app):
     bob = logged_in(world.bob, "en")
-    receipt = ballot_cast(poll, world.bob, "no").receipt
+    receipt = ballot_cast(world.bob, poll, choice="no").receipt
     bob[receipt_flash.COOKIE] = receipt_flash.value("poll", poll.pk, receipt)
     page = assert_same_page(app, page_url(poll), bob)
     assert receipt in page
@@ -203,7 +203,7 @@ def test_django_answers_whoever_the_lean_page_does_not_serve(world, poll, app):
     store["_messages"] = "[]"
     store.save()
     assert lean_page(app, path, bob)[0] == DJANGO  # messages waiting in the session
-    poll_close(poll, world.alice)
+    poll_close(world.alice, poll)
     assert lean_page(app, path, logged_in(world.bob))[0] == DJANGO  # closed: the result
 
 

@@ -186,7 +186,7 @@ def test_the_asgi_lean_app_answers_a_form_without_javascript_the_same_way():
         receipt = landed.context["just_cast"]["receipt"]
         assert receipt_lookup(poll, receipt).choice == "yes"
         # The JSON answer (the page's script) from the same app, for the next ballot.
-        poll_close(poll, world.alice)
+        poll_close(world.alice, poll)
         answer = asyncio.run(call(app, request_scope(poll.pk, session_key=None, csrf=csrf), b"{}"))
         assert answer.status == 400  # no choice: refused before anything else
     finally:

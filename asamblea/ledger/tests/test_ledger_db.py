@@ -95,11 +95,11 @@ def test_vote_opened_and_closed_with_the_full_result_are_recorded(cast):
         }
     ]
     before = LedgerEntry.objects.count()
-    ballot_cast(poll, cast.bob, "yes")
-    ballot_cast(poll, cast.carol, "no")
-    ballot_cast(poll, cast.alice, "yes")
+    ballot_cast(cast.bob, poll, choice="yes")
+    ballot_cast(cast.carol, poll, choice="no")
+    ballot_cast(cast.alice, poll, choice="yes")
     assert LedgerEntry.objects.count() == before  # no entry per ballot
-    poll_close(poll, cast.alice)
+    poll_close(cast.alice, poll)
     closed = [payload for kind, payload in events(cast.north) if kind == "poll.closed"]
     assert closed[0]["result"] == {
         "yes": "2",
@@ -145,8 +145,8 @@ def _tamper(chain, seq, **columns):
 def _build_history(cast):
     motion = motion_submit(cast.bob, cast.north, title="Agua", text="Exigir agua")
     poll = poll_open(cast.alice, cast.north, motion=motion, secrecy="secret")
-    ballot_cast(poll, cast.bob, "no")
-    poll_close(poll, cast.alice)
+    ballot_cast(cast.bob, poll, choice="no")
+    poll_close(cast.alice, poll)
     chain = cast.north.ledger_chain
     assert verify_chain(chain).ok
     return chain

@@ -186,8 +186,8 @@ class Command(BaseCommand):
             ("kusi", "yes"),
             ("mateo", "no"),
         ):
-            ballot_cast(poll, p[username], choice)
-        poll_close(poll, p["rosa"])
+            ballot_cast(p[username], poll, choice=choice)
+        poll_close(p["rosa"], poll)
 
         olla = motion_submit(
             p["lucia"],
@@ -201,7 +201,7 @@ class Command(BaseCommand):
             p["walter"], olla, stance="for", text="Puedo traer la cocina y dos ollas grandes."
         )
         poll = poll_open(p["rosa"], body, motion=olla, secrecy="named")
-        ballot_cast(poll, p["walter"], "yes")
+        ballot_cast(p["walter"], poll, choice="yes")
 
         motion_submit(
             p["mateo"],

@@ -227,8 +227,8 @@ def test_meeting_vote_electorate_is_who_was_present_at_opening(cast, running):
     assert poll.electorate_size == 2
     actions.check_in(cast.carol, running)  # arriving later does not add her
     with pytest.raises(NotAllowed):
-        ballot_cast(poll, cast.carol, "yes")
-    ballot_cast(poll, cast.bob, "yes")
+        ballot_cast(cast.carol, poll, choice="yes")
+    ballot_cast(cast.bob, poll, choice="yes")
 
 
 @pytest.mark.django_db
@@ -237,19 +237,19 @@ def test_hand_count_is_attested_added_and_marked(cast, running):
     join(dora, cast.north)
     actions.check_in(cast.alice, running, dora)  # in the room without a phone
     poll = poll_open(cast.alice, cast.north, title="¿Marcha?", meeting=running)
-    ballot_cast(poll, cast.bob, "yes")
-    ballot_cast(poll, cast.carol, "no")
+    ballot_cast(cast.bob, poll, choice="yes")
+    ballot_cast(cast.carol, poll, choice="no")
     with pytest.raises(Refused):
         hand_count_record(cast.alice, poll, yes=3, no=0, abstain=0)  # only alice and dora left
     hand_count_record(cast.alice, poll, yes=2, no=0, abstain=0)
     with pytest.raises(NotAllowed):
         hand_count_attest(cast.alice, poll)  # not by the one who counted
     with pytest.raises(Conflict):
-        poll_close(poll, cast.alice)  # unattested
+        poll_close(cast.alice, poll)  # unattested
     second = make_person("erin")
     join(second, cast.north, "facilitator")
     hand_count_attest(second, poll)
-    closed = poll_close(poll, cast.alice)
+    closed = poll_close(cast.alice, poll)
     assert closed.result["yes"] == "3" and closed.result["no"] == "1"
     assert closed.result["hand_count"]["yes"] == 2
     assert closed.result["electronic"] == 2 and closed.result["participants"] == 4
@@ -263,20 +263,20 @@ def test_electronic_vote_after_hand_count_cannot_make_anyone_count_twice(cast, r
     erin = make_person("erin")
     join(erin, cast.north, "facilitator")
     hand_count_attest(erin, poll)
-    ballot_cast(poll, cast.bob, "no")  # bob also votes on his phone
+    ballot_cast(cast.bob, poll, choice="no")  # bob also votes on his phone
     with pytest.raises(Conflict):
-        poll_close(poll, cast.alice)  # 3 hands + 1 phone > 3 present: correct the count
+        poll_close(cast.alice, poll)  # 3 hands + 1 phone > 3 present: correct the count
     hand_count_record(cast.alice, poll, yes=2, no=0, abstain=0)
     hand_count_attest(erin, poll)
-    assert poll_close(poll, cast.alice).result["participants"] == 3
+    assert poll_close(cast.alice, poll).result["participants"] == 3
 
 
 @pytest.mark.django_db
 def test_agenda_adopted_by_vote(cast, running):
     poll = poll_open(cast.alice, cast.north, title="Agenda", meeting=running, decides_agenda=True)
-    ballot_cast(poll, cast.bob, "yes")
-    ballot_cast(poll, cast.carol, "yes")
-    poll_close(poll, cast.alice)
+    ballot_cast(cast.bob, poll, choice="yes")
+    ballot_cast(cast.carol, poll, choice="yes")
+    poll_close(cast.alice, poll)
     running.refresh_from_db()
     assert running.agenda_adopted_at is not None
     assert "agenda.adopted" in kinds(cast)
@@ -311,8 +311,8 @@ def test_minutes_record_and_notes_versions(cast, running):
     actions.speech_request(cast.carol, running.current_list)
     actions.speaker_next(cast.alice, running.current_list)
     poll = poll_open(cast.alice, cast.north, motion=motion, meeting=running)
-    ballot_cast(poll, cast.bob, "yes")
-    poll_close(poll, cast.alice)
+    ballot_cast(cast.bob, poll, choice="yes")
+    poll_close(cast.alice, poll)
     v1 = actions.notes_save(cast.alice, running, text="Acuerdo: marcha el sábado", base=0)
     with pytest.raises(Conflict):
         actions.notes_save(cast.alice, running, text="stale", base=0)

@@ -82,8 +82,8 @@ def test_its_open_votes_are_counted_as_at_their_closing_time(cast, room):
     meeting, erin = room
     motion = motion_submit(cast.bob, cast.north, title="Agua", text="Exigir agua potable")
     poll = poll_open(cast.alice, cast.north, motion=motion, meeting=meeting, quorum_percent=0)
-    ballot_cast(poll, cast.bob, "yes")
-    ballot_cast(poll, cast.carol, "yes")
+    ballot_cast(cast.bob, poll, choice="yes")
+    ballot_cast(cast.carol, poll, choice="yes")
     hand_count_record(cast.alice, poll, yes=1, no=1, abstain=0)
     hand_count_attest(erin, poll)
     _age(meeting, 25)

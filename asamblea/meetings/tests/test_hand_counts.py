@@ -63,19 +63,19 @@ def test_reported_deadlock_hand_count_then_phone_vote_can_be_corrected_and_close
     fix closing said "count again" and counting again said "already confirmed"."""
     meeting, erin = room
     poll = poll_open(cast.alice, cast.north, title="¿Marcha?", meeting=meeting)
-    ballot_cast(poll, cast.bob, "yes")
+    ballot_cast(cast.bob, poll, choice="yes")
     hand_count_record(cast.alice, poll, yes=3, no=2, abstain=0)  # the 5 without a vote
-    ballot_cast(poll, cast.carol, "no")  # one of them votes on her phone too
+    ballot_cast(cast.carol, poll, choice="no")  # one of them votes on her phone too
     with pytest.raises(Conflict):
         hand_count_attest(erin, poll)  # 5 hands > 4 who have not voted: refused, not attested
     shown = meeting_participation(poll)
     assert shown["exceeds"] and shown["shown"] <= shown["electorate"] == 6
     with pytest.raises(Conflict) as refused:
-        poll_close(poll, cast.alice)
+        poll_close(cast.alice, poll)
     assert refused.value.code == "hand_count_exceeds"
     hand_count_record(cast.alice, poll, yes=2, no=2, abstain=0)  # the recount is accepted
     hand_count_attest(erin, poll)
-    closed = poll_close(poll, cast.alice)
+    closed = poll_close(cast.alice, poll)
     assert closed.result["participants"] == 6 and closed.result["electronic"] == 2
     assert closed.result["yes"] == "3" and closed.result["no"] == "3"
     actions.meeting_close(cast.alice, meeting)  # and the meeting closes
@@ -87,13 +87,13 @@ def test_an_attested_count_can_still_be_corrected_before_the_vote_closes(cast, r
     poll = poll_open(cast.alice, cast.north, title="Q", meeting=meeting)
     hand_count_record(cast.alice, poll, yes=6, no=0, abstain=0)
     hand_count_attest(erin, poll)
-    ballot_cast(poll, cast.bob, "no")  # after the attestation
+    ballot_cast(cast.bob, poll, choice="no")  # after the attestation
     with pytest.raises(Conflict):
-        poll_close(poll, cast.alice)
+        poll_close(cast.alice, poll)
     corrected = hand_count_record(erin, poll, yes=5, no=0, abstain=0)
     assert not corrected.is_attested  # a correction must be attested again
     hand_count_attest(cast.alice, poll)
-    assert poll_close(poll, cast.alice).result["participants"] == 6
+    assert poll_close(cast.alice, poll).result["participants"] == 6
     entry = LedgerEntry.objects.filter(
         chain=cast.north.ledger_chain, kind="poll.hand_count_recorded"
     ).last()
@@ -107,15 +107,17 @@ def test_a_vote_closes_without_a_valid_count_and_nothing_is_adopted(cast, room):
     Motion.objects.filter(pk=motion.pk).update(state=Motion.State.SUPPORTED)
     poll = poll_open(cast.alice, cast.north, motion=motion, meeting=meeting)
     for person in (cast.bob, cast.carol):
-        ballot_cast(poll, person, "yes")
+        ballot_cast(person, poll, choice="yes")
     with pytest.raises(Conflict):
-        poll_close_without_count(poll, cast.alice, "no hands")  # a valid vote cannot be annulled
+        poll_close_without_count(
+            cast.alice, poll, reason="no hands"
+        )  # a valid vote cannot be annulled
     hand_count_record(cast.alice, poll, yes=4, no=0, abstain=0)  # nobody is there to attest
     with pytest.raises(Refused):
-        poll_close_without_count(poll, cast.alice, "  ")  # a reason is required
+        poll_close_without_count(cast.alice, poll, reason="  ")  # a reason is required
     with pytest.raises(NotAllowed):
-        poll_close_without_count(poll, cast.bob, "I say so")
-    closed = poll_close_without_count(poll, cast.alice, "Nobody could attest the hands")
+        poll_close_without_count(cast.bob, poll, reason="I say so")
+    closed = poll_close_without_count(cast.alice, poll, reason="Nobody could attest the hands")
     assert closed.result["valid"] is False and closed.result["adopted"] is False
     assert closed.result["void_reason"] == "hand_count_unattested"
     assert closed.result["participants"] == 2 <= closed.result["electronic"] + 4
@@ -145,7 +147,7 @@ def test_a_member_present_attests_when_the_assembly_has_one_facilitator(cast, ro
     poll = poll_open(cast.alice, cast.north, title="Q", meeting=meeting)
     hand_count_record(cast.alice, poll, yes=1, no=1, abstain=0)
     hand_count_attest(cast.bob, poll)
-    assert poll_close(poll, cast.alice).result["hand_count"]["attested_by"] == cast.bob.pk
+    assert poll_close(cast.alice, poll).result["hand_count"]["attested_by"] == cast.bob.pk
 
 
 @pytest.mark.django_db
@@ -163,7 +165,7 @@ def test_members_absent_observers_and_the_counter_cannot_attest(cast, room):
 def test_meeting_page_shows_online_plus_hands_of_electorate(cast, room):
     meeting, erin = room
     poll = poll_open(cast.alice, cast.north, title="Q", meeting=meeting)
-    ballot_cast(poll, cast.bob, "yes")
+    ballot_cast(cast.bob, poll, choice="yes")
     hand_count_record(cast.alice, poll, yes=2, no=1, abstain=0)
     url = reverse("meetings:live", args=[cast.north.slug, meeting.pk])
     page = cast.client(cast.alice).get(url).content.decode()
@@ -171,9 +173,9 @@ def test_meeting_page_shows_online_plus_hands_of_electorate(cast, room):
     assert "Most that can still be counted: 5." in page
     assert 'id="attest-hands"' not in page  # alice counted
     assert 'id="attest-hands"' in cast.client(erin).get(url).content.decode()
-    ballot_cast(poll, cast.carol, "no")
-    ballot_cast(poll, erin, "no")
-    ballot_cast(poll, cast.alice, "no")
+    ballot_cast(cast.carol, poll, choice="no")
+    ballot_cast(erin, poll, choice="no")
+    ballot_cast(cast.alice, poll, choice="no")
     page = cast.client(cast.alice).get(url).content.decode()
     assert "4 of 6 have voted" in page and 'id="hand-count-exceeds"' in page
     assert 'id="close-void-vote"' in page

@@ -76,7 +76,7 @@ def test_participation_never_exceeds_the_electorate_and_a_vote_always_closes(cas
             kind = step[0]
             try:
                 if kind == "phone":
-                    ballot_cast(poll, people[step[1] % len(people)], step[2])
+                    ballot_cast(people[step[1] % len(people)], poll, choice=step[2])
                 elif kind == "hands":
                     recorder = people[0] if len(people) == 1 else people[len(steps) % 2]
                     hand_count_record(recorder, poll, yes=step[1], no=step[2], abstain=step[3])
@@ -87,9 +87,9 @@ def test_participation_never_exceeds_the_electorate_and_a_vote_always_closes(cas
                     join(late, cast.north)
                     actions.check_in(late, meeting)
                     with pytest.raises(NotAllowed):  # not in the electorate of this vote
-                        ballot_cast(poll, late, step[1])
+                        ballot_cast(late, poll, choice=step[1])
                 else:
-                    closed = poll_close(poll, cast.alice)
+                    closed = poll_close(cast.alice, poll)
                     break
             except Conflict as refused:
                 assert refused.code in {
@@ -106,10 +106,10 @@ def test_participation_never_exceeds_the_electorate_and_a_vote_always_closes(cas
         assert poll.electorate_size == electorate
         if closed is None:
             try:
-                closed = poll_close(poll, cast.alice)
+                closed = poll_close(cast.alice, poll)
             except Conflict as refused:
                 assert refused.code in {"hand_count_exceeds", "hand_count_unattested"}
-                closed = poll_close_without_count(poll, cast.alice, "no valid count")
+                closed = poll_close_without_count(cast.alice, poll, reason="no valid count")
                 assert closed.result["valid"] is False and not closed.result["adopted"]
         result = closed.result
         assert result["participants"] <= electorate

@@ -248,7 +248,7 @@ def test_vote_in_meeting_through_the_views(cast, world):
         ).status_code
         == 400
     )
-    ballot_cast(poll, cast.bob, "yes")
+    ballot_cast(cast.bob, poll, choice="yes")
     assert alice.post(url("vote_close", cast, meeting, poll.pk)).status_code == 302
     poll.refresh_from_db()
     assert poll.state == "closed"
@@ -261,7 +261,7 @@ def test_vote_in_meeting_through_the_views(cast, world):
 
 @pytest.mark.django_db
 def test_secret_vote_progress_shows_turnout_only(cast, world):
-    ballot_cast(world["poll"], cast.bob, "yes")
+    ballot_cast(cast.bob, world["poll"], choice="yes")
     page = cast.client(cast.carol).get(url("projector_live", cast, world["meeting"]))
     assert b"1 of 3" in page.content or b"1 de 3" in page.content
     assert b"vote-result" not in page.content
@@ -352,7 +352,7 @@ def test_get_on_post_only_urls_is_refused(cast, world):
 def test_closing_a_meeting_through_the_view_fixes_the_minutes(cast, world):
     meeting, poll, alice = world["meeting"], world["poll"], cast.client(cast.alice)
     assert alice.post(url("close", cast, meeting)).status_code == 409  # a vote is open
-    poll_close(poll, cast.alice)
+    poll_close(cast.alice, poll)
     assert alice.post(url("close", cast, meeting)).status_code == 302
     meeting.refresh_from_db()
     assert meeting.is_closed and meeting.minutes["title"] == "Junio"

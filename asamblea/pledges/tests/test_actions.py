@@ -183,8 +183,8 @@ def test_an_assembly_commits_as_a_whole_by_its_members_vote(fed):
     with pytest.raises(Conflict):
         actions.pledge_vote_open(fed.alice, pledge, fed.north)
     for person in (fed.alice, fed.bob):
-        ballot_cast(poll, person, "yes")
-    poll_close(poll, fed.alice)
+        ballot_cast(person, poll, choice="yes")
+    poll_close(fed.alice, poll)
     pledge.refresh_from_db()
     assert PledgeAssembly.objects.get(pledge=pledge, body=fed.north).whole
     assert pledge.is_triggered and pledge.result["people"] == 4  # North's 3 and frank
@@ -196,14 +196,14 @@ def test_an_assembly_commits_as_a_whole_by_its_members_vote(fed):
 def test_a_rejected_or_late_whole_assembly_vote_commits_nobody(fed):
     pledge = open_fed(fed, min_people=10)
     poll = actions.pledge_vote_open(fed.alice, pledge, fed.north)
-    ballot_cast(poll, fed.bob, "no")
-    poll_close(poll, fed.alice)
+    ballot_cast(fed.bob, poll, choice="no")
+    poll_close(fed.alice, poll)
     assert not PledgeAssembly.objects.get(pledge=pledge, body=fed.north).whole
     poll = actions.pledge_vote_open(fed.alice, pledge, fed.north)
-    ballot_cast(poll, fed.bob, "yes")
-    ballot_cast(poll, fed.carol, "yes")
+    ballot_cast(fed.bob, poll, choice="yes")
+    ballot_cast(fed.carol, poll, choice="yes")
     past_deadline(pledge)
-    poll_close(poll, fed.alice)
+    poll_close(fed.alice, poll)
     assert not PledgeAssembly.objects.get(pledge=pledge, body=fed.north).whole
     assert entries(fed.north, "pledge.assembly_too_late")
 

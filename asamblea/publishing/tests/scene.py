@@ -30,8 +30,8 @@ def decide(
     else:
         poll = poll_open(facilitator, body, title=title, secrecy=secrecy, quorum_percent=0)
     for voter in voters:
-        ballot_cast(poll, voter, choice)
-    return poll_close(poll, facilitator)
+        ballot_cast(voter, poll, choice=choice)
+    return poll_close(facilitator, poll)
 
 
 def published_minutes(facilitator: Any, body: Body, title: str) -> Any:

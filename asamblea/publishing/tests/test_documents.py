@@ -18,8 +18,8 @@ pytestmark = pytest.mark.django_db
 
 def _decide(cast, motion, choice="yes"):
     poll = poll_open(cast.frank, cast.south, motion=motion, secrecy="named")
-    ballot_cast(poll, cast.frank, choice)
-    poll_close(poll, cast.frank)
+    ballot_cast(cast.frank, poll, choice=choice)
+    poll_close(cast.frank, poll)
 
 
 def test_an_adopted_document_is_in_the_feed_and_the_resolutions():

@@ -109,8 +109,8 @@ def test_an_adopted_document_prints_with_its_adopted_text():
         text="Tierra para quien la trabaja.\n\nAgua **para todos**.",
     )  # fmt: skip
     poll = poll_open(cast.frank, cast.south, motion=documents.final_vote_open(cast.frank, doc))
-    ballot_cast(poll, cast.frank, "yes")
-    poll_close(poll, cast.frank)
+    ballot_cast(cast.frank, poll, choice="yes")
+    poll_close(cast.frank, poll)
     pub = Publication.objects.get(kind="document")
     client = cast.client(None)
     page = client.get(reverse("publishing:resolution_print", args=[cast.south.slug, pub.pk]))

@@ -115,7 +115,7 @@ def test_a_poll_that_rolls_back_leaves_no_publication(cast):
     with pytest.raises(RuntimeError), transaction.atomic():
         from asamblea.voting.actions import poll_close
 
-        poll_close(poll, cast.frank)
+        poll_close(cast.frank, poll)
         raise RuntimeError("crash after the close")
     assert not Publication.objects.exists()
 

@@ -35,8 +35,8 @@ def test_a_draft_is_adopted_by_the_members_vote_and_published():
     statement.refresh_from_db()
     assert statement.state == Statement.State.VOTING
     for voter in (cast.alice, cast.bob, cast.carol):
-        ballot_cast(statement.poll, voter, "yes")
-    poll_close(statement.poll, cast.alice)
+        ballot_cast(voter, statement.poll, choice="yes")
+    poll_close(cast.alice, statement.poll)
     statement.refresh_from_db()
     assert statement.is_published and statement.published_at is not None
     assert statement.adopted_by is None  # the members adopted it, not a person
@@ -55,8 +55,8 @@ def test_a_statement_the_vote_rejects_is_not_published():
     actions.statement_put_to_vote(cast.alice, statement)
     statement.refresh_from_db()
     for voter in (cast.alice, cast.bob):
-        ballot_cast(statement.poll, voter, "no")
-    poll_close(statement.poll, cast.alice)
+        ballot_cast(voter, statement.poll, choice="no")
+    poll_close(cast.alice, statement.poll)
     statement.refresh_from_db()
     assert statement.state == Statement.State.REJECTED
     assert not Publication.objects.filter(kind="statement").exists()
@@ -192,8 +192,8 @@ def test_an_assembly_endorses_by_vote_and_a_members_only_one_is_only_counted(fed
     endorsement = actions.endorsement_start(cast.alice, statement, cast.north)
     assert endorsement.state == Endorsement.State.VOTING and endorsement.poll is not None
     for voter in (cast.alice, cast.bob, cast.carol):
-        ballot_cast(endorsement.poll, voter, "yes")
-    poll_close(endorsement.poll, cast.alice)
+        ballot_cast(voter, endorsement.poll, choice="yes")
+    poll_close(cast.alice, endorsement.poll)
     endorsement.refresh_from_db()
     assert endorsement.state == Endorsement.State.ENDORSED and endorsement.by is None
     url = reverse("publishing:statement", args=[cast.federation.slug, statement.number])

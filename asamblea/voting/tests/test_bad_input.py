@@ -57,7 +57,7 @@ def test_a_person_who_joined_after_opening_is_not_in_the_electorate(cast, poll):
 
 
 def test_a_vote_on_a_closed_poll_is_refused(cast, poll):
-    poll_close(poll, cast.alice)
+    poll_close(cast.alice, poll)
     client = cast.client(cast.bob)
     before = db_state()
     refused(client.post(cast_url(poll), {"choice": "yes"}), 409, "This vote is closed")
@@ -90,7 +90,7 @@ def test_a_malformed_choice_is_refused_by_the_action_too(cast, poll):
 
     before = db_state()
     with pytest.raises(Refused):
-        ballot_cast(poll, cast.bob, "perhaps")
+        ballot_cast(cast.bob, poll, choice="perhaps")
     assert db_state() == before
 
 
@@ -100,7 +100,7 @@ def test_a_malformed_choice_is_refused_by_the_action_too(cast, poll):
     ids=["empty", "short", "not-hex", "31", "33", "64", "sql"],
 )
 def test_a_malformed_receipt_is_refused(cast, poll, code):
-    ballot_cast(poll, cast.bob, "yes")
+    ballot_cast(cast.bob, poll, choice="yes")
     client = cast.client(cast.bob)
     before = db_state()
     response = client.post(
@@ -111,7 +111,7 @@ def test_a_malformed_receipt_is_refused(cast, poll, code):
 
 
 def test_a_tampered_receipt_is_not_found(cast, poll):
-    code = ballot_cast(poll, cast.bob, "yes").receipt
+    code = ballot_cast(cast.bob, poll, choice="yes").receipt
     tampered = code[:-1] + ("0" if code[-1] != "0" else "1")
     client = cast.client(cast.bob)
     before = db_state()
@@ -123,7 +123,7 @@ def test_a_tampered_receipt_is_not_found(cast, poll):
 
 
 def test_a_receipt_of_another_poll_is_not_found(cast, poll):
-    code = ballot_cast(poll, cast.bob, "yes").receipt
+    code = ballot_cast(cast.bob, poll, choice="yes").receipt
     other = poll_open(cast.alice, cast.north, title="Otra pregunta")
     response = cast.client(cast.bob).post(
         reverse("voting:receipt", args=[cast.north.slug, other.pk]), {"code": code}
@@ -132,7 +132,7 @@ def test_a_receipt_of_another_poll_is_not_found(cast, poll):
 
 
 def test_a_receipt_code_is_accepted_with_spaces_and_capitals(cast, poll):
-    code = ballot_cast(poll, cast.bob, "abstain").receipt
+    code = ballot_cast(cast.bob, poll, choice="abstain").receipt
     response = cast.client(cast.bob).post(
         reverse("voting:receipt", args=[cast.north.slug, poll.pk]), {"code": f"  {code.upper()} "}
     )

@@ -158,7 +158,7 @@ def test_a_motion_waiting_for_supporters_cannot_be_called(cast):
 def test_a_motion_already_put_to_the_vote_cannot_be_called(cast):
     motion = _supported(cast, hours_ago=100)
     poll = poll_open(cast.alice, cast.north, motion=motion)
-    poll_close(poll, cast.alice)  # nobody voted: no quorum, the motion is rejected
+    poll_close(cast.alice, poll)  # nobody voted: no quorum, the motion is rejected
     motion.refresh_from_db()
     assert motion.state == Motion.State.REJECTED
     with pytest.raises(Conflict):

@@ -58,13 +58,13 @@ def test_fifty_voters_and_twenty_duplicates_give_exactly_fifty_ballots(secrecy):
     poll = poll_open(cast.alice, cast.north, title="Huelga", secrecy=secrecy)
     # bob votes once among the fifty, and twenty more times at the same moment.
     everyone = [*voters, cast.bob]
-    jobs = [lambda p=p: ballot_cast(poll, p, "yes") for p in everyone]
-    jobs += [lambda: ballot_cast(poll, cast.bob, "no") for _ in range(DUPLICATES)]
+    jobs = [lambda p=p: ballot_cast(p, poll, choice="yes") for p in everyone]
+    jobs += [lambda: ballot_cast(cast.bob, poll, choice="no") for _ in range(DUPLICATES)]
     outcomes = run_together(jobs)
     assert outcomes == {"ok": DISTINCT, "already_voted": DUPLICATES}, outcomes
     assert Ballot.objects.filter(poll=poll).count() == DISTINCT
     assert Eligibility.objects.filter(poll=poll, voted=True).count() == DISTINCT
-    closed = poll_close(poll, cast.alice)
+    closed = poll_close(cast.alice, poll)
     assert int(closed.result["cast"]) == DISTINCT
     if secrecy == "named":
         assert Ballot.objects.filter(poll=poll, voter=cast.bob).count() == 1
@@ -77,8 +77,8 @@ def test_ballots_racing_a_close_are_either_counted_or_refused():
     for person in voters:
         join(person, cast.north)
     poll = poll_open(cast.alice, cast.north, title="Q", secrecy="secret")
-    jobs = [lambda p=p: ballot_cast(poll, p, "yes") for p in voters]
-    jobs.append(lambda: poll_close(poll, cast.alice))
+    jobs = [lambda p=p: ballot_cast(p, poll, choice="yes") for p in voters]
+    jobs.append(lambda: poll_close(cast.alice, poll))
     outcomes = run_together(jobs)
     assert set(outcomes) <= {"ok", "poll_closed"}, outcomes
     poll.refresh_from_db()

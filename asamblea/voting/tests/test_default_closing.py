@@ -21,7 +21,7 @@ def test_an_online_vote_without_closing_time_gets_the_default(cast):
 @pytest.mark.django_db
 def test_a_vote_the_facilitator_never_closes_closes_itself_when_due(cast):
     poll = poll_open(cast.alice, cast.north, title="Agua")
-    ballot_cast(poll, cast.bob, "yes")
+    ballot_cast(cast.bob, poll, choice="yes")
     assert close_due_polls(cast.north) == 0  # not yet due
     Poll.objects.filter(pk=poll.pk).update(closes_at=timezone.now() - timedelta(seconds=1))
     assert close_due_polls(cast.north) == 1

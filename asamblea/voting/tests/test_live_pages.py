@@ -45,8 +45,8 @@ def test_vote_page_live_part_shows_progress_then_the_result_without_a_reload(cas
     fragment = cast.client(cast.bob).get(live_url)
     assert fragment["Cache-Control"] == "no-store"
     assert 'name="choice"' in fragment.content.decode()
-    ballot_cast(poll, cast.bob, "yes")
-    poll_close(poll, cast.alice)
+    ballot_cast(cast.bob, poll, choice="yes")
+    poll_close(cast.alice, poll)
     closed = cast.client(cast.carol).get(live_url).content.decode()
     assert 'id="poll-outcome"' in closed
     assert 'id="count-yes">1<' in closed

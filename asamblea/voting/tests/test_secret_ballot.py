@@ -103,7 +103,7 @@ def secret_vote(cast, django_capture_on_commit_callbacks):
     during = raw_tables()
     order_while_open = stored_order(poll)
     electorate_while_open = electorate_in_storage_order(poll)
-    poll = poll_close(poll, cast.alice)
+    poll = poll_close(cast.alice, poll)
     return {
         "poll": poll,
         "voters": voters,

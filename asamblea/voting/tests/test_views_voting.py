@@ -202,7 +202,7 @@ def test_open_vote_refuses_get(cast, role):
 def test_checking_a_receipt(cast, role, which, expected):
     poll = open_poll(cast, which)
     voter = cast.bob if which == "north" else cast.frank
-    code = ballot_cast(poll, voter, "no").receipt
+    code = ballot_cast(voter, poll, choice="no").receipt
     response = cast.client(cast.roles[role]).post(
         reverse("voting:receipt", args=[poll.body.slug, poll.pk]), {"code": code}
     )
@@ -216,7 +216,7 @@ def test_checking_a_receipt(cast, role, which, expected):
 @pytest.mark.parametrize("role", ROLES)
 def test_a_receipt_is_never_checked_by_get_so_the_code_stays_out_of_addresses(cast, role):
     poll = open_poll(cast, "south")
-    code = ballot_cast(poll, cast.frank, "no").receipt
+    code = ballot_cast(cast.frank, poll, choice="no").receipt
     url = reverse("voting:receipt", args=[poll.body.slug, poll.pk])
     response = cast.client(cast.roles[role]).get(url, {"code": code})
     assert_answer(response, 405)
@@ -241,9 +241,9 @@ def test_a_receipt_check_answers_the_same_whatever_the_ballot_says(cast, close):
     poll = open_poll(cast, "north")
     voters = [cast.alice, cast.bob, cast.carol]
     choices = ("yes", "no", "abstain")
-    codes = [ballot_cast(poll, p, c).receipt for p, c in zip(voters, choices, strict=True)]
+    codes = [ballot_cast(p, poll, choice=c).receipt for p, c in zip(voters, choices, strict=True)]
     if close:
-        poll = poll_close(poll, cast.alice)
+        poll = poll_close(cast.alice, poll)
     client = cast.client(cast.olivia)  # an observer: anyone who may read the vote
     url = reverse("voting:receipt", args=[poll.body.slug, poll.pk])
     pages = [_without_tokens(client.post(url, {"code": code})) for code in codes]
@@ -254,9 +254,9 @@ def test_a_receipt_check_answers_the_same_whatever_the_ballot_says(cast, close):
 
 def test_a_closed_secret_vote_shows_counts_and_participants_not_choices(cast):
     poll = open_poll(cast, "north")
-    ballot_cast(poll, cast.bob, "yes")
-    ballot_cast(poll, cast.carol, "no")
-    poll_close(poll, cast.alice)
+    ballot_cast(cast.bob, poll, choice="yes")
+    ballot_cast(cast.carol, poll, choice="no")
+    poll_close(cast.alice, poll)
     page = cast.client(cast.olivia).get(reverse("voting:detail", args=[cast.north.slug, poll.pk]))
     html = page.content.decode()
     assert page.context["participants"] == ["Bob", "Carol"]
@@ -272,8 +272,8 @@ def test_who_took_part_in_a_public_bodys_secret_vote_is_for_its_members(cast, pu
     cast.south.participation_public = public
     cast.south.save(update_fields=["participation_public"])
     poll = open_poll(cast, "south")
-    ballot_cast(poll, cast.frank, "yes")
-    poll_close(poll, cast.frank)
+    ballot_cast(cast.frank, poll, choice="yes")
+    poll_close(cast.frank, poll)
     detail = reverse("voting:detail", args=[cast.south.slug, poll.pk])
     for person in (None, cast.oscar, cast.alice):  # anonymous, outsiders
         html = cast.client(person).get(detail).content.decode()
@@ -288,9 +288,9 @@ def test_who_took_part_in_a_public_bodys_secret_vote_is_for_its_members(cast, pu
 
 def test_a_closed_named_vote_shows_who_voted_what(cast):
     poll = open_poll(cast, "north", secrecy="named")
-    ballot_cast(poll, cast.bob, "yes")
-    ballot_cast(poll, cast.carol, "no")
-    poll_close(poll, cast.alice)
+    ballot_cast(cast.bob, poll, choice="yes")
+    ballot_cast(cast.carol, poll, choice="no")
+    poll_close(cast.alice, poll)
     page = cast.client(cast.olivia).get(reverse("voting:detail", args=[cast.north.slug, poll.pk]))
     rows = [(b.voter.display_name, b.choice) for b in page.context["named"]]
     assert rows == [("Bob", "yes"), ("Carol", "no")]

@@ -48,7 +48,7 @@ def test_secret_vote_through_the_views(cast):
 @pytest.mark.django_db
 def test_named_vote_direct(cast):
     poll = poll_open(cast.alice, cast.north, title="Q", secrecy="named")
-    ballot_cast(poll, cast.bob, "yes")
-    poll = poll_close(poll, cast.alice)
+    ballot_cast(cast.bob, poll, choice="yes")
+    poll = poll_close(cast.alice, poll)
     assert poll.result["yes"] == "1"
     assert Ballot.objects.get(poll=poll).voter == cast.bob
