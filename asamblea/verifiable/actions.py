@@ -48,7 +48,12 @@ def _wrong_phase() -> Conflict:
 
 
 def _locked(vote: VerifiableVote) -> VerifiableVote:
-    return VerifiableVote.objects.select_for_update().select_related("poll__body").get(pk=vote.pk)
+    # Only the vote's row: the poll's and the body's rows stay free for ordinary casts and pages.
+    return (
+        VerifiableVote.objects.select_for_update(of=("self",))
+        .select_related("poll__body")
+        .get(pk=vote.pk)
+    )
 
 
 def _append(vote: VerifiableVote, kind: str, payload: Any, *, tracker: str | None = None) -> Record:
