@@ -76,7 +76,7 @@ def recovery_codes_left(person: Person) -> int:
 
 
 @transaction.atomic
-def passphrase_change(person: Person, current: str, new: str) -> None:
+def passphrase_change(person: Person, *, current: str, new: str) -> None:
     """Change one's own passphrase; the current one is required (a borrowed, unlocked phone
     must not be enough). The caller keeps its own session with ``update_session_auth_hash``."""
     if not person.check_password(current):
@@ -87,11 +87,12 @@ def passphrase_change(person: Person, current: str, new: str) -> None:
 
 
 @transaction.atomic
-def passphrase_recover(username: str, code: str, new: str) -> Person:
+def passphrase_recover(username: str, *, code: str, new: str) -> Person:
     """Set a new passphrase with a recovery code, which is used up.
 
     The code row is claimed by a conditional UPDATE (``used_at IS NULL``), so one code sets
     one passphrase even when two requests race. Unknown name and wrong code give one message.
+    No actor: nobody is logged in; the code stands for the person named ``username``.
     """
     wrong = Refused(_("That login name and recovery code do not match."), code="wrong_code")
     person = Person.objects.filter(username=names.normalise(username)).first()
@@ -160,9 +161,10 @@ def reset_for_token(token: str) -> PassphraseReset:
 
 
 @transaction.atomic
-def reset_use(token: str, new: str) -> Person:
+def reset_use(token: str, *, new: str) -> Person:
     """Set a new passphrase through a reset link, which is used up (a conditional UPDATE on
-    ``used_at IS NULL`` lets one request win). Every other session of the person ends."""
+    ``used_at IS NULL`` lets one request win). Every other session of the person ends.
+    No actor: nobody is logged in; the link stands for the person it was issued for."""
     reset = reset_for_token(token)
     person = reset.person
     _validate_passphrase(person, new)

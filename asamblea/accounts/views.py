@@ -144,7 +144,7 @@ def passphrase_change(request: HttpRequest) -> HttpResponse:
         if _current_passphrase_ok(request, data["current_password"]):
             try:
                 actions.passphrase_change(
-                    request.user, data["current_password"], data["new_password"]
+                    request.user, current=data["current_password"], new=data["new_password"]
                 )
             except Refused as exc:
                 form.add_error(None, str(exc.message))
@@ -197,7 +197,7 @@ def recover(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 person = actions.passphrase_recover(
-                    data["username"], data["code"], data["new_password"]
+                    data["username"], code=data["code"], new=data["new_password"]
                 )
             except Refused as exc:
                 form.add_error(None, str(exc.message))
@@ -231,7 +231,7 @@ def reset(request: HttpRequest, token: str) -> HttpResponse:
     reset_link = actions.reset_for_token(token)
     form = NewPassphraseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        person = actions.reset_use(token, form.cleaned_data["new_password"])
+        person = actions.reset_use(token, new=form.cleaned_data["new_password"])
         ratelimit.forgive("invitation_redeem", ratelimit.client_address(request))
         response = _log_in(request, person, redirect("accounts:profile"))
         messages.success(request, _("Your new passphrase is set. Print new recovery codes."))

@@ -189,7 +189,7 @@ def invitation_for_token(token: str) -> Invitation:
 
 
 @transaction.atomic
-def invitation_redeem(token: str, person: Person) -> Membership:
+def invitation_redeem(person: Person, token: str) -> Membership:
     """Join the invitation's body with its role.
 
     The use counter is incremented by a conditional UPDATE (``uses < max_uses``), so a
@@ -287,28 +287,30 @@ def _change_status(
 
 
 @transaction.atomic
-def member_suspend(facilitator: Person, membership: Membership, reason: str = "") -> Membership:
+def member_suspend(facilitator: Person, membership: Membership, *, reason: str = "") -> Membership:
     return _change_status(
         facilitator, membership, Membership.Status.SUSPENDED, "member.suspended", reason
     )
 
 
 @transaction.atomic
-def member_reinstate(facilitator: Person, membership: Membership, reason: str = "") -> Membership:
+def member_reinstate(
+    facilitator: Person, membership: Membership, *, reason: str = ""
+) -> Membership:
     return _change_status(
         facilitator, membership, Membership.Status.ACTIVE, "member.reinstated", reason
     )
 
 
 @transaction.atomic
-def member_remove(facilitator: Person, membership: Membership, reason: str = "") -> Membership:
+def member_remove(facilitator: Person, membership: Membership, *, reason: str = "") -> Membership:
     return _change_status(
         facilitator, membership, Membership.Status.REMOVED, "member.removed", reason
     )
 
 
 @transaction.atomic
-def member_set_role(facilitator: Person, membership: Membership, role: str) -> Membership:
+def member_set_role(facilitator: Person, membership: Membership, *, role: str) -> Membership:
     """Change a member's role. A body always keeps at least one active facilitator."""
     body = membership.body
     require_facilitator(facilitator, body)

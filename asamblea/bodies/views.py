@@ -128,13 +128,13 @@ def member_action(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         raise Refused(_("Choose a valid action."))
     action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
     if action == "suspend":
-        actions.member_suspend(request.user, target, reason)
+        actions.member_suspend(request.user, target, reason=reason)
     elif action == "reinstate":
-        actions.member_reinstate(request.user, target, reason)
+        actions.member_reinstate(request.user, target, reason=reason)
     elif action == "remove":
-        actions.member_remove(request.user, target, reason)
+        actions.member_remove(request.user, target, reason=reason)
     else:
-        actions.member_set_role(request.user, target, form.cleaned_data["role"])
+        actions.member_set_role(request.user, target, role=form.cleaned_data["role"])
     messages.success(request, _("Membership updated."))
     return redirect("bodies:members", slug=body.slug)
 
@@ -240,7 +240,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     body = invitation.body
     if request.user.is_authenticated:
         if request.method == "POST":
-            actions.invitation_redeem(token, request.user)
+            actions.invitation_redeem(request.user, token)
             # Only failures count against the address: a hall on one Wi-Fi joins together.
             ratelimit.forgive("invitation_redeem", ratelimit.client_address(request))
             messages.success(request, _("Welcome to %(body)s.") % {"body": body.name})
@@ -283,7 +283,7 @@ def _signup_and_redeem(form: SignupForm, token: str) -> Person | None:
                 display_name=data["display_name"],
                 language=data["language"],
             )
-            actions.invitation_redeem(token, person)
+            actions.invitation_redeem(person, token)
     except IntegrityError:
         form.add_error("username", _("This login name is taken. Choose another."))
         return None

@@ -478,7 +478,12 @@ def _put_proposal_on_agenda(proposal: Amendment, document: Document) -> None:
         old.save(update_fields=["state", "replaced_by"])
         assert old.motion is not None  # only a proposal has no motion
         motion = Motion.objects.select_for_update().get(pk=old.motion.pk)
-        set_state(motion, Motion.State.WITHDRAWN, None, f"replaced by amendment {proposal.number}")
+        set_state(
+            None,
+            motion,
+            to_state=Motion.State.WITHDRAWN,
+            reason=f"replaced by amendment {proposal.number}",
+        )
     title = _("Amendment %(n)s to «%(doc)s», %(where)s") % {
         "n": proposal.number,
         "doc": document.title[:120],

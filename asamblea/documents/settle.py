@@ -158,7 +158,7 @@ def _block_moved(block: Block, to: str) -> None:
         )
         if motion.state in Motion.FINAL_STATES:
             continue
-        set_state(motion, to, None, f"{BLOCK_REASON} {block.number}")
+        set_state(None, motion, to_state=to, reason=f"{BLOCK_REASON} {block.number}")
 
 
 def _final_moved(document: Document, motion: Motion, to: str) -> None:
@@ -209,10 +209,10 @@ def _arrived(coordination: Body, number: int, origin: dict[str, Any]) -> None:
     motion = Motion.objects.get(body=coordination, number=number)
     if document.state != Document.State.DRAFTING:
         set_state(
-            Motion.objects.select_for_update().get(pk=motion.pk),
-            Motion.State.WITHDRAWN,
             None,
-            "the document is no longer open for amendments",
+            Motion.objects.select_for_update().get(pk=motion.pk),
+            to_state=Motion.State.WITHDRAWN,
+            reason="the document is no longer open for amendments",
         )
         return
     found = Amendment.objects.filter(document=document).aggregate(n=Max("number"))["n"]

@@ -34,8 +34,12 @@ def _check_text(title: str, text: str, reasons: str) -> None:
         raise Refused(_("The text is too long (at most 20,000 characters)."))
 
 
-def set_state(motion: Motion, to_state: str, by: Person, reason: str = "") -> None:
-    """Move a (locked) motion to ``to_state``, keep the history, record it in the ledger."""
+def set_state(by: Person | None, motion: Motion, *, to_state: str, reason: str = "") -> None:
+    """Move a (locked) motion to ``to_state``, keep the history, record it in the ledger.
+
+    Not an action of its own: the actions that move a motion call it inside their transaction,
+    after their own checks. ``by`` is None when no one moved it (a vote's time ran out, a
+    document's block settled)."""
     from_state = motion.state
     motion.state = to_state
     motion.updated_at = timezone.now()
@@ -77,7 +81,7 @@ def motion_submit(
         {"motion": number, "title": motion.title, "author": person.pk, "version": 1},
     )
     if body.supporters_required == 0:
-        set_state(motion, Motion.State.SUPPORTED, person, "no supporters required")
+        set_state(person, motion, to_state=Motion.State.SUPPORTED, reason="no supporters required")
     return motion
 
 
@@ -131,7 +135,7 @@ def motion_support(person: Person, motion: Motion) -> Motion:
         raise Conflict(_("You already support this motion."))
     supporters = Support.objects.filter(motion=locked).count()
     if locked.state == Motion.State.SUBMITTED and supporters >= locked.body.supporters_required:
-        set_state(locked, Motion.State.SUPPORTED, person, "enough supporters")
+        set_state(person, locked, to_state=Motion.State.SUPPORTED, reason="enough supporters")
     publish_on_commit(
         Body.channel_of(locked.body_id), "motion.supported", {"motion": locked.number}
     )
@@ -147,7 +151,7 @@ def motion_withdraw(person: Person, motion: Motion) -> Motion:
         raise NotAllowed(_("Only the author or a facilitator can withdraw this motion."))
     if not locked.is_open:
         raise Conflict(_("This motion can no longer be withdrawn."))
-    set_state(locked, Motion.State.WITHDRAWN, person)
+    set_state(person, locked, to_state=Motion.State.WITHDRAWN)
     return locked
 
 

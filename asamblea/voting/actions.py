@@ -171,10 +171,10 @@ def _open(
             )
         title = title or motion.title
         set_state(
-            motion,
-            Motion.State.VOTING,
             opener,
-            "vote called by a member after 72 hours" if called_by_member else "",
+            motion,
+            to_state=Motion.State.VOTING,
+            reason="vote called by a member after 72 hours" if called_by_member else "",
         )
     if not title.strip():
         raise Refused(_("Say what is being decided."))
@@ -412,7 +412,7 @@ def _finish_close(locked: Poll, by: Person | None, motion_state: str) -> None:
     locked.save(update_fields=["state", "closed_at", "result"])
     if locked.motion_id is not None:
         motion = Motion.objects.select_for_update().select_related("body").get(pk=locked.motion_id)
-        set_state(motion, motion_state, by, f"poll {locked.pk}")
+        set_state(by, motion, to_state=motion_state, reason=f"poll {locked.pk}")
     poll_closed.send(sender=Poll, poll=locked, by=by)
     record(
         locked.body,

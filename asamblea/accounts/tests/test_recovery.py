@@ -193,8 +193,8 @@ def test_new_recovery_codes_need_the_passphrase_and_replace_the_old(cast):
     fresh = client.session[FRESH_CODES]
     assert set(fresh).isdisjoint(old)
     with pytest.raises(Refused):
-        actions.passphrase_recover("bob", old[0], NEW)
-    assert actions.passphrase_recover("bob", fresh[0], NEW) == cast.bob
+        actions.passphrase_recover("bob", code=old[0], new=NEW)
+    assert actions.passphrase_recover("bob", code=fresh[0], new=NEW) == cast.bob
 
 
 # --- facilitator reset links ----------------------------------------------------------------
@@ -243,7 +243,7 @@ def test_the_person_is_told_at_next_login(cast):
     )
     text = response.content.decode()
     assert "issued a reset link for your account" in text and "Alice" in text
-    actions.reset_use(token, NEW)
+    actions.reset_use(token, new=NEW)
     response = Client(HTTP_ACCEPT_LANGUAGE="en").post(
         reverse("accounts:login"), {"username": "bob", "password": NEW}, follow=True
     )
@@ -362,7 +362,7 @@ def test_the_profile_asks_for_recovery_codes_when_there_are_none(cast):
 
 def test_the_ledger_page_reads_reset_links_as_sentences(cast):
     token = reset_issue(cast.alice, membership(cast.bob, cast.north))
-    actions.reset_use(token, NEW)
+    actions.reset_use(token, new=NEW)
     client = cast.client(cast.carol, language="es")
     page = client.get(reverse("bodies:ledger", args=[cast.north.slug])).content.decode()
     assert "Alice emitió un enlace para restablecer la frase de acceso de Bob." in page

@@ -25,7 +25,7 @@ def redeem_together(token, people):
     def worker(person):
         try:
             barrier.wait(timeout=60)
-            invitation_redeem(token, person)
+            invitation_redeem(person, token)
             outcome = "joined"
         except Refused as exc:
             outcome = exc.code

@@ -80,7 +80,7 @@ def consultation_open(
     consultation = _create_consultation(
         facilitator, coordination, motion, base, rule, deadline, quorum_percent, majority
     )
-    set_state(motion, Motion.State.VOTING, facilitator)
+    set_state(facilitator, motion, to_state=Motion.State.VOTING)
     record(
         coordination,
         "consultation.opened",
@@ -326,10 +326,10 @@ def consultation_close(by: Person | None, consultation: Consultation) -> Consult
     motion = Motion.objects.select_for_update().get(pk=locked.motion_id)
     adopted = result.total.outcome.adopted
     set_state(
-        motion,
-        Motion.State.ADOPTED if adopted else Motion.State.REJECTED,
         by,
-        f"consultation {locked.pk}",
+        motion,
+        to_state=Motion.State.ADOPTED if adopted else Motion.State.REJECTED,
+        reason=f"consultation {locked.pk}",
     )
     record(
         locked.coordination,

@@ -82,7 +82,7 @@ def vote_open(
     delegations: dict[int, list[Delegation]] = {pk: [] for pk in body_ids}
     for delegation in active_delegations(coordination=coordination, body_id__in=body_ids):
         delegations[delegation.body_id].append(delegation)
-    set_state(motion, Motion.State.VOTING, facilitator)
+    set_state(facilitator, motion, to_state=Motion.State.VOTING)
     vote = CoordinationVote.objects.create(
         coordination=coordination,
         motion=motion,
@@ -322,7 +322,7 @@ def vote_close(by: Person | None, vote: CoordinationVote) -> CoordinationVote:
     locked.save(update_fields=["state", "closed_at", "result"])
     motion = Motion.objects.select_for_update().get(pk=locked.motion_id)
     to_state = Motion.State.ADOPTED if outcome.adopted else Motion.State.REJECTED
-    set_state(motion, to_state, by, f"coordination vote {locked.pk}")
+    set_state(by, motion, to_state=to_state, reason=f"coordination vote {locked.pk}")
     # A coordination joins or leaves another by its own delegates' vote on the motion.
     request = AffiliationRequest.objects.filter(motion=motion).first()
     if request is not None:

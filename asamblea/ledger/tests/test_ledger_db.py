@@ -49,17 +49,17 @@ def test_body_creation_records_the_body_and_its_first_facilitator(cast):
 
 def test_joining_by_invitation_is_recorded(cast):
     _invitation, token = invitation_create(cast.alice, cast.north)
-    invitation_redeem(token, cast.oscar)
+    invitation_redeem(cast.oscar, token)
     assert last(cast.north) == ("member.joined", {"person": cast.oscar.pk, "role": "member"})
 
 
 def test_suspension_and_removal_are_recorded(cast):
     membership = cast.north.memberships.get(person=cast.bob)
-    member_suspend(cast.alice, membership, "no-show")
+    member_suspend(cast.alice, membership, reason="no-show")
     kind, payload = last(cast.north)
     assert kind == "member.suspended"
     assert payload == {"person": cast.bob.pk, "by": cast.alice.pk, "reason": "no-show"}
-    member_remove(cast.alice, membership, "left")
+    member_remove(cast.alice, membership, reason="left")
     assert last(cast.north)[0] == "member.removed"
 
 
