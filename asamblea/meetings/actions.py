@@ -159,9 +159,9 @@ SELF_CLOSE_REASON = "closed by itself after 24 hours"
 @transaction.atomic
 def meeting_close_due(meeting: Meeting) -> Meeting:
     """Close a meeting that has been in session ``MEETING_MAX_DURATION``, the same way a
-    facilitator does; the ledger says it closed by itself. Its open votes are closed first
-    (:func:`close_due_meetings` asks the voting app through ``signals.meeting_due``): while one
-    is still open this refuses, and the next run closes it."""
+    facilitator does; the ledger says it closed by itself (no actor: a system job). Its open
+    votes are closed first (:func:`close_due_meetings` asks the voting app through
+    ``signals.meeting_due``): while one is still open this refuses, and the next run closes it."""
     locked = _lock(meeting)
     _require_running(locked)
     if locked.opened_at is None or locked.opened_at > timezone.now() - MEETING_MAX_DURATION:
@@ -173,7 +173,8 @@ def meeting_close_due(meeting: Meeting) -> Meeting:
 
 def close_due_meetings(body: Body | None = None) -> int:
     """Close every meeting (of ``body``, if given) in session for more than
-    ``MEETING_MAX_DURATION``; returns how many were closed. Its open votes close first, as at
+    ``MEETING_MAX_DURATION``; returns how many were closed. No actor: a system job
+    (``asamblea close-due``, a body page's read). Its open votes close first, as at
     their closing time: the voting app does it on ``signals.meeting_due`` (voting sits above
     meetings), each vote in its own transaction before the meeting's (votes lock poll then
     meeting; doing the same here never deadlocks with a facilitator closing a vote)."""
@@ -362,7 +363,7 @@ def motion_debate(facilitator: Person, item: AgendaItem, motion: Motion) -> Spea
 
 
 @transaction.atomic
-def check_in(actor: Visitor, meeting: Meeting, person: Visitor | None = None) -> Attendance:
+def check_in(actor: Visitor, meeting: Meeting, *, person: Visitor | None = None) -> Attendance:
     """Check ``person`` (default: the actor) in. Anyone checks themselves in; a facilitator may
     check in any member. Unique (meeting, person) makes a double check-in a no-op refusal."""
     person = person or actor
@@ -390,7 +391,7 @@ def check_in(actor: Visitor, meeting: Meeting, person: Visitor | None = None) ->
 
 
 @transaction.atomic
-def check_out(actor: Visitor, meeting: Meeting, person: Visitor | None = None) -> Attendance:
+def check_out(actor: Visitor, meeting: Meeting, *, person: Visitor | None = None) -> Attendance:
     """Record that ``person`` left. Their waiting requests to speak are withdrawn."""
     person = person or actor
     if actor is None or not actor.is_authenticated:
@@ -436,7 +437,7 @@ def _end_floor(list_id: int, now: datetime) -> None:
 
 
 @transaction.atomic
-def speech_request(person: Person, speakers_list: SpeakersList, kind: str = "turn") -> Speech:
+def speech_request(person: Person, speakers_list: SpeakersList, *, kind: str = "turn") -> Speech:
     """Ask for the floor. Members present at the meeting only; one pending request per kind
     (a partial unique constraint refuses a double click)."""
     if kind not in Speech.Kind.values:
@@ -631,7 +632,7 @@ def rules_set(
 
 
 @transaction.atomic
-def group_choose(person: Person, body: Body, group: SpeakerGroup | None) -> None:
+def group_choose(person: Person, body: Body, *, group: SpeakerGroup | None) -> None:
     """A member declares (or clears) their own speaking group. Voluntary and private: the
     choice is not in the ledger and never shown to anyone but them and the facilitators."""
     require_member(person, body)

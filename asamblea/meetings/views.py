@@ -293,7 +293,7 @@ def checkin(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         return redirect(f"{reverse('accounts:login')}?next={request.path}")
     if request.method == "POST":
         person = _target_person(request, meeting)
-        actions.check_in(request.user, meeting, person)
+        actions.check_in(request.user, meeting, person=person)
         if person.pk == request.user.pk:
             messages.success(request, _("You are checked in."))
         return back_to_meeting(meeting, request)
@@ -310,7 +310,7 @@ def checkin(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @handles_refusal
 def checkout(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     meeting = viewable_meeting(request, slug, pk)
-    actions.check_out(request.user, meeting, _target_person(request, meeting))
+    actions.check_out(request.user, meeting, person=_target_person(request, meeting))
     return back_to_meeting(meeting, request)
 
 
@@ -339,7 +339,7 @@ def speak(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     form = SpeakForm(request.POST)
     if not form.is_valid():
         raise Refused(_("Unknown kind of request."), code="bad_kind")
-    actions.speech_request(request.user, _current_list(meeting), form.cleaned_data["kind"])
+    actions.speech_request(request.user, _current_list(meeting), kind=form.cleaned_data["kind"])
     return back_to_meeting(meeting, request)
 
 
@@ -514,7 +514,7 @@ def speaking(request: HttpRequest, slug: str) -> HttpResponse:
                 raise form_refusal(group_form)
             group_pk = group_form.cleaned_data["group"]
             group = get_object_or_404(SpeakerGroup, body=body, pk=group_pk) if group_pk else None
-            actions.group_choose(request.user, body, group)
+            actions.group_choose(request.user, body, group=group)
             messages.success(request, _("Your choice is saved."))
         return redirect("meetings:speaking", slug=slug)
     form = RulesForm(

@@ -131,7 +131,7 @@ def test_check_in_twice_is_refused_and_leaving_is_recorded(cast, running):
     with pytest.raises(NotAllowed):
         actions.check_in(cast.oscar, running)
     with pytest.raises(NotAllowed):
-        actions.check_in(cast.bob, running, cast.carol)  # only facilitators check others in
+        actions.check_in(cast.bob, running, person=cast.carol)  # only facilitators check others in
 
 
 @pytest.mark.django_db
@@ -144,7 +144,7 @@ def test_floor_follows_the_fairness_rules(cast, running):
     actions.speech_request(cast.bob, speakers_list)  # bob again: a repeat speaker
     actions.speech_request(cast.alice, speakers_list)
     assert [s.person for s in queries.queue(speakers_list)] == [cast.carol, cast.alice, cast.bob]
-    point = actions.speech_request(cast.bob, speakers_list, "point_of_order")
+    point = actions.speech_request(cast.bob, speakers_list, kind="point_of_order")
     assert queries.queue(speakers_list)[0] == point
     nxt = actions.speaker_next(cast.alice, speakers_list)
     assert nxt.kind == "point_of_order"
@@ -167,7 +167,7 @@ def test_absent_member_and_observer_cannot_ask_to_speak(cast, running):
     with pytest.raises(NotAllowed):
         actions.speech_request(cast.olivia, running.current_list)
     with pytest.raises(Refused):
-        actions.speech_request(cast.bob, running.current_list, "shout")
+        actions.speech_request(cast.bob, running.current_list, kind="shout")
 
 
 @pytest.mark.django_db
@@ -208,9 +208,9 @@ def test_groups_alternate_and_stay_private(cast, running):
         cast.north.speaker_groups.get(name="Mujeres"),
         cast.north.speaker_groups.get(name="Hombres"),
     )
-    actions.group_choose(cast.alice, cast.north, men)
-    actions.group_choose(cast.bob, cast.north, men)
-    actions.group_choose(cast.carol, cast.north, women)
+    actions.group_choose(cast.alice, cast.north, group=men)
+    actions.group_choose(cast.bob, cast.north, group=men)
+    actions.group_choose(cast.carol, cast.north, group=women)
     speakers_list = running.current_list
     for person in (cast.alice, cast.bob, cast.carol):
         actions.speech_request(person, speakers_list)
@@ -235,7 +235,7 @@ def test_meeting_vote_electorate_is_who_was_present_at_opening(cast, running):
 def test_hand_count_is_attested_added_and_marked(cast, running):
     dora = make_person("dora")
     join(dora, cast.north)
-    actions.check_in(cast.alice, running, dora)  # in the room without a phone
+    actions.check_in(cast.alice, running, person=dora)  # in the room without a phone
     poll = poll_open(cast.alice, cast.north, title="¿Marcha?", meeting=running)
     ballot_cast(cast.bob, poll, choice="yes")
     ballot_cast(cast.carol, poll, choice="no")

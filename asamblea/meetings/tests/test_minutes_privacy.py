@@ -26,7 +26,7 @@ def minutes(cast):
     actions.rules_set(
         cast.frank, cast.south, time_limit=120, alternate_groups=True, groups=["Mujeres", "Otros"]
     )
-    actions.group_choose(rosa, cast.south, cast.south.speaker_groups.get(name="Mujeres"))
+    actions.group_choose(rosa, cast.south, group=cast.south.speaker_groups.get(name="Mujeres"))
     meeting = actions.meeting_schedule(
         cast.frank, cast.south, title="Plenaria", starts_at=timezone.now(), place="Plaza"
     )

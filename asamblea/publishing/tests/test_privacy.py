@@ -53,7 +53,7 @@ def test_who_took_part_in_a_secret_vote_and_voluntary_groups_never_leave():
         join(person, cast.south)
     meet.rules_set(cast.frank, cast.south, time_limit=60, alternate_groups=True,
                    groups=["Jóvenes discretos"])  # fmt: skip
-    meet.group_choose(ana, cast.south, SpeakerGroup.objects.get(body=cast.south))
+    meet.group_choose(ana, cast.south, group=SpeakerGroup.objects.get(body=cast.south))
     meeting = meet.meeting_schedule(
         cast.frank, cast.south, title="Asamblea de junio", starts_at=timezone.now(), place="X"
     )
