@@ -108,7 +108,7 @@ def main() -> None:
         facilitator, body, title="Bench", method="scottish_stv", seats=5
     )
     for i in range(12):
-        elections.option_add(facilitator, election, f"Candidate {i:02d}")
+        elections.option_add(facilitator, election, name=f"Candidate {i:02d}")
     election = elections.voting_open(facilitator, election)
     rng = random.Random(2026)
     ElectionBallot.objects.bulk_create(
@@ -122,7 +122,7 @@ def main() -> None:
     print(f"{n:,} secret ballots, 12 candidates, 5 seats, Scottish STV")
     closed = timed(
         "close: shuffle, hash, seed to ledger, count, record",
-        lambda: elections.election_close(election, facilitator),
+        lambda: elections.election_close(facilitator, election),
     )
     recount = timed("recount of the stored ballots", lambda: election_queries.recount(closed))
     assert recount["trace"] == closed.result["trace"]

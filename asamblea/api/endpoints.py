@@ -388,5 +388,5 @@ def cast_election_ballot(
     election = queries.election_for(person, slug, election_id)
     _rate_limited(person)
     form = {key: value if isinstance(value, list) else [value] for key, value in data.marks.items()}
-    receipt = elections.ballot_cast(election, person, form)
+    receipt = elections.ballot_cast(person, election, form=form)
     return Status(201, {"receipt": receipt.receipt})

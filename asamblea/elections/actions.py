@@ -136,7 +136,7 @@ def _locked(election: Election) -> Election:
 
 @transaction.atomic
 def nominate(
-    nominator: Person, election: Election, nominee: Person | None = None, statement: str = ""
+    nominator: Person, election: Election, *, nominee: Person | None = None, statement: str = ""
 ) -> Candidate:
     """Nominate ``nominee`` (default: the nominator, a self-nomination).
 
@@ -189,7 +189,7 @@ def nominate(
 
 
 @transaction.atomic
-def option_add(facilitator: Person, election: Election, name: str) -> Candidate:
+def option_add(facilitator: Person, election: Election, *, name: str) -> Candidate:
     """Add an alternative that is not a person (a proposal, a date, a name for something).
 
     Only a facilitator, during nominations. Locks the election row (``FOR UPDATE``).
@@ -219,7 +219,7 @@ def option_add(facilitator: Person, election: Election, name: str) -> Candidate:
 
 
 @transaction.atomic
-def nomination_answer(person: Visitor, candidate: Candidate, accept: bool) -> Candidate:
+def nomination_answer(person: Visitor, candidate: Candidate, *, accept: bool) -> Candidate:
     """The nominee consents to stand, declines, or withdraws (declining after accepting).
 
     Only the nominee, and only during nominations. Locks the election row, then the candidate.
@@ -349,7 +349,7 @@ def ballot_message(error: InvalidBallot) -> Any:
 
 @transaction.atomic
 def ballot_cast(
-    election: Election, person: Visitor, form: Mapping[str, Sequence[str]]
+    person: Visitor, election: Election, *, form: Mapping[str, Sequence[str]]
 ) -> ElectionReceipt:
     """Cast one election ballot. The caller acknowledges only after this returns (after commit).
 
@@ -406,7 +406,7 @@ def _election_shared(election: Election) -> Election:
 
 
 @transaction.atomic
-def election_close(election: Election, by: Person) -> Election:
+def election_close(by: Person, election: Election) -> Election:
     """Close voting, publish the seed, count, and publish the result with its trace.
 
     The ledger gets the seed and the ballots' digest *before* the count runs, then the result.
@@ -497,5 +497,5 @@ def elect(
         purpose=purpose,
     )
     for person in candidates:
-        nominate(facilitator, election, person)
+        nominate(facilitator, election, nominee=person)
     return election

@@ -136,7 +136,10 @@ def nominate(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if not form.is_valid():
         raise Refused(_("Choose a member of this assembly to nominate."), code="bad_nominee")
     candidate = elections.nominate(
-        request.user, election, form.cleaned_data["nominee"], form.cleaned_data["statement"]
+        request.user,
+        election,
+        nominee=form.cleaned_data["nominee"],
+        statement=form.cleaned_data["statement"],
     )
     if candidate.status == Candidate.Status.ACCEPTED:
         messages.success(request, _("You are standing in this election."))
@@ -153,7 +156,7 @@ def option_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     form = OptionForm(request.POST)
     if not form.is_valid():
         raise Refused(_("An option needs a name of at most 120 characters."), code="bad_option")
-    elections.option_add(request.user, election, form.cleaned_data["name"])
+    elections.option_add(request.user, election, name=form.cleaned_data["name"])
     messages.success(request, _("Option added."))
     return redirect("elections:detail", slug=slug, pk=pk)
 
@@ -168,7 +171,7 @@ def nomination_answer(request: HttpRequest, slug: str, pk: int, candidate: int) 
     if not form.is_valid():
         raise Refused(_("Answer accept or decline."), code="bad_answer")
     accept = form.cleaned_data["answer"] == "accept"
-    elections.nomination_answer(request.user, row, accept)
+    elections.nomination_answer(request.user, row, accept=accept)
     if accept:
         messages.success(request, _("You are standing in this election."))
     else:
@@ -199,7 +202,7 @@ def ballot_cast(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         key: values for key, values in request.POST.lists() if key != "csrfmiddlewaretoken"
     }
     try:
-        receipt = elections.ballot_cast(election, request.user, submitted)
+        receipt = elections.ballot_cast(request.user, election, form=submitted)
     except Refused as refusal:
         if not refusal.code.startswith("ballot_"):
             raise
@@ -226,7 +229,7 @@ def ballot_again(
 @handles_refusal
 def election_close(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     election = _election(request, slug, pk)
-    elections.election_close(election, request.user)
+    elections.election_close(request.user, election)
     messages.success(request, _("Voting is closed and the ballots are counted."))
     return redirect("elections:result", slug=slug, pk=pk)
 

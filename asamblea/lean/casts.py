@@ -348,6 +348,6 @@ def election_cast(
         return Refused(_("This ballot is too large to read."), code="ballot_oversized")
     submitted = {key: values for key, values in form.items() if key != "csrfmiddlewaretoken"}
     try:
-        return elections.ballot_cast(election, person, submitted)
+        return elections.ballot_cast(person, election, form=submitted)
     except Refused as refusal:
         return refusal

@@ -97,8 +97,8 @@ def test_an_untouched_ledger_with_closed_votes_and_elections_verifies(federation
     elections.nominate(federation.carol, election)
     elections.nominate(federation.bob, election)
     election = elections.voting_open(federation.alice, election)
-    elections.ballot_cast(election, federation.carol, {"rank_0": ["1"], "rank_1": ["2"]})
-    elections.election_close(election, federation.alice)
+    elections.ballot_cast(federation.carol, election, form={"rank_0": ["1"], "rank_1": ["2"]})
+    elections.election_close(federation.alice, election)
     ok, out = verify()
     assert ok, out
     assert "2 closed votes, elections and consultations recounted" in out

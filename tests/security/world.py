@@ -71,7 +71,7 @@ def build() -> World:
     invitation, token = invitation_create(cast.alice, cast.north, max_uses=50)
     election = _election(cast, "Junta")
     elections.nominate(cast.carol, election)
-    nomination = elections.nominate(cast.carol, election, cast.bob, "Bob sabe")
+    nomination = elections.nominate(cast.carol, election, nominee=cast.bob, statement="Bob sabe")
     voting_election = _election(cast, "Delegados")
     for person in (cast.alice, cast.carol):
         elections.nominate(person, voting_election)
@@ -79,8 +79,8 @@ def build() -> World:
     closed_election = _election(cast, "Tesorería")
     elections.nominate(cast.carol, closed_election)
     closed_election = elections.voting_open(cast.alice, closed_election)
-    elections.ballot_cast(closed_election, cast.carol, {"rank_0": ["1"]})
-    closed_election = elections.election_close(closed_election, cast.alice)
+    elections.ballot_cast(cast.carol, closed_election, form={"rank_0": ["1"]})
+    closed_election = elections.election_close(cast.alice, closed_election)
     # dave is North's delegate to the public Federation (facilitated by cora, who holds no
     # role of the matrix: coordination-only actions are refused to every role here).
     extra = coordination_scene(cast, delegate=dave)

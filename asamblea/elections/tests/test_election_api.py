@@ -27,12 +27,12 @@ def test_elect_runs_a_delegate_election_and_winners_reads_it(cast):
     statuses = {c.person_id: c.status for c in election.candidates.all()}
     assert statuses == {cast.alice.pk: "accepted", cast.bob.pk: "pending", cast.carol.pk: "pending"}
     for person in (cast.bob, cast.carol):
-        elections.nomination_answer(person, election.candidates.get(person=person), True)
+        elections.nomination_answer(person, election.candidates.get(person=person), accept=True)
     assert election_queries.winners(election) == []
     election = elections.voting_open(cast.alice, election)
     for person, order in ((cast.alice, (0, 1)), (cast.bob, (1, 0)), (cast.carol, (1, 2))):
-        elections.ballot_cast(election, person, ranks(*order))
-    election = elections.election_close(election, cast.alice)
+        elections.ballot_cast(person, election, form=ranks(*order))
+    election = elections.election_close(cast.alice, election)
     chosen = election_queries.winners(election)
     assert [w.name for w in chosen] == ["Bob", "Alice"]
     assert [w.person_id for w in chosen] == [cast.bob.pk, cast.alice.pk]
@@ -52,11 +52,11 @@ def test_names_with_line_breaks_still_make_a_valid_blt(cast):
     election = elections.election_create(
         cast.alice, cast.north, title="Two\nlines", method="meek_stv", seats=1
     )
-    elections.option_add(cast.alice, election, 'Plan "A"\nrevised')
-    elections.option_add(cast.alice, election, "Plan B")
+    elections.option_add(cast.alice, election, name='Plan "A"\nrevised')
+    elections.option_add(cast.alice, election, name="Plan B")
     election = elections.voting_open(cast.alice, election)
-    elections.ballot_cast(election, cast.bob, ranks(0, 1))
-    election = elections.election_close(election, cast.alice)
+    elections.ballot_cast(cast.bob, election, form=ranks(0, 1))
+    election = elections.election_close(cast.alice, election)
     response = cast.client(cast.bob).get(
         reverse("elections:ballots_blt", args=[cast.north.slug, election.pk])
     )

@@ -142,8 +142,8 @@ def voting_election_for_tie(cast):
     elections.voting_open(cast.alice, election)
     # One first preference each: every exclusion is a tie only the lot can break.
     for person, first in ((cast.alice, 0), (cast.bob, 1), (cast.carol, 2)):
-        elections.ballot_cast(election, person, ranks(first))
-    return elections.election_close(election, cast.alice)
+        elections.ballot_cast(person, election, form=ranks(first))
+    return elections.election_close(cast.alice, election)
 
 
 @pytest.mark.django_db
@@ -164,8 +164,8 @@ def test_closing_a_secret_election_rewrites_its_electorate_in_person_order(cast)
     election = voting_election(cast)
     order = random.Random(5).sample(people, len(people))
     for i, person in enumerate(order):
-        elections.ballot_cast(election, person, ranks(i % 3))
-    elections.election_close(election, cast.alice)
+        elections.ballot_cast(person, election, form=ranks(i % 3))
+    elections.election_close(cast.alice, election)
     key = "ctid" if connection.vendor == "postgresql" else "rowid"
     with connection.cursor() as cursor:
         cursor.execute(

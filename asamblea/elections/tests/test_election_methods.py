@@ -50,8 +50,8 @@ def test_each_method_counts_publishes_and_recounts(cast, method, secrecy):
     election = voting_election(cast, method, seats=SEATS.get(method, 1), secrecy=secrecy)
     people = [cast.alice, cast.bob, cast.carol, *voters]
     for person, form in zip(people, BALLOTS[method], strict=False):
-        elections.ballot_cast(election, person, form)
-    election = elections.election_close(election, cast.alice)
+        elections.ballot_cast(person, election, form=form)
+    election = elections.election_close(cast.alice, election)
     if method in EXPECTED:
         assert sorted(election.result["winners"]) == EXPECTED[method]
     assert election_queries.recount(election)["trace"] == election.result["trace"]
@@ -76,8 +76,8 @@ def test_each_method_counts_publishes_and_recounts(cast, method, secrecy):
 def test_consent_result_page_shows_objections_with_reasons(cast):
     election = voting_election(cast, "consent")
     for person, form in zip((cast.alice, cast.bob), BALLOTS["consent"], strict=False):
-        elections.ballot_cast(election, person, form)
-    election = elections.election_close(election, cast.alice)
+        elections.ballot_cast(person, election, form=form)
+    election = elections.election_close(cast.alice, election)
     page = cast.client(cast.carol).get(
         reverse("elections:result", args=[cast.north.slug, election.pk])
     )

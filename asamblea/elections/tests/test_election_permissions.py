@@ -84,7 +84,7 @@ def test_only_facilitators_add_options(cast, role):
 @pytest.mark.parametrize("role", ROLES)
 def test_only_the_nominee_answers_a_nomination(cast, role):
     election = elections.election_create(cast.alice, cast.north, title="T", method="irv")
-    nomination = elections.nominate(cast.carol, election, cast.bob)
+    nomination = elections.nominate(cast.carol, election, nominee=cast.bob)
     response = cast.client(cast.roles[role]).post(
         _url("answer", election, nomination.pk), {"answer": "accept"}
     )
@@ -118,7 +118,7 @@ def test_only_the_electorate_casts(cast, role):
 @pytest.mark.parametrize("role", ROLES)
 def test_only_facilitators_close(cast, role):
     election = voting_election(cast)
-    elections.ballot_cast(election, cast.bob, ranks(0))
+    elections.ballot_cast(cast.bob, election, form=ranks(0))
     response = cast.client(cast.roles[role]).post(_url("close", election))
     _check(response, role, LOGIN | {"observer": 403, "member": 403, "facilitator": 302})
     election.refresh_from_db()
@@ -129,7 +129,7 @@ def test_only_facilitators_close(cast, role):
 @pytest.mark.parametrize("role", ROLES)
 def test_receipt_check_for_whoever_may_read_the_body(cast, role):
     election = voting_election(cast)
-    receipt = elections.ballot_cast(election, cast.carol, ranks(2, 0)).receipt
+    receipt = elections.ballot_cast(cast.carol, election, form=ranks(2, 0)).receipt
     response = cast.client(cast.roles[role]).post(_url("receipt", election), {"code": receipt})
     _check(response, role, HIDDEN | {"observer": 200, "member": 200, "facilitator": 200})
     if response.status_code == 200:
@@ -148,11 +148,11 @@ def test_receipt_check_for_whoever_may_read_the_body(cast, role):
 @pytest.mark.parametrize("role", ROLES)
 def test_results_and_downloads_after_close_for_readers(cast, role, name):
     election = voting_election(cast)
-    elections.ballot_cast(election, cast.bob, ranks(1, 2))
+    elections.ballot_cast(cast.bob, election, form=ranks(1, 2))
     client = cast.client(cast.roles[role])
     before = client.get(_url(name, election))
     assert before.status_code == 404  # nothing is published while voting is open
-    elections.election_close(election, cast.alice)
+    elections.election_close(cast.alice, election)
     after = client.get(_url(name, election))
     _check(after, role, HIDDEN | {"observer": 200, "member": 200, "facilitator": 200})
     if after.status_code == 200:
@@ -166,8 +166,8 @@ def test_public_body_results_are_public_but_voting_is_for_members(cast):
     elections.voting_open(cast.frank, election)
     refused = cast.client(cast.oscar).post(_url("cast", election), ranks(0))
     assert refused.status_code == 403
-    elections.ballot_cast(election, cast.frank, ranks(0))
-    elections.election_close(election, cast.frank)
+    elections.ballot_cast(cast.frank, election, form=ranks(0))
+    elections.election_close(cast.frank, election)
     for person in (None, cast.oscar, cast.alice):
         page = cast.client(person).get(_url("result", election))
         assert page.status_code == 200 and b"Frank" in page.content
@@ -182,9 +182,9 @@ def test_an_election_receipt_check_answers_the_same_whatever_the_ballot_ranks(ca
     ranking: three different ballots give the same page."""
     election = voting_election(cast)
     orders = {cast.alice: (0, 1, 2), cast.bob: (1,), cast.carol: (2, 0)}
-    codes = [elections.ballot_cast(election, p, ranks(*o)).receipt for p, o in orders.items()]
+    codes = [elections.ballot_cast(p, election, form=ranks(*o)).receipt for p, o in orders.items()]
     if close:
-        election = elections.election_close(election, cast.alice)
+        election = elections.election_close(cast.alice, election)
     client = cast.client(cast.olivia)
     pages = [
         re.sub(

@@ -76,7 +76,7 @@ def test_ballots_before_opening_and_after_closing_are_refused(cast):
     early = cast.client(cast.bob).post(_url("cast", election), ranks(0))
     assert early.status_code == 409 and "not opened" in early.content.decode()
     elections.voting_open(cast.alice, election)
-    elections.election_close(election, cast.alice)
+    elections.election_close(cast.alice, election)
     late = cast.client(cast.bob).post(_url("cast", election), ranks(0))
     assert late.status_code == 409 and "closed" in late.content.decode()
     assert _nothing_cast(election)
@@ -87,19 +87,19 @@ def test_ballots_before_opening_and_after_closing_are_refused(cast):
 @pytest.mark.django_db
 def test_a_nomination_without_consent_never_reaches_the_ballot(cast):
     election = elections.election_create(cast.alice, cast.north, title="T", method="irv")
-    nomination = elections.nominate(cast.alice, election, cast.bob)
+    nomination = elections.nominate(cast.alice, election, nominee=cast.bob)
     assert nomination.status == Candidate.Status.PENDING
     with pytest.raises(Conflict):
         elections.voting_open(cast.alice, election)  # nobody has consented
     with pytest.raises(NotAllowed):
-        elections.nomination_answer(cast.alice, nomination, True)  # not hers to give
+        elections.nomination_answer(cast.alice, nomination, accept=True)  # not hers to give
     elections.nominate(cast.carol, election)
     election = elections.voting_open(cast.alice, election)
     assert election_queries.ballot_names(election) == ["Carol"]
     nomination.refresh_from_db()
     assert nomination.position is None
     with pytest.raises(Conflict):
-        elections.nomination_answer(cast.bob, nomination, True)  # too late: voting is open
+        elections.nomination_answer(cast.bob, nomination, accept=True)  # too late: voting is open
 
 
 @pytest.mark.django_db
@@ -115,7 +115,7 @@ def test_nomination_refusals(cast):
     assert long.status_code == 400
     assert election.candidates.count() == 3
     with pytest.raises(Refused):
-        elections.nominate(cast.bob, election, cast.olivia)  # observers cannot stand
+        elections.nominate(cast.bob, election, nominee=cast.olivia)  # observers cannot stand
     elections.voting_open(cast.alice, election)
     late = cast.client(cast.alice).post(_url("option_add", election), {"name": "Late"})
     assert late.status_code == 409
@@ -181,11 +181,11 @@ def test_ranked_secret_ballots_cannot_be_linked_to_voters(cast):
     try:
         election = voting_election(cast, "scottish_stv")
         for person, order in ((cast.bob, (1, 0)), (cast.carol, (2,)), (cast.alice, (0, 2, 1))):
-            elections.ballot_cast(election, person, ranks(*order))
+            elections.ballot_cast(person, election, form=ranks(*order))
         before = set(election.ballots.values_list("id", flat=True))
         assert all(uuid.UUID(str(i)).version == 4 for i in before)
         assert not election.ballots.filter(voter__isnull=False).exists()
-        election = elections.election_close(election, cast.alice)
+        election = elections.election_close(cast.alice, election)
     finally:
         events.unsubscribe(sink)
     # No column links a ballot to a person, and nothing records when it was cast.
@@ -215,7 +215,7 @@ def test_concurrent_double_clicks_cast_one_ballot(cast):
 
     def click():
         try:
-            elections.ballot_cast(election, cast.bob, ranks(0, 1))
+            elections.ballot_cast(cast.bob, election, form=ranks(0, 1))
             outcomes.append("cast")
         except Conflict:
             outcomes.append("refused")
