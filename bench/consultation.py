@@ -220,7 +220,9 @@ def main() -> None:
 
     def open_online() -> dict[int, Any]:
         return {
-            row.body_id: actions.consultation_poll_open(facilitator[row.body_id], row, "secret")
+            row.body_id: actions.consultation_poll_open(
+                facilitator[row.body_id], row, secrecy="secret"
+            )
             for row in online
         }
 

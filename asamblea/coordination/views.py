@@ -210,7 +210,7 @@ def request_decide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     coordination = viewable_coordination(request, slug)
     affiliation_request = get_object_or_404(AffiliationRequest, pk=pk, coordination=coordination)
     data = _valid(forms.DecideRequestForm(request.POST))
-    actions.affiliation_decide(request.user, affiliation_request, data["accept"])
+    actions.affiliation_decide(request.user, affiliation_request, accept=data["accept"])
     messages.success(request, _("Decision recorded."))
     return redirect("coordination:detail", slug=slug)
 
@@ -480,7 +480,9 @@ def propose(request: HttpRequest, slug: str) -> HttpResponse:
     data = _valid(forms.ProposeForm(request.POST))
     coordination = _body_by_slug(request, data["coordination"])
     require_coordination(coordination)
-    request_ = actions.affiliation_propose(request.user, body, coordination, data["direction"])
+    request_ = actions.affiliation_propose(
+        request.user, body, coordination, direction=data["direction"]
+    )
     messages.success(request, _("The motion is put to the assembly."))
     return redirect("motions:detail", slug=slug, number=request_.motion.number)
 
@@ -549,12 +551,14 @@ def consultation_decide(request: HttpRequest, slug: str, pk: int) -> HttpRespons
     if data["means"] == ConsultedBody.Means.MEETING and data["meeting"]:
         meeting = get_object_or_404(Meeting, pk=data["meeting"], body=body)
         actions.consultation_meeting_vote_open(
-            request.user, row, meeting, data["secrecy"] or "secret"
+            request.user, row, meeting, secrecy=data["secrecy"] or "secret"
         )
         messages.success(request, _("The vote is open to the members present."))
         return redirect("meetings:detail", slug=slug, pk=meeting.pk)
     if data["means"] == ConsultedBody.Means.ONLINE:
-        poll = actions.consultation_poll_open(request.user, row, data["secrecy"] or "secret")
+        poll = actions.consultation_poll_open(
+            request.user, row, secrecy=data["secrecy"] or "secret"
+        )
         messages.success(request, _("The online vote is open until the deadline."))
         return redirect("voting:detail", slug=slug, pk=poll.pk)
     counts = [data[k] for k in ("yes", "no", "abstain", "present")]
@@ -602,7 +606,7 @@ def solidarity_send(request: HttpRequest, slug: str, number: int) -> HttpRespons
     motion = _own_motion(request, slug, number)
     data = _valid(forms.SolidarityForm(request.POST))
     actions.solidarity_send(
-        request.user, motion, _body_by_slug(request, data["to_body"]), data["note"]
+        request.user, motion, _body_by_slug(request, data["to_body"]), note=data["note"]
     )
     messages.success(request, _("The proposal for solidarity is sent."))
     return redirect("coordination:provenance", slug=slug, number=number)
@@ -615,7 +619,7 @@ def solidarity_answer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     body = viewable_body(request, slug)
     proposal = get_object_or_404(Solidarity, pk=pk, to_body=body)
     data = _valid(forms.AnswerForm(request.POST))
-    answered = actions.solidarity_answer(request.user, proposal, data["take_up"])
+    answered = actions.solidarity_answer(request.user, proposal, take_up=data["take_up"])
     if answered.motion is not None:
         return redirect("motions:detail", slug=slug, number=answered.motion.number)
     messages.success(request, _("The proposal was declined."))

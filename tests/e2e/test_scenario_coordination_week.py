@@ -137,7 +137,7 @@ def test_a_coordination_week(browser, site):
         )
         rows = {row.body_id: row for row in consultation.rows.all()}
         # North online: bob votes on his phone.
-        online = coordination.consultation_poll_open(p.alice, rows[north.pk], "secret")
+        online = coordination.consultation_poll_open(p.alice, rows[north.pk], secrecy="secret")
         page = week.sees(p.bob, f"/b/{north.slug}/p/{online.pk}/")
         page.get_by_label("Yes", exact=True).check()
         page.get_by_role("button", name="Cast my vote").click()
@@ -151,7 +151,7 @@ def test_a_coordination_week(browser, site):
         for person in (p.frank, p.sam):
             meetings.check_in(person, meeting)
         in_meeting = coordination.consultation_meeting_vote_open(
-            p.frank, rows[south.pk], meeting, "secret"
+            p.frank, rows[south.pk], meeting, secrecy="secret"
         )
         page = week.sees(p.sam, f"/b/{south.slug}/meetings/{meeting.pk}/")
         vote_box = page.locator("#vote")

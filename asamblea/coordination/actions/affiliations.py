@@ -48,7 +48,7 @@ def _lock_coordination_graph() -> None:
 
 @transaction.atomic
 def affiliation_propose(
-    person: Person, body: Body, coordination: Body, direction: str
+    person: Person, body: Body, coordination: Body, *, direction: str
 ) -> AffiliationRequest:
     """Put a motion to the assembly to join (or leave) ``coordination``. The assembly decides
     by an ordinary vote on it; the coordination then accepts per its statute."""
@@ -95,7 +95,10 @@ def affiliation_propose(
     return request
 
 
-def assembly_decided(request: AffiliationRequest, adopted: bool, by: Person) -> None:
+def assembly_decided(by: Person | None, request: AffiliationRequest, *, adopted: bool) -> None:
+    """An assembly's vote on joining or leaving a coordination closed (the ``poll_closed``
+    receiver calls it): the request goes to the coordination, or is dropped. ``by`` closed the
+    vote (None: its time ran out)."""
     request = AffiliationRequest.objects.select_for_update().get(pk=request.pk)
     if request.state != AffiliationRequest.State.PROPOSED:
         return
@@ -153,7 +156,7 @@ def _settle_affiliation(request: AffiliationRequest, *, accept: bool, by: Person
 
 
 @transaction.atomic
-def affiliation_decide(facilitator: Person, request: AffiliationRequest, accept: bool) -> None:
+def affiliation_decide(facilitator: Person, request: AffiliationRequest, *, accept: bool) -> None:
     """The coordination accepts or refuses an assembly's decision to join or leave.
 
     Locks the request row, then every coordinating body's row (see

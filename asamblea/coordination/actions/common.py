@@ -64,7 +64,7 @@ def require_member_body(body: Body, coordination: Body) -> None:
 
 
 def open_member_poll(
-    person: Person, body: Body, title: str, closes_at: datetime | None = None
+    person: Person, body: Body, *, title: str, closes_at: datetime | None = None
 ) -> Poll:
     """Open a secret poll of the body's voting members on behalf of any member.
 

@@ -163,7 +163,7 @@ def _consulted_open(row: ConsultedBody) -> ConsultedBody:
 
 
 @transaction.atomic
-def consultation_poll_open(facilitator: Person, row: ConsultedBody, secrecy: str) -> Poll:
+def consultation_poll_open(facilitator: Person, row: ConsultedBody, *, secrecy: str) -> Poll:
     """The assembly decides by an online vote of its members, closing at the deadline."""
     require_facilitator(facilitator, row.body)
     locked = _consulted_open(row)
@@ -188,7 +188,7 @@ def consultation_poll_open(facilitator: Person, row: ConsultedBody, secrecy: str
 
 @transaction.atomic
 def consultation_meeting_vote_open(
-    facilitator: Person, row: ConsultedBody, meeting: Meeting, secrecy: str
+    facilitator: Person, row: ConsultedBody, meeting: Meeting, *, secrecy: str
 ) -> Poll:
     """The assembly decides in one of its open meetings: a vote of the members present (who
     vote on their phones, or are counted by a show of hands that a second facilitator attests,
@@ -279,6 +279,8 @@ def _decide_row(
 
 
 def settle_consulted(row: ConsultedBody, poll: Poll) -> None:
+    """Record an assembly's answer to a consultation when its own vote closes (the
+    ``poll_closed`` receiver calls it, in the poll's closing transaction). No actor."""
     locked = (
         ConsultedBody.objects.select_for_update()
         .select_related("consultation__coordination", "body")
@@ -345,7 +347,8 @@ def consultation_close(by: Person | None, consultation: Consultation) -> Consult
 
 
 def close_due() -> int:
-    """Close every delegates' vote and consultation whose time has passed; returns how many."""
+    """Close every delegates' vote and consultation whose time has passed; returns how many.
+    No actor: a system job (``asamblea close-due``)."""
     closed = 0
     now = timezone.now()
     for vote in CoordinationVote.objects.filter(state="open", closes_at__lte=now).only("pk"):

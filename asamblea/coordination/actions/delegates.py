@@ -97,7 +97,9 @@ def election_open(
             poll = poll_open(facilitator, body, title=title, secrecy="secret", closes_at=closes_at)
             Candidacy.objects.create(election=election, person=person, poll=poll, order=order)
         else:
-            motion = put_on_agenda(body, title, title, "", "delegate election", None)
+            motion = put_on_agenda(
+                body, title=title, text=title, reasons="", reason="delegate election", origin=None
+            )
             vote = vote_open(facilitator, body, motion, closes_at=closes_at)
             Candidacy.objects.create(election=election, person=person, vote=vote, order=order)
     record_both(
@@ -117,7 +119,8 @@ def election_open(
 def settle_election(candidacy: Candidacy, poll: Poll) -> None:
     """Store a candidate's approvals (the yes of its poll, if the poll met its quorum); when
     every candidate's poll is closed, fill the seats by approval voting.
-    Locks the election row so two polls closing at once settle it once."""
+    Locks the election row so two polls closing at once settle it once. No actor: the closing
+    poll settles it."""
     election = DelegateElection.objects.select_for_update().get(pk=candidacy.election_id)
     result = poll.result or {}
     approvals = int(Fraction(result.get("yes", "0"))) if result.get("quorum_met") else 0
@@ -133,7 +136,8 @@ def settle_election(candidacy: Candidacy, poll: Poll) -> None:
 def settle_vote_election(candidacy: Candidacy) -> None:
     """A coordinating body's election: when every candidate's delegates' vote is closed, the
     yes weights (exact fractions, scaled by their common denominator to whole numbers so the
-    order and the ties are unchanged) are the approvals. Locks the election row."""
+    order and the ties are unchanged) are the approvals. Locks the election row. No actor: the
+    closing vote settles it."""
     election = DelegateElection.objects.select_for_update().get(pk=candidacy.election_id)
     if election.state != DelegateElection.State.OPEN:
         return
@@ -233,7 +237,7 @@ def recall_open(person: Person, delegation: Delegation) -> Recall:
     }
     hours = statute_of(locked.coordination).recall_hours
     closes_at = timezone.now() + timedelta(hours=hours)
-    poll = open_member_poll(person, locked.body, str(title), closes_at)
+    poll = open_member_poll(person, locked.body, title=str(title), closes_at=closes_at)
     recall = Recall.objects.create(delegation=locked, poll=poll, proposed_by=person)
     record_both(
         locked.body,
@@ -251,7 +255,8 @@ def recall_open(person: Person, delegation: Delegation) -> Recall:
 
 def recall_delegate(delegation: Delegation, poll: Poll) -> None:
     """Recall takes effect at once: the delegation ends and, in every open vote of the
-    coordination, the delegate's seat is emptied and their vote removed."""
+    coordination, the delegate's seat is emptied and their vote removed. No actor: the recall
+    poll's close decides it."""
     locked = Delegation.objects.select_for_update().get(pk=delegation.pk)
     if locked.recalled_at is not None:
         return

@@ -52,16 +52,17 @@ def _agenda_motion(coordination: Body, origin: Motion, reason: str) -> Motion:
     """Put a forwarded motion on the coordination's agenda, keeping where it came from."""
     return put_on_agenda(
         coordination,
-        origin.title,
-        origin.text,
-        (origin.reasons or "")[:TEXT_MAX],
-        reason,
-        {"body": origin.body_id, "motion": origin.number},
+        title=origin.title,
+        text=origin.text,
+        reasons=(origin.reasons or "")[:TEXT_MAX],
+        reason=reason,
+        origin={"body": origin.body_id, "motion": origin.number},
     )
 
 
 def put_on_agenda(
     coordination: Body,
+    *,
     title: str,
     text: str,
     reasons: str,
@@ -69,7 +70,9 @@ def put_on_agenda(
     origin: dict[str, Any] | None,
 ) -> Motion:
     """Create a motion on the coordination's agenda (``supported``: ready for a vote) and record
-    it with its origin. The body row is locked for the numbering, as in ``motion_submit``."""
+    it with its origin. The body row is locked for the numbering, as in ``motion_submit``.
+    No actor: the callers (forwarding, a statement or an election put to the delegates) have
+    checked who asks."""
     number = _next_number(coordination)
     motion = Motion.objects.create(
         body=coordination,
@@ -118,7 +121,7 @@ def _forward_vote_open(
     else:
         title = _("Back «%(title)s» in %(coordination)s") % names
     closes_at = timezone.now() + timedelta(hours=FORWARD_VOTE_HOURS)
-    poll = open_member_poll(person, body, str(title), closes_at)
+    poll = open_member_poll(person, body, title=str(title), closes_at=closes_at)
     vote = ForwardVote.objects.create(
         body=body,
         coordination=coordination,
@@ -218,10 +221,11 @@ def forward_back(person: Person, forward: Forward, body: Body) -> Backing | Forw
     return _back(locked, body, person, None)
 
 
-def settle_forward_vote(vote: ForwardVote, poll: Poll, adopted: bool) -> None:
+def settle_forward_vote(vote: ForwardVote, poll: Poll, *, adopted: bool) -> None:
     """The members decided: forward or back when adopted. Runs inside the poll's closing
     transaction, so it never raises: what can no longer happen (the body left, the motion was
-    forwarded or put on the agenda meanwhile) is recorded as lapsed."""
+    forwarded or put on the agenda meanwhile) is recorded as lapsed. No actor: the members'
+    vote decided."""
     if not adopted:
         return
     body, coordination = vote.body, vote.coordination

@@ -102,6 +102,8 @@ def mandate_vote_open(
 
 
 def settle_mandate(mandate: Mandate, poll: Poll) -> None:
+    """Set the mandate the members' vote decided, free if it missed its quorum (the
+    ``poll_closed`` receiver calls it, in the poll's closing transaction). No actor."""
     result = poll.result or {}
     if result.get("quorum_met"):
         yes, no = int(Fraction(result["yes"])), int(Fraction(result["no"]))

@@ -57,7 +57,7 @@ def on_poll_closed(sender: Any, poll: Poll, by: Person | None = None, **kwargs: 
     if poll.motion_id is not None:
         request = AffiliationRequest.objects.filter(motion_id=poll.motion_id).first()
         if request is not None:
-            assembly_decided(request, adopted, by)
+            assembly_decided(by, request, adopted=adopted)
     candidacy = Candidacy.objects.filter(poll=poll).first()
     if candidacy is not None:
         settle_election(candidacy, poll)
@@ -74,4 +74,4 @@ def on_poll_closed(sender: Any, poll: Poll, by: Person | None = None, **kwargs: 
         ForwardVote.objects.filter(poll=poll).select_related("body", "coordination").first()
     )
     if forward_vote is not None:
-        settle_forward_vote(forward_vote, poll, adopted)
+        settle_forward_vote(forward_vote, poll, adopted=adopted)

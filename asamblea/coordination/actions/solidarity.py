@@ -26,7 +26,7 @@ from asamblea.motions.models import Motion
 
 @transaction.atomic
 def solidarity_send(
-    facilitator: Person, motion: Motion, to_body: Body, note: str = ""
+    facilitator: Person, motion: Motion, to_body: Body, *, note: str = ""
 ) -> Solidarity:
     """An assembly sends a motion it adopted to a sister assembly (one sharing a coordination)
     as a proposal for solidarity. The unique (motion, body) constraint refuses repeats."""
@@ -54,7 +54,7 @@ def solidarity_send(
 
 
 @transaction.atomic
-def solidarity_answer(facilitator: Person, solidarity: Solidarity, take_up: bool) -> Solidarity:
+def solidarity_answer(facilitator: Person, solidarity: Solidarity, *, take_up: bool) -> Solidarity:
     """The receiving assembly takes the proposal up (it becomes one of its motions, with its
     provenance) or declines it. Locks the proposal row: answered once."""
     require_facilitator(facilitator, solidarity.to_body)

@@ -326,7 +326,7 @@ def vote_close(by: Person | None, vote: CoordinationVote) -> CoordinationVote:
     # A coordination joins or leaves another by its own delegates' vote on the motion.
     request = AffiliationRequest.objects.filter(motion=motion).first()
     if request is not None:
-        assembly_decided(request, outcome.adopted, by)
+        assembly_decided(by, request, adopted=outcome.adopted)
     candidacy = Candidacy.objects.filter(vote=locked).first()
     if candidacy is not None:
         settle_vote_election(candidacy)

@@ -69,7 +69,7 @@ def _agenda(fed, title="Huelga general"):
 
 def test_an_assembly_joins_by_its_own_vote_and_the_coordinations_acceptance(fed):
     region = _coord(fed, name="Region", kind="regional_coordination")
-    request = actions.affiliation_propose(fed.bob, fed.north, region, "join")
+    request = actions.affiliation_propose(fed.bob, fed.north, region, direction="join")
     assert request.motion.body == fed.north
     with pytest.raises(Conflict):  # the assembly has not decided yet
         actions.affiliation_decide(fed.cora, request, accept=True)
@@ -90,7 +90,7 @@ def test_an_assembly_joins_by_its_own_vote_and_the_coordinations_acceptance(fed)
 
 def test_an_assembly_that_votes_no_does_not_join(fed):
     region = _coord(fed, name="Region", kind="regional_coordination")
-    request = actions.affiliation_propose(fed.bob, fed.north, region, "join")
+    request = actions.affiliation_propose(fed.bob, fed.north, region, direction="join")
     poll = poll_open(fed.alice, fed.north, motion=request.motion, secrecy="named")
     ballot_cast(fed.bob, poll, choice="no")
     poll_close(fed.alice, poll)
@@ -101,7 +101,7 @@ def test_an_assembly_that_votes_no_does_not_join(fed):
 
 def test_automatic_admission_accepts_once_the_assembly_decides(fed):
     region = _coord(fed, name="Open region", kind="regional_coordination", admission="automatic")
-    request = actions.affiliation_propose(fed.bob, fed.north, region, "join")
+    request = actions.affiliation_propose(fed.bob, fed.north, region, direction="join")
     _adopt(fed.alice, fed.north, request.motion)
     request.refresh_from_db()
     assert request.state == AffiliationRequest.State.ACCEPTED
@@ -111,7 +111,7 @@ def test_automatic_admission_accepts_once_the_assembly_decides(fed):
 def test_leaving_takes_effect_when_the_assembly_decides_and_ends_its_delegations(fed):
     """The coordination's facilitator cannot hold a decision to leave back, not even by
     never answering: it takes effect with the assembly's vote."""
-    request = actions.affiliation_propose(fed.bob, fed.north, fed.federation, "leave")
+    request = actions.affiliation_propose(fed.bob, fed.north, fed.federation, direction="leave")
     _adopt(fed.alice, fed.north, request.motion)
     request.refresh_from_db()
     assert request.state == AffiliationRequest.State.ACCEPTED
@@ -130,7 +130,7 @@ def test_a_cycle_is_refused(fed):
     affiliate(nation, sub)  # nation is now a member of sub
     join(fed.bob, sub)
     with pytest.raises(Refused) as refused:
-        actions.affiliation_propose(fed.cora, sub, fed.federation, "join")
+        actions.affiliation_propose(fed.cora, sub, fed.federation, direction="join")
     assert refused.value.code == "cycle"
 
 
@@ -146,11 +146,11 @@ def test_only_members_propose_joining(fed):
     region = _coord(fed, name="Region", kind="regional_coordination")
     for person in (fed.olivia, fed.frank, fed.oscar):
         with pytest.raises(NotAllowed):
-            actions.affiliation_propose(person, fed.north, region, "join")
+            actions.affiliation_propose(person, fed.north, region, direction="join")
     with pytest.raises(Refused):
-        actions.affiliation_propose(fed.bob, fed.north, region, "sideways")
+        actions.affiliation_propose(fed.bob, fed.north, region, direction="sideways")
     with pytest.raises(Conflict):
-        actions.affiliation_propose(fed.bob, fed.north, fed.federation, "join")
+        actions.affiliation_propose(fed.bob, fed.north, fed.federation, direction="join")
 
 
 def test_a_private_coordination_cannot_be_joined_by_outsiders(fed):
@@ -158,7 +158,7 @@ def test_a_private_coordination_cannot_be_joined_by_outsiders(fed):
         fed.cora, name="Secret", kind="sector_federation", visibility="members"
     )
     with pytest.raises(NotAllowed):
-        actions.affiliation_propose(fed.bob, fed.north, secret, "join")
+        actions.affiliation_propose(fed.bob, fed.north, secret, direction="join")
 
 
 # --- Delegates -------------------------------------------------------------------------------
@@ -631,7 +631,7 @@ def test_solidarity_goes_to_sister_assemblies_only(fed):
 
 def test_a_coordination_joins_another_by_its_delegates_vote(fed):
     nation = _coord(fed, name="Nation", kind="national_coordination")
-    request = actions.affiliation_propose(fed.cora, fed.federation, nation, "join")
+    request = actions.affiliation_propose(fed.cora, fed.federation, nation, direction="join")
     vote = actions.vote_open(fed.cora, fed.federation, request.motion)
     actions.delegate_cast(fed.carol, vote, fed.north, choice="yes")
     actions.delegate_cast(fed.frank, vote, fed.south, choice="yes")

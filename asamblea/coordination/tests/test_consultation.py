@@ -126,7 +126,7 @@ def test_a_motion_goes_down_three_levels_and_adds_up_exactly_as_by_hand(federati
     for name, (_size, _region, _sector, means, yes, no, abstain, present) in ASSEMBLIES.items():
         facilitator, row = people[name][0], rows[name]
         if means == "online":
-            poll = polls[name] = actions.consultation_poll_open(facilitator, row, "secret")
+            poll = polls[name] = actions.consultation_poll_open(facilitator, row, secrecy="secret")
             choices = ["yes"] * yes + ["no"] * no + ["abstain"] * abstain
             for person, choice in zip(people[name], choices, strict=False):
                 ballot_cast(person, poll, choice=choice)
@@ -280,8 +280,8 @@ def test_an_assembly_decides_in_its_meeting_by_a_vote_of_those_present(federatio
     for person in (facilitator, *members[:3]):  # four of the six are present
         meetings.check_in(person, meeting)
     with pytest.raises(NotAllowed):
-        actions.consultation_meeting_vote_open(people["A4"][0], row, meeting, "secret")
-    poll = actions.consultation_meeting_vote_open(facilitator, row, meeting, "secret")
+        actions.consultation_meeting_vote_open(people["A4"][0], row, meeting, secrecy="secret")
+    poll = actions.consultation_meeting_vote_open(facilitator, row, meeting, secrecy="secret")
     assert poll.meeting_id == meeting.pk and poll.electorate_size == 4
     for person, choice in zip(
         (facilitator, *members[:3]), ("yes", "yes", "no", "abstain"), strict=True
