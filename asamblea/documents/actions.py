@@ -434,7 +434,9 @@ def may_answer_for(person: Any, amendment: Amendment) -> bool:
 
 
 @transaction.atomic
-def consent_answer(person: Any, proposal: Amendment, amendment: Amendment, accept: bool) -> Consent:
+def consent_answer(
+    person: Any, proposal: Amendment, amendment: Amendment, *, accept: bool
+) -> Consent:
     """An author accepts or refuses a merge or compromise replacing their amendment. One
     refusal ends the proposal; when every author has accepted, the amendments it replaces are
     withdrawn in its favour and it goes on the agenda. Locks the proposal's row."""
@@ -509,7 +511,7 @@ def _put_proposal_on_agenda(proposal: Amendment, document: Document) -> None:
 
 
 @transaction.atomic
-def block_create(person: Any, document: Document, numbers: list[int]) -> Block:
+def block_create(person: Any, document: Document, *, numbers: list[int]) -> Block:
     """The drafting commission groups amendments waiting for a decision, none conflicting with
     another, so that one vote decides them together. Locks the document and amendment rows."""
     locked = _lock(document)

@@ -287,7 +287,7 @@ def consent(request: HttpRequest, slug: str, number: int, amendment: int) -> Htt
     if replaced is None:
         raise Refused(_("This proposal does not replace that amendment."))
     accept = request.POST.get("accept") == "yes"
-    actions.consent_answer(request.user, proposal, replaced.amendment, accept)
+    actions.consent_answer(request.user, proposal, replaced.amendment, accept=accept)
     messages.success(request, _("Your answer was recorded."))
     return redirect("documents:amendment", slug=slug, number=number, amendment=amendment)
 

@@ -195,7 +195,7 @@ def _bodies(match: Match) -> list[Body]:
     return [need.body, offer.body]
 
 
-def match_propose(facilitator: Any, need: Posting, offer: Posting, quantity: int) -> Match:
+def match_propose(facilitator: Any, need: Posting, offer: Posting, *, quantity: int) -> Match:
     """A facilitator of one side proposes that ``offer`` gives ``quantity`` to ``need`` (as
     the board suggested, or less); the proposing side has accepted it. Locks both postings in
     id order and counts what they already gave under the lock, so two proposals at once can
@@ -311,7 +311,7 @@ def match_decline(facilitator: Any, match: Match) -> Match:
 
 
 @transaction.atomic
-def details_share(facilitator: Any, match: Match, side: str, text: str) -> MatchDetail:
+def details_share(facilitator: Any, match: Match, *, side: str, text: str) -> MatchDetail:
     """A facilitator of one side of an accepted match writes what the other side must know
     (address, phone, whom to ask for); written again, it replaces the earlier text. The ledger
     says that details were shared, never what they say. Locks the match row."""
@@ -346,7 +346,8 @@ def details_share(facilitator: Any, match: Match, side: str, text: str) -> Match
 def sweep_due(on: date | None = None) -> int:
     """Delete the details of every match whose last day has passed, and erase who travelled on
     every trip that is over (run by ``asamblea close-due``; the pages already hide them). One
-    transaction per match or trip, each row locked and checked again. Returns how many."""
+    transaction per match or trip, each row locked and checked again. Returns how many. No
+    actor: a system job."""
     day = on or today()
     done = 0
     due = Match.objects.filter(ends_on__lt=day, details_deleted_at__isnull=True)
@@ -441,7 +442,7 @@ def trip_update(facilitator: Any, trip: Trip, **fields: Any) -> Trip:
     return locked
 
 
-def trip_ask(facilitator: Any, trip: Trip, kinds: list[str]) -> list[Posting]:
+def trip_ask(facilitator: Any, trip: Trip, *, kinds: list[str]) -> list[Posting]:
     """Post the trip's needs on its coordination's board: ``transport`` (its seats, from where
     it leaves to where it goes, on the day it leaves) and ``lodging`` (a place to sleep for each
     seat at the destination, from the first to the last day). One transaction."""

@@ -139,7 +139,7 @@ def propose(request: HttpRequest, slug: str) -> HttpResponse:
     offer = postings.filter(pk=data["offer"]).first()
     if need is None or offer is None:
         raise Refused(_("There is no such need or offer."), code="no_posting")
-    match = actions.match_propose(request.user, need, offer, data["quantity"])
+    match = actions.match_propose(request.user, need, offer, quantity=data["quantity"])
     if match.state == Match.State.ACCEPTED:
         messages.success(request, _("Matched. Share the exact details now."))
     else:
@@ -211,7 +211,7 @@ def decline(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def details(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     coordination, found, _sides = _match_of(request, slug, pk)
     data = _valid(forms.DetailsForm(request.POST))
-    actions.details_share(request.user, found, data["side"], data["text"])
+    actions.details_share(request.user, found, side=data["side"], text=data["text"])
     messages.success(request, _("Shared with the other assembly's facilitators."))
     return redirect("logistics:match", slug=coordination.slug, pk=found.pk)
 
@@ -308,7 +308,7 @@ def _trip_context(found: Trip, form: Any = None) -> dict[str, Any]:
 def trip_ask(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     found = _trip(request, slug, pk)
     data = _valid(forms.AskForm(request.POST))
-    actions.trip_ask(request.user, found, data["kinds"])
+    actions.trip_ask(request.user, found, kinds=data["kinds"])
     messages.success(request, _("Posted on the coordination's board."))
     return redirect("logistics:trip", slug=found.body.slug, pk=found.pk)
 

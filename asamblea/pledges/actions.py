@@ -199,7 +199,7 @@ def _check_trigger(locked: Pledge) -> None:
 
 
 @transaction.atomic
-def commit(person: Any, pledge: Pledge, assembly: Body | None = None) -> None:
+def commit(person: Any, pledge: Pledge, *, assembly: Body | None = None) -> None:
     """``person`` commits, counted in ``assembly`` (one of the pledge's assemblies where they
     are a voting member; by default the first by name). Stores no person and no time (see
     :class:`~asamblea.pledges.models.Commitment`); the unique (pledge, holder) constraint and
@@ -316,7 +316,7 @@ def _rewrite_commitments(pledge: Pledge, *, erase: bool) -> None:
 def settle(pledge: Pledge) -> Pledge:
     """After the deadline: an open pledge lapses (nobody is bound; recorded with its counts,
     told to everyone concerned), and the commitments are rewritten in random order. Runs once
-    (``sealed``), under the pledge row's lock."""
+    (``sealed``), under the pledge row's lock. No actor: the deadline settles it."""
     locked = _lock(pledge.pk)
     if locked.sealed or not locked.past_deadline():
         return locked
@@ -377,7 +377,7 @@ def followup_open(facilitator: Any, pledge: Pledge) -> Pledge:
 
 
 @transaction.atomic
-def followup_answer(person: Any, pledge: Pledge, kept: bool) -> None:
+def followup_answer(person: Any, pledge: Pledge, *, kept: bool) -> None:
     """Someone who committed says whether they took part. Only the counts are stored: the
     commitment's ``answered`` flag flips once (a conditional UPDATE: a second answer changes no
     row and is refused) and one of the pledge's two counters goes up."""
@@ -403,7 +403,7 @@ def followup_answer(person: Any, pledge: Pledge, kept: bool) -> None:
 def followup_close(pledge: Pledge) -> Pledge:
     """Close the follow-through question at its time: the share of commitments kept goes into
     the ledger, and every commitment's holder is erased, so nothing links anyone to the pledge
-    any more. Runs once, under the pledge row's lock."""
+    any more. Runs once, under the pledge row's lock. No actor: its time closes it."""
     locked = _lock(pledge.pk)
     if locked.followup != Pledge.FollowUp.OPEN:
         return locked
@@ -431,7 +431,8 @@ def followup_close(pledge: Pledge) -> Pledge:
 def settle_due(body: Body | None = None) -> int:
     """Settle every pledge (of ``body``, if given) whose deadline passed, and close every
     follow-through question whose time passed; returns how many. ``asamblea close-due`` runs
-    it, and the pledge pages do on each visit, so a pledge lapses on time without cron."""
+    it, and the pledge pages do on each visit, so a pledge lapses on time without cron. No
+    actor: a system job."""
     now = timezone.now()
     due = Pledge.objects.filter(sealed=False, deadline__lte=now)
     followups = Pledge.objects.filter(followup=Pledge.FollowUp.OPEN, followup_closes_at__lte=now)
@@ -451,7 +452,7 @@ def settle_due(body: Body | None = None) -> int:
 
 
 def settle_if_due(pledge: Pledge) -> Pledge:
-    """What :func:`settle_due` does, for one pledge a page is about to show."""
+    """What :func:`settle_due` does, for one pledge a page is about to show. No actor."""
     now = timezone.now()
     if not pledge.sealed and pledge.deadline <= now:
         pledge = settle(pledge)

@@ -218,7 +218,7 @@ def commit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     pledge = actions.settle_if_due(_pledge(request, slug, pk))
     data = _valid(forms.CommitForm(request.POST))
     assembly = _assembly(request, pledge, data["assembly"]) if data["assembly"] else None
-    actions.commit(request.user, pledge, assembly)
+    actions.commit(request.user, pledge, assembly=assembly)
     messages.success(request, _("You committed. Nobody else can see that you did."))
     return redirect("pledges:detail", slug=slug, pk=pk)
 
@@ -260,6 +260,6 @@ def followup_open(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def followup_answer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     pledge = actions.settle_if_due(_pledge(request, slug, pk))
     kept = _valid(forms.AnswerForm(request.POST))["kept"] == "yes"
-    actions.followup_answer(request.user, pledge, kept)
+    actions.followup_answer(request.user, pledge, kept=kept)
     messages.success(request, _("Thank you. Only the count is kept, not your answer."))
     return redirect("pledges:detail", slug=slug, pk=pk)

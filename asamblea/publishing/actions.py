@@ -49,7 +49,7 @@ def _lock(statement: Statement) -> Statement:
 
 
 @transaction.atomic
-def statement_rule_set(facilitator: Any, body: Body, adoption: str) -> StatementRule:
+def statement_rule_set(facilitator: Any, body: Body, *, adoption: str) -> StatementRule:
     """A facilitator sets how the body adopts statements (part of its statute, recorded)."""
     require_facilitator(facilitator, body)
     if adoption not in StatementRule.Adoption.values:

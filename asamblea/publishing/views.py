@@ -274,7 +274,7 @@ def statement_rule(request: HttpRequest, slug: str) -> HttpResponse:
     form = StatementRuleForm(request.POST)
     if not form.is_valid():
         raise Refused(_("Choose how statements are adopted."))
-    actions.statement_rule_set(request.user, body, form.cleaned_data["adoption"])
+    actions.statement_rule_set(request.user, body, adoption=form.cleaned_data["adoption"])
     messages.success(request, _("The statute now says how statements are adopted."))
     return redirect("publishing:statements", slug=body.slug)
 

@@ -191,7 +191,7 @@ def _clean_answer(question: Question, raw: Any) -> Any:
 
 
 @transaction.atomic
-def answer(person: Any, survey: Survey, raw: dict[str, Any]) -> None:
+def answer(person: Any, survey: Survey, *, raw: dict[str, Any]) -> None:
     """``person`` answers once. Their respondent row's ``answered`` flag flips by a conditional
     UPDATE (a second or concurrent answer changes no row and is refused), and the response is
     written in the same transaction: for an anonymous survey with no person and no time."""
@@ -271,7 +271,7 @@ def survey_close(by: Any | None, survey: Survey) -> Survey:
 
 def close_due(body: Body | None = None) -> int:
     """Close every open survey (of ``body``) whose time passed; ``asamblea close-due`` and the
-    survey pages run it."""
+    survey pages run it. No actor: a system job."""
     due = Survey.objects.filter(state=Survey.State.OPEN, closes_at__lte=timezone.now())
     if body is not None:
         due = due.filter(Q(body=body) | Q(scope__body=body)).distinct()

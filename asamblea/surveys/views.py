@@ -220,7 +220,7 @@ def survey_answer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if not form.is_valid():
         raise Refused(_("One of the answers is not valid: check the form."), code="bad_answer")
     raw = {str(q.pk): form.cleaned_data.get(f"q{q.pk}") for q in questions}
-    actions.answer(request.user, survey, raw)
+    actions.answer(request.user, survey, raw=raw)
     messages.success(request, _("Thank you: your answers are in."))
     return redirect("surveys:detail", slug=slug, pk=pk)
 

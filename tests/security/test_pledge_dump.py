@@ -186,7 +186,7 @@ def test_once_the_follow_through_closes_nobody_can_be_linked_even_with_the_key(s
     commit_all(pledge, people)
     Pledge.objects.filter(pk=pledge.pk).update(deadline=timezone.now() - timedelta(seconds=1))
     actions.followup_open(cast.frank, pledge)
-    actions.followup_answer(people[0], pledge, True)
+    actions.followup_answer(people[0], pledge, kept=True)
     Pledge.objects.filter(pk=pledge.pk).update(followup_closes_at=timezone.now())
     actions.settle_due()
     text = json.dumps(dump(), default=str)

@@ -41,7 +41,7 @@ def answered(cast, django_capture_on_commit_callbacks):
     try:
         for person, choice in zip(people, order, strict=True):
             with django_capture_on_commit_callbacks(execute=True):
-                actions.answer(person, survey, {question: choice})
+                actions.answer(person, survey, raw={question: choice})
     finally:
         events.unsubscribe(sink)
     kinds_while_open = list(

@@ -421,11 +421,11 @@ def _pub(w: World) -> dict[str, Any]:
     built = w.extra.get("pub")
     if built is None or not Statement.objects.filter(pk=built["published_pk"]).exists():
         cast, federation, cora = w.cast, w.extra["federation"], w.extra["cora"]
-        pub.statement_rule_set(cast.alice, cast.north, "facilitators")
+        pub.statement_rule_set(cast.alice, cast.north, adoption="facilitators")
         published = pub.statement_draft(cast.alice, cast.north, title="Agua", text="Agua ya")
         pub.statement_adopt(cast.alice, published)
         draft = pub.statement_draft(cast.bob, cast.north, title="Luz", text="Luz ya")
-        pub.statement_rule_set(cora, federation, "facilitators")
+        pub.statement_rule_set(cora, federation, adoption="facilitators")
         shared = pub.statement_draft(cora, federation, title="Marcha", text="Marchamos")
         pub.statement_adopt(cora, shared)
         decision = Publication.objects.get(body=cast.north, kind="election")
@@ -511,12 +511,14 @@ def _logistics(w: World) -> dict[str, Any]:
         need = posting(cast.alice, cast.north, "need", "lodging", 30)
         offer = posting(cast.frank, cast.south, "offer", "lodging", 10)
         spare = posting(cast.frank, cast.south, "offer", "lodging", 10)
-        proposed = logistics.match_propose(cast.frank, need, offer, 10)
+        proposed = logistics.match_propose(cast.frank, need, offer, quantity=10)
         food_need = posting(cast.alice, cast.north, "need", "food", 50)
         food_offer = posting(cast.frank, cast.south, "offer", "food", 50)
-        matched = logistics.match_propose(cast.alice, food_need, food_offer, 50)
+        matched = logistics.match_propose(cast.alice, food_need, food_offer, quantity=50)
         matched = logistics.match_accept(cast.frank, matched)
-        logistics.details_share(cast.frank, matched, "offer", "Jr. Huallaga 452, 987 654 321")
+        logistics.details_share(
+            cast.frank, matched, side="offer", text="Jr. Huallaga 452, 987 654 321"
+        )
         trip = logistics.trip_plan(
             cast.alice,
             cast.north,
@@ -797,7 +799,7 @@ def _survey(key: str) -> Callable[[World], dict[str, Any]]:
                 )
 
             opened, closed = send("Antes del congreso"), send("Después")
-            surveys.answer(w.dave, opened, {str(opened.questions.get().pk): 0})
+            surveys.answer(w.dave, opened, raw={str(opened.questions.get().pk): 0})
             surveys.survey_close(w.cast.alice, closed)
             built = w.extra["surveys"] = {"open": opened, "closed": closed}
         survey = built[key]

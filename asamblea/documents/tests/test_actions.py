@@ -146,7 +146,7 @@ def test_conflicts_a_compromise_the_authors_accept_and_the_final_vote(congress):
     )
     second = actions.amendment_submit(cast.carol, doc, body=cast.north, op="delete", start="p3")
     with pytest.raises(Conflict):
-        actions.block_create(cast.alice, doc, [first.number, second.number])
+        actions.block_create(cast.alice, doc, numbers=[first.number, second.number])
     proposal = actions.proposal_make(
         cast.alice,
         doc,
@@ -158,9 +158,9 @@ def test_conflicts_a_compromise_the_authors_accept_and_the_final_vote(congress):
     )
     assert proposal.state == "proposed" and proposal.motion is None
     with pytest.raises(NotAllowed):
-        actions.consent_answer(cast.carol, proposal, first, True)  # bob's to answer
-    actions.consent_answer(cast.bob, proposal, first, True)
-    actions.consent_answer(cast.carol, proposal, second, True)
+        actions.consent_answer(cast.carol, proposal, first, accept=True)  # bob's to answer
+    actions.consent_answer(cast.bob, proposal, first, accept=True)
+    actions.consent_answer(cast.carol, proposal, second, accept=True)
     proposal.refresh_from_db()
     first.refresh_from_db()
     assert proposal.state == "supported" and first.state == "replaced"
@@ -190,7 +190,7 @@ def test_a_refused_compromise_leaves_the_amendments_standing(congress):
     proposal = actions.proposal_make(
         cast.alice, doc, kind="merge", numbers=[a.number, b.number], op="delete", start="p4"
     )
-    actions.consent_answer(cast.bob, proposal, a, False)
+    actions.consent_answer(cast.bob, proposal, a, accept=False)
     proposal.refresh_from_db()
     a.refresh_from_db()
     assert proposal.state == "refused" and a.state == "supported"
@@ -208,8 +208,8 @@ def test_a_merge_keeps_the_backing_of_both(congress):
     merged = actions.proposal_make(
         congress.cora, doc, kind="merge", numbers=[a.number, b.number], op="delete", start="p4"
     )
-    actions.consent_answer(congress.dave, merged, a, True)
-    actions.consent_answer(cast.frank, merged, b, True)
+    actions.consent_answer(congress.dave, merged, a, accept=True)
+    actions.consent_answer(cast.frank, merged, b, accept=True)
     rows = {r.amendment.number: r for r in queries.rows_for(doc, congress.cora)}
     assert {x.body_id for x in rows[merged.number].backers} == {cast.north.pk, cast.south.pk}
 
@@ -221,7 +221,7 @@ def test_a_block_decides_its_amendments_together(congress):
     b = actions.amendment_submit(
         cast.carol, doc, body=cast.north, op="insert_after", start="p4", markdown="Fin."
     )
-    block = actions.block_create(cast.alice, doc, [a.number, b.number])
+    block = actions.block_create(cast.alice, doc, numbers=[a.number, b.number])
     _adopt_in_assembly(cast.alice, block.motion, [cast.bob, cast.carol])
     a.refresh_from_db()
     b.refresh_from_db()
@@ -277,7 +277,7 @@ def test_outsiders_and_observers_cannot_amend_and_only_facilitators_open_documen
     with pytest.raises(NotAllowed):
         actions.document_create(cast.bob, cast.north, title="X", kind="other", text="Y")
     with pytest.raises(NotAllowed):
-        actions.block_create(cast.bob, congress.local, [1, 2])
+        actions.block_create(cast.bob, congress.local, numbers=[1, 2])
     assert Document.objects.count() == 2
 
 

@@ -31,7 +31,7 @@ def every_table_raw() -> str:
 
 
 def accepted(scene, quantity=20):
-    match = actions.match_propose(scene.alice, scene.need, scene.offer, quantity)
+    match = actions.match_propose(scene.alice, scene.need, scene.offer, quantity=quantity)
     return actions.match_accept(scene.frank, match)
 
 
@@ -112,7 +112,7 @@ def test_transport_needs_where_it_leaves_from(scene):
 
 
 def test_a_proposal_reserves_and_the_other_side_accepts(scene):
-    match = actions.match_propose(scene.alice, scene.need, scene.offer, 20)
+    match = actions.match_propose(scene.alice, scene.need, scene.offer, quantity=20)
     assert (match.state, match.need_accepted, match.offer_accepted) == ("proposed", True, False)
     assert allocated([scene.need.pk])[scene.need.pk] == 20
     with pytest.raises(Conflict):  # alice's side already accepted
@@ -126,31 +126,31 @@ def test_a_proposal_reserves_and_the_other_side_accepts(scene):
 
 
 def test_proposals_never_over_allocate_a_posting(scene):
-    actions.match_propose(scene.alice, scene.need, scene.offer, 20)
+    actions.match_propose(scene.alice, scene.need, scene.offer, quantity=20)
     with pytest.raises(Conflict):  # 30 needed, 20 given: 11 more is too much
-        actions.match_propose(scene.alice, scene.need, scene.east_offer, 11)
-    actions.match_propose(scene.erin, scene.need, scene.east_offer, 10)
+        actions.match_propose(scene.alice, scene.need, scene.east_offer, quantity=11)
+    actions.match_propose(scene.erin, scene.need, scene.east_offer, quantity=10)
     assert [row.remaining for row in board(scene.alice, scene.federation).needs] == [0]
 
 
 def test_the_same_pair_is_matched_once(scene):
-    actions.match_propose(scene.alice, scene.need, scene.offer, 5)
+    actions.match_propose(scene.alice, scene.need, scene.offer, quantity=5)
     with pytest.raises(Conflict):
-        actions.match_propose(scene.frank, scene.need, scene.offer, 5)
+        actions.match_propose(scene.frank, scene.need, scene.offer, quantity=5)
 
 
 def test_an_incompatible_or_reversed_pair_is_refused(scene):
     cusco = lodging(scene.erin, scene.federation, scene.east, "offer", 9, place="Cusco")
     with pytest.raises(Refused):
-        actions.match_propose(scene.alice, scene.need, cusco, 5)
+        actions.match_propose(scene.alice, scene.need, cusco, quantity=5)
     with pytest.raises(Refused):
-        actions.match_propose(scene.alice, scene.offer, scene.need, 5)
+        actions.match_propose(scene.alice, scene.offer, scene.need, quantity=5)
     with pytest.raises(NotAllowed):  # bob is a member, not a facilitator
-        actions.match_propose(scene.bob, scene.need, scene.offer, 5)
+        actions.match_propose(scene.bob, scene.need, scene.offer, quantity=5)
 
 
 def test_declining_frees_the_quantity_and_the_pair_is_not_suggested_again(scene):
-    match = actions.match_propose(scene.alice, scene.need, scene.offer, 20)
+    match = actions.match_propose(scene.alice, scene.need, scene.offer, quantity=20)
     match = actions.match_decline(scene.frank, match)
     assert match.state == "declined"
     assert allocated([scene.need.pk]).get(scene.need.pk, 0) == 0
@@ -159,24 +159,24 @@ def test_declining_frees_the_quantity_and_the_pair_is_not_suggested_again(scene)
 
 
 def test_details_are_exchanged_only_after_both_accept(scene):
-    match = actions.match_propose(scene.alice, scene.need, scene.offer, 20)
+    match = actions.match_propose(scene.alice, scene.need, scene.offer, quantity=20)
     with pytest.raises(Conflict):
-        actions.details_share(scene.frank, match, "offer", ADDRESS)
+        actions.details_share(scene.frank, match, side="offer", text=ADDRESS)
     match = actions.match_accept(scene.frank, match)
     with pytest.raises(NotAllowed):  # frank writes for South's side only
-        actions.details_share(scene.frank, match, "need", ADDRESS)
+        actions.details_share(scene.frank, match, side="need", text=ADDRESS)
     with pytest.raises(NotAllowed):
-        actions.details_share(scene.bob, match, "need", ADDRESS)
+        actions.details_share(scene.bob, match, side="need", text=ADDRESS)
     with pytest.raises(Refused):
-        actions.details_share(scene.frank, match, "offer", "x" * 501)
-    actions.details_share(scene.frank, match, "offer", ADDRESS)
-    actions.details_share(scene.frank, match, "offer", ADDRESS + " (again)")
+        actions.details_share(scene.frank, match, side="offer", text="x" * 501)
+    actions.details_share(scene.frank, match, side="offer", text=ADDRESS)
+    actions.details_share(scene.frank, match, side="offer", text=ADDRESS + " (again)")
     assert MatchDetail.objects.get(match=match).text.endswith("(again)")
 
 
 def test_withdrawing_cancels_the_matches_and_deletes_their_details(scene):
     match = accepted(scene)
-    actions.details_share(scene.alice, match, "need", ADDRESS)
+    actions.details_share(scene.alice, match, side="need", text=ADDRESS)
     actions.posting_withdraw(scene.frank, scene.offer)
     assert Match.objects.get(pk=match.pk).state == "cancelled"
     assert not MatchDetail.objects.exists()
@@ -188,8 +188,8 @@ def test_withdrawing_cancels_the_matches_and_deletes_their_details(scene):
 
 def test_the_sweep_deletes_details_after_the_date_from_every_table(scene):
     match = accepted(scene)
-    actions.details_share(scene.alice, match, "need", ADDRESS)
-    actions.details_share(scene.frank, match, "offer", ADDRESS)
+    actions.details_share(scene.alice, match, side="need", text=ADDRESS)
+    actions.details_share(scene.frank, match, side="offer", text=ADDRESS)
     assert "Huallaga" in every_table_raw()
     assert actions.sweep_due(on=scene.need.ends_on) == 0  # the last day itself: kept
     assert actions.sweep_due(on=day(6)) == 1
@@ -202,7 +202,7 @@ def test_the_sweep_deletes_details_after_the_date_from_every_table(scene):
 
 def test_the_ledger_never_holds_places_addresses_or_travellers(scene):
     match = accepted(scene)
-    actions.details_share(scene.alice, match, "need", ADDRESS)
+    actions.details_share(scene.alice, match, side="need", text=ADDRESS)
     trip = actions.trip_plan(
         scene.alice,
         scene.north,
@@ -216,7 +216,7 @@ def test_the_ledger_never_holds_places_addresses_or_travellers(scene):
         travellers="Rosa Quispe\nJuan Mamani",
         lodging="Casa de la universidad",
     )
-    actions.trip_ask(scene.alice, trip, ["transport", "lodging"])
+    actions.trip_ask(scene.alice, trip, kinds=["transport", "lodging"])
     actions.sweep_due(on=day(30))
     entries = LedgerEntry.objects.filter(kind__startswith="logistics.")
     kinds = set(entries.values_list("kind", flat=True))
@@ -255,15 +255,15 @@ def test_a_trip_asks_the_board_and_its_travellers_are_erased_after_it(scene):
         travellers="Rosa Quispe",
         lodging="",
     )
-    posted = actions.trip_ask(scene.alice, trip, ["transport", "lodging"])
+    posted = actions.trip_ask(scene.alice, trip, kinds=["transport", "lodging"])
     assert {(p.kind, p.quantity, p.trip_id) for p in posted} == {
         ("transport", 12, trip.pk),
         ("lodging", 12, trip.pk),
     }
     with pytest.raises(NotAllowed):
-        actions.trip_ask(scene.bob, trip, ["lodging"])
+        actions.trip_ask(scene.bob, trip, kinds=["lodging"])
     with pytest.raises(Refused):
-        actions.trip_ask(scene.alice, trip, ["money"])
+        actions.trip_ask(scene.alice, trip, kinds=["money"])
     assert "Rosa Quispe" in every_table_raw()
     actions.sweep_due(on=day(6))
     assert "Rosa Quispe" not in every_table_raw()
@@ -293,7 +293,7 @@ def test_live_events_are_published_after_commit(scene, django_capture_on_commit_
     events.subscribe(sink)
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            actions.match_propose(scene.alice, scene.need, scene.offer, 5)
+            actions.match_propose(scene.alice, scene.need, scene.offer, quantity=5)
     finally:
         events.unsubscribe(sink)
     assert (f"logistics:{scene.federation.pk}", "logistics") in {(c, k) for c, k, _d in seen}
@@ -307,8 +307,8 @@ def test_close_due_deletes_the_details_of_matches_whose_date_passed(scene):
     from django.core.management import call_command
 
     match = accepted(scene)
-    actions.details_share(scene.alice, match, "need", ADDRESS)
-    kept = actions.match_propose(scene.alice, scene.need, scene.east_offer, 10)
+    actions.details_share(scene.alice, match, side="need", text=ADDRESS)
+    kept = actions.match_propose(scene.alice, scene.need, scene.east_offer, quantity=10)
     Match.objects.filter(pk=match.pk).update(ends_on=day(-1))
     out = StringIO()
     call_command("close_due_polls", stdout=out)

@@ -33,7 +33,7 @@ def test_racing_proposals_never_over_allocate_a_need():
         try:
             alice = Person.objects.get(username="alice")
             barrier.wait(timeout=60)
-            actions.match_propose(alice, scene.need, offer, 10)
+            actions.match_propose(alice, scene.need, offer, quantity=10)
             outcome = "proposed"
         except Refused as exc:
             outcome = exc.code

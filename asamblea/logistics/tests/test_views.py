@@ -20,10 +20,10 @@ def board_url(scene) -> str:
 
 
 def accepted_with_details(scene) -> Match:
-    match = actions.match_propose(scene.alice, scene.need, scene.offer, 20)
+    match = actions.match_propose(scene.alice, scene.need, scene.offer, quantity=20)
     match = actions.match_accept(scene.frank, match)
-    actions.details_share(scene.frank, match, "offer", f"{ADDRESS} · {PHONE}")
-    actions.details_share(scene.alice, match, "need", "Llegamos el jueves, 999 111 222")
+    actions.details_share(scene.frank, match, side="offer", text=f"{ADDRESS} · {PHONE}")
+    actions.details_share(scene.alice, match, side="need", text="Llegamos el jueves, 999 111 222")
     return match
 
 
@@ -153,7 +153,7 @@ def test_propose_accept_and_share_through_the_pages(scene):
 
 
 def test_a_replayed_accept_is_a_conflict(scene):
-    match = actions.match_propose(scene.alice, scene.need, scene.offer, 20)
+    match = actions.match_propose(scene.alice, scene.need, scene.offer, quantity=20)
     url = reverse("logistics:accept", args=[scene.federation.slug, match.pk])
     frank = scene.client(scene.frank)
     assert_answer(frank.post(url), 302)
@@ -246,7 +246,7 @@ def test_after_the_date_the_details_are_gone_from_the_page_even_before_the_sweep
 
 
 def test_decline_through_the_page(scene):
-    match = actions.match_propose(scene.alice, scene.need, scene.offer, 20)
+    match = actions.match_propose(scene.alice, scene.need, scene.offer, quantity=20)
     url = reverse("logistics:decline", args=[scene.federation.slug, match.pk])
     assert_answer(scene.client(scene.erin).post(url), 404)
     assert_answer(scene.client(scene.frank).post(url), 302)

@@ -118,7 +118,7 @@ def test_observers_outsiders_and_other_bodies_cannot_commit(fed):
             actions.commit(person, pledge)
         assert db_state() == before
     with pytest.raises(NotAllowed):
-        actions.commit(fed.bob, pledge, fed.south)
+        actions.commit(fed.bob, pledge, assembly=fed.south)
 
 
 def test_a_second_commitment_is_refused_and_a_withdrawal_needs_a_commitment(fed):
@@ -151,7 +151,7 @@ def test_a_member_withdraws_until_the_deadline_but_not_after(fed):
 def test_a_member_of_two_assemblies_chooses_where_to_count(fed):
     pledge = open_fed(fed)
     join(fed.bob, fed.south)
-    actions.commit(fed.bob, pledge, fed.south)
+    actions.commit(fed.bob, pledge, assembly=fed.south)
     assert Commitment.objects.get(pledge=pledge).body_id == fed.south.pk
 
 
@@ -230,13 +230,13 @@ def test_the_follow_through_publishes_a_share_and_then_forgets_who_committed(fed
     actions.followup_open(fed.cora, pledge)
     with pytest.raises(Conflict):
         actions.followup_open(fed.cora, pledge)
-    actions.followup_answer(fed.bob, pledge, True)
-    actions.followup_answer(fed.carol, pledge, False)
+    actions.followup_answer(fed.bob, pledge, kept=True)
+    actions.followup_answer(fed.carol, pledge, kept=False)
     before = db_state()
     with pytest.raises(Conflict):
-        actions.followup_answer(fed.bob, pledge, False)
+        actions.followup_answer(fed.bob, pledge, kept=False)
     with pytest.raises(NotAllowed):
-        actions.followup_answer(fed.alice, pledge, True)  # never committed
+        actions.followup_answer(fed.alice, pledge, kept=True)  # never committed
     assert db_state() == before
     pledge.refresh_from_db()
     assert (pledge.kept, pledge.not_kept) == (1, 1)
@@ -257,7 +257,7 @@ def test_the_follow_through_publishes_a_share_and_then_forgets_who_committed(fed
     assert not holders & set(Commitment.objects.values_list("holder", flat=True))
     assert my_commitment(fed.bob, pledge) is None
     with pytest.raises(Conflict):
-        actions.followup_answer(fed.frank, pledge, True)
+        actions.followup_answer(fed.frank, pledge, kept=True)
 
 
 def test_a_lapsed_pledge_has_no_follow_through(fed):

@@ -51,7 +51,7 @@ def test_the_pdf_is_black_on_white_with_spanish_accents(size):
 
 def test_the_statement_leaflet_page_and_pdf():
     cast = make_cast()
-    actions.statement_rule_set(cast.frank, cast.south, "facilitators")
+    actions.statement_rule_set(cast.frank, cast.south, adoption="facilitators")
     statement = actions.statement_draft(cast.frank, cast.south, title="Paro cívico", text="¡Ya!")
     actions.statement_adopt(cast.frank, statement)
     client = cast.client(None, "es")

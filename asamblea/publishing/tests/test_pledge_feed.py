@@ -55,7 +55,7 @@ def test_a_triggered_and_a_lapsed_pledge_are_in_the_feed_without_names():
     assert "Sam" not in str(entries) and "Frank" not in entries["Paro"].summary
 
     actions.followup_open(cast.frank, met)
-    actions.followup_answer(sam, met, True)
+    actions.followup_answer(sam, met, kept=True)
     Pledge.objects.filter(pk=met.pk).update(followup_closes_at=timezone.now())
     actions.settle_due()
     entries = {e.title: e for e in _entries(cast.client(None), cast.south.slug)}

@@ -69,7 +69,7 @@ def test_a_facilitator_adopts_only_where_the_statute_says_so():
     with pytest.raises(NotAllowed):
         actions.statement_adopt(cast.alice, statement)
     assert db_state() == before
-    actions.statement_rule_set(cast.alice, cast.north, "facilitators")
+    actions.statement_rule_set(cast.alice, cast.north, adoption="facilitators")
     with pytest.raises(NotAllowed):
         actions.statement_adopt(cast.bob, statement)  # a member is not a facilitator
     actions.statement_adopt(cast.alice, statement)
@@ -120,7 +120,7 @@ def test_the_page_sanitises_the_markdown_and_hides_drafts_from_outsiders():
     assert cast.client(None).get(url).status_code == 404  # a draft of a public body
     html = cast.client(cast.frank).get(url).content.decode()
     assert "<strong>fuerte</strong>" in html and "<script>alert" not in html
-    actions.statement_rule_set(cast.frank, cast.south, "facilitators")
+    actions.statement_rule_set(cast.frank, cast.south, adoption="facilitators")
     actions.statement_adopt(cast.frank, statement)
     html = cast.client(None).get(url).content.decode()
     assert "Statement of South" in html and "<script>alert" not in html
@@ -150,7 +150,7 @@ def test_drafting_through_the_page_and_bad_input():
 
 def test_the_published_statement_appears_in_the_feed_with_its_text():
     cast = make_cast()
-    actions.statement_rule_set(cast.frank, cast.south, "facilitators")
+    actions.statement_rule_set(cast.frank, cast.south, adoption="facilitators")
     statement = actions.statement_draft(cast.frank, cast.south, title="Paro", text="*Paramos*")
     actions.statement_adopt(cast.frank, statement)
     response = cast.client(None).get(reverse("publishing:feed", args=[cast.south.slug]))
@@ -166,7 +166,7 @@ def test_the_published_statement_appears_in_the_feed_with_its_text():
 @pytest.fixture
 def fed():
     cast = make_federation_cast()
-    actions.statement_rule_set(cast.cora, cast.federation, "facilitators")
+    actions.statement_rule_set(cast.cora, cast.federation, adoption="facilitators")
     statement = actions.statement_draft(cast.cora, cast.federation, title="Paro", text="Paro")
     actions.statement_adopt(cast.cora, statement)
     return cast, statement
@@ -174,7 +174,7 @@ def fed():
 
 def test_an_assembly_endorses_by_its_facilitators_where_its_statute_says_so(fed):
     cast, statement = fed
-    actions.statement_rule_set(cast.frank, cast.south, "facilitators")
+    actions.statement_rule_set(cast.frank, cast.south, adoption="facilitators")
     endorsement = actions.endorsement_start(cast.frank, statement, cast.south)
     assert endorsement.state == Endorsement.State.ENDORSED and endorsement.by == cast.frank
     assert "statement.endorsed" in _kinds(cast.south)

@@ -56,13 +56,13 @@ def test_a_coordination_survey_goes_to_every_member_of_its_assemblies(fed):
 
 def test_a_member_answers_once_and_an_observer_or_outsider_not_at_all(fed):
     survey = send(fed)
-    actions.answer(fed.bob, survey, raw(survey, 0, [0, 2], 4, "Fuerza"))
+    actions.answer(fed.bob, survey, raw=raw(survey, 0, [0, 2], 4, "Fuerza"))
     before = db_state()
     with pytest.raises(Conflict):
-        actions.answer(fed.bob, survey, raw(survey, 1))
+        actions.answer(fed.bob, survey, raw=raw(survey, 1))
     for person in (fed.olivia, fed.oscar, fed.cora):
         with pytest.raises(NotAllowed):
-            actions.answer(person, survey, raw(survey, 1))
+            actions.answer(person, survey, raw=raw(survey, 1))
     assert db_state() == before
     [response] = Response.objects.filter(survey=survey)
     assert response.person_id is None and response.body_id == fed.north.pk
@@ -83,7 +83,7 @@ def test_bad_answers_are_refused_and_change_nothing(fed, values):
     survey = send(fed)
     before = db_state()
     with pytest.raises(Refused):
-        actions.answer(fed.bob, survey, raw(survey, *values))
+        actions.answer(fed.bob, survey, raw=raw(survey, *values))
     assert db_state() == before
 
 
@@ -123,7 +123,7 @@ def test_only_the_bodys_facilitator_sends_or_closes_a_survey(fed):
     with pytest.raises(Conflict):
         actions.survey_close(fed.cora, survey)
     with pytest.raises(Conflict):
-        actions.answer(fed.bob, survey, raw(survey, 0))
+        actions.answer(fed.bob, survey, raw=raw(survey, 0))
 
 
 def test_results_appear_at_closing_with_small_groups_suppressed(fed):
@@ -134,7 +134,9 @@ def test_results_appear_at_closing_with_small_groups_suppressed(fed):
     from asamblea.accounts.models import Person
 
     for person in people:
-        actions.answer(Person.objects.get(pk=person.pk), survey, raw(survey, 0, [1], 3, "Vamos"))
+        actions.answer(
+            Person.objects.get(pk=person.pk), survey, raw=raw(survey, 0, [1], 3, "Vamos")
+        )
     client = fed.client(fed.bob)
     page = client.get(url(survey)).content.decode()
     assert "The results are published when the survey closes." in page
@@ -153,7 +155,7 @@ def test_results_appear_at_closing_with_small_groups_suppressed(fed):
 
 def test_a_named_survey_shows_who_answered_what_to_the_bodys_members(fed):
     survey = send(fed, body=fed.north, anonymous=False)
-    actions.answer(fed.bob, survey, raw(survey, 1, [0], 2, "Nada"))
+    actions.answer(fed.bob, survey, raw=raw(survey, 1, [0], 2, "Nada"))
     actions.survey_close(fed.alice, survey)
     assert Response.objects.get(survey=survey).person_id == fed.bob.pk
     page = fed.client(fed.carol).get(url(survey)).content.decode()
