@@ -114,7 +114,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def reset_create(issued_by: Any, person: Person, *, ledger_chain: str, body_name: str) -> str:
+def reset_create(issued_by: Person, person: Person, *, ledger_chain: str, body_name: str) -> str:
     """Issue a reset link for ``person`` (rights are the caller's to check, inside its
     transaction); earlier unused links for the person stop working. Returns the token, shown
     once. Recorded in the body's ledger; the person is told at their next login."""

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from asamblea.accounts.models import Person, Visitor
 from asamblea.api.models import SCOPES, AccessToken
 from asamblea.errors import Conflict, NotAllowed, Refused
 
@@ -24,13 +25,13 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _require_person(person: Any) -> None:
+def _require_person(person: Visitor) -> None:
     if person is None or not person.is_authenticated or not person.is_active:
         raise NotAllowed(_("Log in to manage your access tokens."), code="login_required")
 
 
 @transaction.atomic
-def token_create(person: Any, *, name: str, scopes: list[str]) -> tuple[AccessToken, str]:
+def token_create(person: Person, *, name: str, scopes: list[str]) -> tuple[AccessToken, str]:
     """Make a token for ``person`` with ``scopes``; the token itself is returned this once and
     only its SHA-256 is stored. The person row is locked (``select_for_update``) so two
     requests at once cannot pass the limit of active tokens together."""
@@ -61,7 +62,7 @@ def token_create(person: Any, *, name: str, scopes: list[str]) -> tuple[AccessTo
 
 
 @transaction.atomic
-def token_revoke(person: Any, token: AccessToken) -> AccessToken:
+def token_revoke(person: Person, token: AccessToken) -> AccessToken:
     """Revoke one of the person's own tokens; it stops working at once. The row is locked."""
     _require_person(person)
     locked = AccessToken.objects.select_for_update().filter(pk=token.pk).first()

@@ -18,6 +18,7 @@ from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from asamblea.accounts.models import Visitor
 from asamblea.bodies.models import Body, Membership
 from asamblea.bodies.queries import can_view, visible_bodies
 from asamblea.coordination.models import Consultation
@@ -49,7 +50,7 @@ def page_of(rows: QuerySet[Any], page: int, per_page: int) -> tuple[list[Any], b
 # --- Bodies ----------------------------------------------------------------------------------
 
 
-def readable(person: Any, slug: str) -> Body:
+def readable(person: Visitor, slug: str) -> Body:
     """An assembly or a coordination at ``slug`` if ``person`` may read what it publishes."""
     body = Body.objects.filter(slug=slug).first()
     if body is None or not publishing.may_read(person, body):
@@ -57,7 +58,7 @@ def readable(person: Any, slug: str) -> Body:
     return body
 
 
-def body_for(person: Any, slug: str) -> Body:
+def body_for(person: Visitor, slug: str) -> Body:
     """The body at ``slug`` if ``person`` may read it; 404 otherwise, as the pages."""
     body = Body.objects.filter(slug=slug).first()
     if body is None or not can_view(person, body):
@@ -65,14 +66,14 @@ def body_for(person: Any, slug: str) -> Body:
     return body
 
 
-def coordination_for(person: Any, slug: str) -> Body:
+def coordination_for(person: Visitor, slug: str) -> Body:
     body = Body.objects.filter(slug=slug).first()
     if body is None or body.is_assembly or not can_view_coordination(person, body):
         raise not_found()
     return body
 
 
-def bodies(person: Any) -> QuerySet[Body]:
+def bodies(person: Visitor) -> QuerySet[Body]:
     return visible_bodies(person).order_by("name", "pk")
 
 
@@ -187,7 +188,7 @@ def motion_detail(motion: Motion, slug: str) -> dict[str, Any]:
     }
 
 
-def authored_motions(person: Any) -> QuerySet[Motion]:
+def authored_motions(person: Visitor) -> QuerySet[Motion]:
     """The person's motions in the bodies they may still read."""
     readable = Q(body__visibility=Body.Visibility.PUBLIC) | Q(
         body__memberships__person=person, body__memberships__status=Membership.Status.ACTIVE
@@ -207,7 +208,7 @@ def polls(body: Body) -> QuerySet[Poll]:
     return Poll.objects.filter(body=body).select_related("motion").order_by("-opened_at", "-pk")
 
 
-def poll_for(person: Any, slug: str, pk: int) -> Poll:
+def poll_for(person: Visitor, slug: str, pk: int) -> Poll:
     """The poll if the person may read its body, or is in its electorate (as its page)."""
     poll = Poll.objects.select_related("body", "motion").filter(body__slug=slug, pk=pk).first()
     if poll is None:
@@ -276,7 +277,7 @@ def elections_of(body: Body) -> QuerySet[Election]:
     return Election.objects.filter(body=body).order_by("-created_at", "-pk")
 
 
-def election_for(person: Any, slug: str, pk: int) -> Election:
+def election_for(person: Visitor, slug: str, pk: int) -> Election:
     election = Election.objects.select_related("body").filter(body__slug=slug, pk=pk).first()
     if election is None or not can_view(person, election.body):
         raise not_found()
@@ -312,7 +313,7 @@ def election_detail(election: Election) -> dict[str, Any]:
     }
 
 
-def my_votes(person: Any, page: int, per_page: int) -> tuple[list[dict[str, Any]], bool]:
+def my_votes(person: Visitor, page: int, per_page: int) -> tuple[list[dict[str, Any]], bool]:
     """One page of the polls and elections the person is in the electorate of, newest first,
     and whether they have voted (never what: a secret ballot is not linked to its voter).
 
@@ -364,7 +365,7 @@ def my_votes(person: Any, page: int, per_page: int) -> tuple[list[dict[str, Any]
     return [row for _at, row in rows[start : start + per_page]], len(rows) > start + per_page
 
 
-def memberships(person: Any) -> QuerySet[Membership]:
+def memberships(person: Visitor) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(person=person, status=Membership.Status.ACTIVE)
         .select_related("body")
@@ -384,7 +385,7 @@ def consultations(coordination: Body) -> QuerySet[Consultation]:
     )
 
 
-def consultation_for(person: Any, slug: str, pk: int) -> Consultation:
+def consultation_for(person: Visitor, slug: str, pk: int) -> Consultation:
     coordination = coordination_for(person, slug)
     found = (
         Consultation.objects.select_related("coordination", "motion")
@@ -417,7 +418,7 @@ GROUP_FIELDS = ("yes", "no", "abstain", "turnout")
 GROUP_COUNTS = ("bodies", "decided", "electorate_people", "participants")
 
 
-def consultation_detail(person: Any, consultation: Consultation) -> dict[str, Any]:
+def consultation_detail(person: Visitor, consultation: Consultation) -> dict[str, Any]:
     """The consultation and, once counted, its result; a members-only body is named only to
     those its page names it to (its members, or the coordination's facilitators, observers
     and delegates)."""

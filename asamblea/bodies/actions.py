@@ -17,7 +17,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from asamblea.accounts.models import Person
+from asamblea.accounts.models import Person, Visitor
 from asamblea.bodies.models import Body, Invitation, Membership, Sector
 from asamblea.bodies.queries import require_facilitator
 from asamblea.bodies.signals import recorded
@@ -79,7 +79,7 @@ def _unique_slug(name: str) -> str:
 
 @transaction.atomic
 def body_create(
-    creator: Any,
+    creator: Visitor,
     *,
     name: str,
     kind: str,

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from asamblea.accounts.models import Person, Visitor
 from asamblea.bodies.actions import record
 from asamblea.bodies.models import Body
 from asamblea.bodies.queries import active_membership, require_facilitator, require_member
@@ -70,7 +71,7 @@ def current_text(document: Document) -> core.Text:
     return version.text
 
 
-def is_commission(person: Any, document: Document) -> bool:
+def is_commission(person: Visitor, document: Document) -> bool:
     """The drafting commission: its named members and the body's facilitators."""
     if person is None or not person.is_authenticated:
         return False
@@ -80,7 +81,7 @@ def is_commission(person: Any, document: Document) -> bool:
     return CommissionMember.objects.filter(document=document, person=person).exists()
 
 
-def require_commission(person: Any, document: Document) -> None:
+def require_commission(person: Person, document: Document) -> None:
     if not is_commission(person, document):
         raise NotAllowed(_("Only the drafting commission can do this."))
 
@@ -138,7 +139,7 @@ def _new_motion(body: Body, title: str, text: str, reasons: str, author: Any, no
 
 
 @transaction.atomic
-def document_create(person: Any, body: Body, *, title: str, kind: str, text: str) -> Document:
+def document_create(person: Person, body: Body, *, title: str, kind: str, text: str) -> Document:
     """A facilitator of the body opens a document for amendments; its creator joins the
     drafting commission. The body row is locked for the numbering."""
     require_facilitator(person, body)
@@ -176,7 +177,7 @@ def document_create(person: Any, body: Body, *, title: str, kind: str, text: str
 
 
 @transaction.atomic
-def commission_add(facilitator: Any, document: Document, person: Any) -> CommissionMember:
+def commission_add(facilitator: Person, document: Document, person: Person) -> CommissionMember:
     """A facilitator names someone to the drafting commission: a member of the body or, for a
     coordination, a delegate of one of its member bodies."""
     require_facilitator(facilitator, document.body)
@@ -229,7 +230,7 @@ def _check_amendment(op: str, markdown: str, reason: str) -> None:
         raise Refused(_("The reason is too long (at most 5,000 characters)."))
 
 
-def _delegation_for(person: Any, coordination: Body) -> Body | None:
+def _delegation_for(person: Person, coordination: Body) -> Body | None:
     delegation = (
         active_delegations(person=person, coordination=coordination)
         .select_related("body")
@@ -246,7 +247,7 @@ def _next_amendment_number(document: Document) -> int:
 
 @transaction.atomic
 def amendment_submit(
-    person: Any,
+    person: Person,
     document: Document,
     *,
     body: Body,
@@ -332,7 +333,7 @@ def amendment_submit(
 
 
 @transaction.atomic
-def amendment_send_up(person: Any, amendment: Amendment) -> Forward | ForwardVote:
+def amendment_send_up(person: Person, amendment: Amendment) -> Forward | ForwardVote:
     """Send an amendment its assembly adopted up to the body drafting the document, by the
     coordination's rule for forwarding motions (a vote of the assembly's members, or its
     facilitator at once). Its backing grows as other member bodies back it; when the
@@ -352,7 +353,7 @@ def amendment_send_up(person: Any, amendment: Amendment) -> Forward | ForwardVot
 
 @transaction.atomic
 def proposal_make(
-    person: Any,
+    person: Person,
     document: Document,
     *,
     kind: str,
@@ -421,7 +422,7 @@ def proposal_make(
     return proposal
 
 
-def may_answer_for(person: Any, amendment: Amendment) -> bool:
+def may_answer_for(person: Visitor, amendment: Amendment) -> bool:
     """An amendment's author answers for it; one without an author (gone) is answered by a
     facilitator of the body it came from."""
     if person is None or not person.is_authenticated:
@@ -435,7 +436,7 @@ def may_answer_for(person: Any, amendment: Amendment) -> bool:
 
 @transaction.atomic
 def consent_answer(
-    person: Any, proposal: Amendment, amendment: Amendment, *, accept: bool
+    person: Person, proposal: Amendment, amendment: Amendment, *, accept: bool
 ) -> Consent:
     """An author accepts or refuses a merge or compromise replacing their amendment. One
     refusal ends the proposal; when every author has accepted, the amendments it replaces are
@@ -511,7 +512,7 @@ def _put_proposal_on_agenda(proposal: Amendment, document: Document) -> None:
 
 
 @transaction.atomic
-def block_create(person: Any, document: Document, *, numbers: list[int]) -> Block:
+def block_create(person: Person, document: Document, *, numbers: list[int]) -> Block:
     """The drafting commission groups amendments waiting for a decision, none conflicting with
     another, so that one vote decides them together. Locks the document and amendment rows."""
     locked = _lock(document)
@@ -559,7 +560,7 @@ def block_create(person: Any, document: Document, *, numbers: list[int]) -> Bloc
 
 
 @transaction.atomic
-def final_vote_open(person: Any, document: Document) -> Motion:
+def final_vote_open(person: Person, document: Document) -> Motion:
     """A facilitator puts the whole text, as amended, to the final vote: a motion on the body's
     agenda, decided by any of the usual means. Refused while amendments before the body are
     undecided. Locks the document row; from now on no amendment is taken."""

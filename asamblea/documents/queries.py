@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import F
 from django.http import Http404, HttpRequest
@@ -17,6 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from asamblea.accounts.models import Visitor
 from asamblea.bodies.models import Body
 from asamblea.bodies.queries import active_membership, can_view
 from asamblea.coordination.models import Backing
@@ -25,7 +25,7 @@ from asamblea.documents import core
 from asamblea.documents.models import Amendment, Document, DocumentVersion
 
 
-def may_read(person: Any, body: Body) -> bool:
+def may_read(person: Visitor, body: Body) -> bool:
     if body.is_assembly:
         return can_view(person, body)
     return can_view_coordination(person, body)
@@ -46,7 +46,7 @@ def document_at(request: HttpRequest, slug: str, number: int) -> Document:
     return document
 
 
-def amendment_at(document: Document, person: Any, number: int) -> Amendment:
+def amendment_at(document: Document, person: Visitor, number: int) -> Amendment:
     """An amendment of the document, if the person may read the body it was put in."""
     amendment = get_object_or_404(
         Amendment.objects.select_related("body", "motion", "origin__body", "tabled_for", "block"),
@@ -59,7 +59,7 @@ def amendment_at(document: Document, person: Any, number: int) -> Amendment:
     return amendment
 
 
-def insider(person: Any, body: Body) -> bool:
+def insider(person: Visitor, body: Body) -> bool:
     """Members, facilitators, observers and (for a coordination) delegates see which member
     assemblies back what; others see the names of public assemblies only."""
     return active_membership(person, body) is not None or (
@@ -159,7 +159,7 @@ def _backers(
     return result
 
 
-def rows_for(document: Document, person: Any) -> list[Row]:
+def rows_for(document: Document, person: Visitor) -> list[Row]:
     """Every amendment before the body drafting the document, with its backing and conflicts
     (conflicts among those still open)."""
     amendments = _amendments(document)
@@ -181,7 +181,7 @@ class InlineParagraph:
     inserted_after: list[Row]
 
 
-def inline_view(document: Document, person: Any) -> tuple[list[Row], list[InlineParagraph]]:
+def inline_view(document: Document, person: Visitor) -> tuple[list[Row], list[InlineParagraph]]:
     """The current text, numbered, with every open amendment shown at its paragraph as a word
     diff (insertions after their anchor); an amendment whose text changed since is marked."""
     version = version_of(document)

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from asamblea.accounts.models import Person
 from asamblea.bodies.actions import record
 from asamblea.bodies.models import Body
 from asamblea.bodies.queries import require_facilitator
@@ -102,7 +103,7 @@ def _check_member_assembly(body: Body, coordination: Body) -> None:
 
 @transaction.atomic
 def posting_create(
-    facilitator: Any,
+    facilitator: Person,
     coordination: Body,
     body: Body,
     *,
@@ -159,7 +160,7 @@ def posting_create(
 
 
 @transaction.atomic
-def posting_withdraw(facilitator: Any, posting: Posting) -> Posting:
+def posting_withdraw(facilitator: Person, posting: Posting) -> Posting:
     """The posting's assembly withdraws it: its open and accepted matches are cancelled and
     their details deleted. Locks the posting row."""
     locked = Posting.objects.select_for_update().select_related("body").get(pk=posting.pk)
@@ -178,7 +179,7 @@ def posting_withdraw(facilitator: Any, posting: Posting) -> Posting:
     return locked
 
 
-def _end(match: Match, state: str, by: Any) -> None:
+def _end(match: Match, state: str, by: Person | None) -> None:
     """Cancel or decline a locked match and delete the details exchanged in it."""
     match.state = state
     match.save(update_fields=["state"])
@@ -195,7 +196,7 @@ def _bodies(match: Match) -> list[Body]:
     return [need.body, offer.body]
 
 
-def match_propose(facilitator: Any, need: Posting, offer: Posting, *, quantity: int) -> Match:
+def match_propose(facilitator: Person, need: Posting, offer: Posting, *, quantity: int) -> Match:
     """A facilitator of one side proposes that ``offer`` gives ``quantity`` to ``need`` (as
     the board suggested, or less); the proposing side has accepted it. Locks both postings in
     id order and counts what they already gave under the lock, so two proposals at once can
@@ -208,7 +209,7 @@ def match_propose(facilitator: Any, need: Posting, offer: Posting, *, quantity: 
         raise Conflict(_("These two were already matched.")) from exc
 
 
-def _propose(facilitator: Any, need: Posting, offer: Posting, quantity: int) -> Match:
+def _propose(facilitator: Person, need: Posting, offer: Posting, quantity: int) -> Match:
     locked = {
         p.pk: p
         for p in Posting.objects.select_for_update()
@@ -256,7 +257,7 @@ def _propose(facilitator: Any, need: Posting, offer: Posting, quantity: int) -> 
 
 
 @transaction.atomic
-def match_accept(facilitator: Any, match: Match) -> Match:
+def match_accept(facilitator: Person, match: Match) -> Match:
     """The side that has not accepted yet accepts. Locks the match row: accepted once."""
     locked = Match.objects.select_for_update().get(pk=match.pk)
     need, offer = _bodies(locked)
@@ -290,7 +291,7 @@ def _coordination_of(match: Match) -> int:
 
 
 @transaction.atomic
-def match_decline(facilitator: Any, match: Match) -> Match:
+def match_decline(facilitator: Person, match: Match) -> Match:
     """Either side ends a match: declining a proposal made to it, or cancelling one (its own
     proposal, or an accepted match). The quantity is free again; details are deleted. Locks
     the match row."""
@@ -311,7 +312,7 @@ def match_decline(facilitator: Any, match: Match) -> Match:
 
 
 @transaction.atomic
-def details_share(facilitator: Any, match: Match, *, side: str, text: str) -> MatchDetail:
+def details_share(facilitator: Person, match: Match, *, side: str, text: str) -> MatchDetail:
     """A facilitator of one side of an accepted match writes what the other side must know
     (address, phone, whom to ask for); written again, it replaces the earlier text. The ledger
     says that details were shared, never what they say. Locks the match row."""
@@ -417,7 +418,7 @@ def _trip_fields(body: Body, coordination: Body, fields: dict[str, Any]) -> dict
 
 
 @transaction.atomic
-def trip_plan(facilitator: Any, body: Body, coordination: Body, **fields: Any) -> Trip:
+def trip_plan(facilitator: Person, body: Body, coordination: Body, **fields: Any) -> Trip:
     """A facilitator of ``body`` plans a delegation's trip (seen only by its facilitators)."""
     require_facilitator(facilitator, body)
     values = _trip_fields(body, coordination, fields)
@@ -428,7 +429,7 @@ def trip_plan(facilitator: Any, body: Body, coordination: Body, **fields: Any) -
 
 
 @transaction.atomic
-def trip_update(facilitator: Any, trip: Trip, **fields: Any) -> Trip:
+def trip_update(facilitator: Person, trip: Trip, **fields: Any) -> Trip:
     """A facilitator of the trip's assembly changes it. Locks the trip row."""
     locked = Trip.objects.select_for_update().select_related("body", "coordination").get(pk=trip.pk)
     require_facilitator(facilitator, locked.body)
@@ -442,7 +443,7 @@ def trip_update(facilitator: Any, trip: Trip, **fields: Any) -> Trip:
     return locked
 
 
-def trip_ask(facilitator: Any, trip: Trip, *, kinds: list[str]) -> list[Posting]:
+def trip_ask(facilitator: Person, trip: Trip, *, kinds: list[str]) -> list[Posting]:
     """Post the trip's needs on its coordination's board: ``transport`` (its seats, from where
     it leaves to where it goes, on the day it leaves) and ``lodging`` (a place to sleep for each
     seat at the destination, from the first to the last day). One transaction."""

@@ -20,11 +20,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
+from asamblea.accounts.models import Visitor
 from asamblea.bodies.models import Body, Membership
 from asamblea.bodies.queries import active_membership
 from asamblea.coordination.queries import is_delegate, member_bodies
@@ -36,7 +36,7 @@ def today() -> date:
     return timezone.localdate()
 
 
-def _memberships(person: Any, bodies: QuerySet[Body], roles: frozenset[str]) -> QuerySet[Body]:
+def _memberships(person: Visitor, bodies: QuerySet[Body], roles: frozenset[str]) -> QuerySet[Body]:
     return bodies.filter(
         memberships__person=person,
         memberships__status=Membership.Status.ACTIVE,
@@ -44,7 +44,7 @@ def _memberships(person: Any, bodies: QuerySet[Body], roles: frozenset[str]) -> 
     )
 
 
-def reads_board(person: Any, coordination: Body) -> bool:
+def reads_board(person: Visitor, coordination: Body) -> bool:
     """Whether ``person`` is one of the coordination's people (see the module docstring)."""
     if person is None or not person.is_authenticated or coordination.is_assembly:
         return False
@@ -53,7 +53,7 @@ def reads_board(person: Any, coordination: Body) -> bool:
     return _memberships(person, member_bodies(coordination), Membership.VOTING_ROLES).exists()
 
 
-def facilitated(person: Any, coordination: Body) -> list[Body]:
+def facilitated(person: Visitor, coordination: Body) -> list[Body]:
     """The coordination's member assemblies that ``person`` facilitates: those it may post for."""
     if person is None or not person.is_authenticated:
         return []
@@ -62,7 +62,7 @@ def facilitated(person: Any, coordination: Body) -> list[Body]:
     return [body for body in found.order_by("name") if body.is_assembly]
 
 
-def facilitates(person: Any, body_id: int) -> bool:
+def facilitates(person: Visitor, body_id: int) -> bool:
     if person is None or not person.is_authenticated:
         return False
     return Membership.objects.filter(
@@ -109,7 +109,7 @@ def open_postings(coordination: Body) -> QuerySet[Posting]:
     )
 
 
-def names_shown(person: Any, coordination: Body, body_ids: set[int]) -> set[int]:
+def names_shown(person: Visitor, coordination: Body, body_ids: set[int]) -> set[int]:
     """Which of the assemblies ``body_ids`` the person may see named on the board: public ones,
     ones they belong to, and every one for the coordination's own facilitators, observers and
     delegates. Others read "a member assembly": a members-only assembly is not revealed by
@@ -142,7 +142,7 @@ class Board:
     total_offers: int
 
 
-def board(person: Any, coordination: Body, *, kind: str = "", place: str = "") -> Board:
+def board(person: Visitor, coordination: Body, *, kind: str = "", place: str = "") -> Board:
     """The board's needs and offers (at most :data:`BOARD_ROWS` of each, soonest first,
     narrowed by ``kind`` and a ``place`` substring) with what remains of each, and whether
     the reader may see each one's assembly named (:func:`names_shown`). Four queries."""
@@ -219,7 +219,7 @@ def matches_of(coordination: Body, bodies: list[Body]) -> QuerySet[Match]:
     )
 
 
-def sides_of(person: Any, match: Match) -> set[str]:
+def sides_of(person: Visitor, match: Match) -> set[str]:
     """The sides (``need``, ``offer``) of ``match`` whose assembly ``person`` facilitates."""
     sides = set()
     if facilitates(person, match.need.body_id):

@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from asamblea.accounts.models import Person
 from asamblea.bodies.actions import record
 from asamblea.bodies.models import Body
 from asamblea.bodies.queries import require_facilitator
@@ -91,7 +92,7 @@ def _snapshot(pledge: Pledge, ids: list[int]) -> None:
 
 @transaction.atomic
 def pledge_open(
-    facilitator: Any,
+    facilitator: Person,
     body: Body,
     *,
     title: str,
@@ -199,7 +200,7 @@ def _check_trigger(locked: Pledge) -> None:
 
 
 @transaction.atomic
-def commit(person: Any, pledge: Pledge, *, assembly: Body | None = None) -> None:
+def commit(person: Person, pledge: Pledge, *, assembly: Body | None = None) -> None:
     """``person`` commits, counted in ``assembly`` (one of the pledge's assemblies where they
     are a voting member; by default the first by name). Stores no person and no time (see
     :class:`~asamblea.pledges.models.Commitment`); the unique (pledge, holder) constraint and
@@ -231,7 +232,7 @@ def commit(person: Any, pledge: Pledge, *, assembly: Body | None = None) -> None
 
 
 @transaction.atomic
-def withdraw(person: Any, pledge: Pledge) -> None:
+def withdraw(person: Person, pledge: Pledge) -> None:
     """Withdraw one's commitment, until the deadline. A pledge that already triggered stays
     triggered (that moment is recorded); its counts go down."""
     locked = _lock_taking_commitments(pledge)
@@ -244,7 +245,7 @@ def withdraw(person: Any, pledge: Pledge) -> None:
 
 
 @transaction.atomic
-def pledge_vote_open(facilitator: Any, pledge: Pledge, assembly: Body) -> Poll:
+def pledge_vote_open(facilitator: Person, pledge: Pledge, assembly: Body) -> Poll:
     """A facilitator of one of the pledge's assemblies puts committing the whole assembly to a
     secret vote of its members (an ordinary poll, by the assembly's statute: quorum and
     majority). Adopted before the deadline, the assembly commits with all its members
@@ -273,7 +274,7 @@ def pledge_vote_open(facilitator: Any, pledge: Pledge, assembly: Body) -> Poll:
     return poll
 
 
-def on_poll_closed(sender: Any, poll: Poll, by: Any = None, **kwargs: Any) -> None:
+def on_poll_closed(sender: Any, poll: Poll, by: Person | None = None, **kwargs: Any) -> None:
     """Receiver of :data:`asamblea.voting.signals.poll_closed`, inside the close's transaction:
     an adopted vote commits the assembly as a whole. It never raises: a vote counted after the
     deadline is recorded as too late."""
@@ -340,7 +341,7 @@ def settle(pledge: Pledge) -> Pledge:
 
 
 @transaction.atomic
-def followup_open(facilitator: Any, pledge: Pledge) -> Pledge:
+def followup_open(facilitator: Person, pledge: Pledge) -> Pledge:
     """After the deadline of a triggered pledge, a facilitator of the opening body asks those
     who committed "did you take part?". The question closes by itself after FOLLOWUP_DAYS."""
     locked = _lock(pledge.pk)
@@ -377,7 +378,7 @@ def followup_open(facilitator: Any, pledge: Pledge) -> Pledge:
 
 
 @transaction.atomic
-def followup_answer(person: Any, pledge: Pledge, *, kept: bool) -> None:
+def followup_answer(person: Person, pledge: Pledge, *, kept: bool) -> None:
     """Someone who committed says whether they took part. Only the counts are stored: the
     commitment's ``answered`` flag flips once (a conditional UPDATE: a second answer changes no
     row and is refused) and one of the pledge's two counters goes up."""

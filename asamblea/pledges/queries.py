@@ -5,12 +5,12 @@ by assembly) whatever the number of assemblies; the thresholds are evaluated by 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from asamblea.accounts.models import Visitor
 from asamblea.bodies.models import Body, Membership
 from asamblea.bodies.queries import can_view
 from asamblea.coordination.queries import can_view_coordination
@@ -60,7 +60,7 @@ def evaluation(pledge: Pledge) -> Evaluation:
     return evaluate(thresholds_of(pledge), assembly_counts(pledge))
 
 
-def can_view_pledge(person: Any, pledge: Pledge) -> bool:
+def can_view_pledge(person: Visitor, pledge: Pledge) -> bool:
     """Whoever may read the body that opened it, and the members of the assemblies it concerns
     (a members-only coordination's pledge reaches the assemblies under it)."""
     body = pledge.body
@@ -75,7 +75,7 @@ def can_view_pledge(person: Any, pledge: Pledge) -> bool:
     ).exists()
 
 
-def my_assemblies(person: Any, pledge: Pledge) -> list[Body]:
+def my_assemblies(person: Visitor, pledge: Pledge) -> list[Body]:
     """The assemblies of the pledge where ``person`` is an active voting member."""
     if person is None or not person.is_authenticated:
         return []
@@ -89,13 +89,13 @@ def my_assemblies(person: Any, pledge: Pledge) -> list[Body]:
     )
 
 
-def my_commitment(person: Any, pledge: Pledge) -> Commitment | None:
+def my_commitment(person: Visitor, pledge: Pledge) -> Commitment | None:
     if person is None or not person.is_authenticated:
         return None
     return Commitment.objects.filter(pledge=pledge, holder=holder(pledge.pk, person.pk)).first()
 
 
-def committed_to(person: Any, pledges: list[Pledge]) -> set[int]:
+def committed_to(person: Visitor, pledges: list[Pledge]) -> set[int]:
     """Which of ``pledges`` the person committed to, in one query."""
     if not pledges or person is None or not person.is_authenticated:
         return set()
@@ -112,7 +112,7 @@ def _current() -> Q:
     return Q(state=Pledge.State.OPEN) | Q(deadline__gte=since) | Q(triggered_at__gte=since)
 
 
-def pledges_for(person: Any, limit: int = 10) -> list[Pledge]:
+def pledges_for(person: Visitor, limit: int = 10) -> list[Pledge]:
     """Open and recent pledges concerning the assemblies ``person`` belongs to (home page)."""
     if person is None or not person.is_authenticated:
         return []
@@ -141,7 +141,7 @@ def body_pledges(body: Body, *, insider: bool = True) -> QuerySet[Pledge]:
     )
 
 
-def visible_scope_names(person: Any, pledge: Pledge, insider: bool) -> dict[int, str]:
+def visible_scope_names(person: Visitor, pledge: Pledge, insider: bool) -> dict[int, str]:
     """Names of the pledge's assemblies the person may see named (public ones, their own, all
     of them for a facilitator of the opening body); one query."""
     rows = Body.objects.filter(

@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from asamblea.accounts.models import Person
 from asamblea.bodies.actions import record
 from asamblea.bodies.models import Body
 from asamblea.bodies.queries import active_membership, require_facilitator, require_member
@@ -49,7 +50,7 @@ def _lock(statement: Statement) -> Statement:
 
 
 @transaction.atomic
-def statement_rule_set(facilitator: Any, body: Body, *, adoption: str) -> StatementRule:
+def statement_rule_set(facilitator: Person, body: Body, *, adoption: str) -> StatementRule:
     """A facilitator sets how the body adopts statements (part of its statute, recorded)."""
     require_facilitator(facilitator, body)
     if adoption not in StatementRule.Adoption.values:
@@ -64,7 +65,7 @@ def statement_rule_set(facilitator: Any, body: Body, *, adoption: str) -> Statem
 
 
 @transaction.atomic
-def statement_draft(person: Any, body: Body, *, title: str, text: str) -> Statement:
+def statement_draft(person: Person, body: Body, *, title: str, text: str) -> Statement:
     """A voting member (a facilitator of a coordination) drafts a statement. Numbers are per
     body; the body row's lock (``select_for_update``) keeps two drafts from one number."""
     require_member(person, body)
@@ -78,7 +79,7 @@ def statement_draft(person: Any, body: Body, *, title: str, text: str) -> Statem
     return statement
 
 
-def require_editor(person: Any, statement: Statement) -> None:
+def require_editor(person: Person, statement: Statement) -> None:
     """Its drafter or a facilitator of its body, as a voting member."""
     membership = require_member(person, statement.body)
     if statement.drafted_by_id != person.pk and not membership.is_facilitator:
@@ -86,7 +87,7 @@ def require_editor(person: Any, statement: Statement) -> None:
 
 
 @transaction.atomic
-def statement_edit(person: Any, statement: Statement, *, title: str, text: str) -> Statement:
+def statement_edit(person: Person, statement: Statement, *, title: str, text: str) -> Statement:
     """Its drafter or a facilitator edits a draft (not once it is put to the vote)."""
     locked = _lock(statement)
     require_editor(person, locked)
@@ -99,7 +100,7 @@ def statement_edit(person: Any, statement: Statement, *, title: str, text: str) 
     return locked
 
 
-def _publish(locked: Statement, by: Any | None) -> None:
+def _publish(locked: Statement, by: Person | None) -> None:
     locked.state = Statement.State.PUBLISHED
     locked.published_at = timezone.now()
     locked.adopted_by = by
@@ -115,7 +116,7 @@ def _publish(locked: Statement, by: Any | None) -> None:
 
 
 @transaction.atomic
-def statement_adopt(facilitator: Any, statement: Statement) -> Statement:
+def statement_adopt(facilitator: Person, statement: Statement) -> Statement:
     """A facilitator adopts and publishes a draft at once: only where the body's statute says
     facilitators adopt statements. Locks the statement row."""
     locked = _lock(statement)
@@ -133,7 +134,7 @@ def statement_adopt(facilitator: Any, statement: Statement) -> Statement:
 
 @transaction.atomic
 def statement_put_to_vote(
-    facilitator: Any, statement: Statement, *, secrecy: str = Poll.Secrecy.SECRET
+    facilitator: Person, statement: Statement, *, secrecy: str = Poll.Secrecy.SECRET
 ) -> Statement:
     """A facilitator puts a draft to the vote: in an assembly an ordinary poll of its members;
     in a coordination its delegates' vote, on a motion of its agenda carrying the statement's
@@ -156,7 +157,7 @@ def statement_put_to_vote(
     return locked
 
 
-def _put_to_delegates(facilitator: Any, locked: Statement, title: str) -> Statement:
+def _put_to_delegates(facilitator: Person, locked: Statement, title: str) -> Statement:
     from asamblea.coordination.actions import vote_open
     from asamblea.motions.actions import motion_submit
     from asamblea.motions.models import Motion
@@ -208,7 +209,7 @@ def _adopted(poll: Poll) -> bool:
     return bool(poll.result and poll.result.get("adopted") and poll.result.get("valid", True))
 
 
-def on_poll_closed(sender: Any, poll: Poll, by: Any = None, **kwargs: Any) -> None:
+def on_poll_closed(sender: Any, poll: Poll, by: Person | None = None, **kwargs: Any) -> None:
     """Receiver of :data:`asamblea.voting.signals.poll_closed`, inside the close's transaction:
     settles the statement or the endorsement the poll decides, if any."""
     statement = Statement.objects.select_for_update().filter(poll=poll).first()
@@ -228,7 +229,7 @@ def on_poll_closed(sender: Any, poll: Poll, by: Any = None, **kwargs: Any) -> No
 # --- Endorsements ------------------------------------------------------------------------------
 
 
-def _settle_endorsement(endorsement: Endorsement, endorsed: bool, by: Any | None) -> None:
+def _settle_endorsement(endorsement: Endorsement, endorsed: bool, by: Person | None) -> None:
     endorsement.state = Endorsement.State.ENDORSED if endorsed else Endorsement.State.DECLINED
     endorsement.at = timezone.now()
     endorsement.by = by
@@ -253,7 +254,7 @@ def _require_member_body(statement: Statement, body: Body) -> None:
 
 
 @transaction.atomic
-def endorsement_start(facilitator: Any, statement: Statement, body: Body) -> Endorsement:
+def endorsement_start(facilitator: Person, statement: Statement, body: Body) -> Endorsement:
     """A facilitator of ``body``, a member body of the coordination that published
     ``statement``, endorses it by ``body``'s rule: at once where its facilitators adopt
     statements, otherwise by opening a vote of its members (closing it settles the
@@ -286,6 +287,6 @@ def endorsement_start(facilitator: Any, statement: Statement, body: Body) -> End
     return endorsement
 
 
-def may_draft(person: Any, body: Body) -> bool:
+def may_draft(person: Person, body: Body) -> bool:
     membership = active_membership(person, body)
     return membership is not None and membership.can_vote

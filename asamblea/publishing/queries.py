@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from asamblea.accounts.models import Visitor
 from asamblea.bodies.models import Body
 from asamblea.bodies.queries import can_view
 from asamblea.coordination.queries import can_view_coordination
@@ -22,7 +23,7 @@ PAGE_SIZE = 25
 FEED_SIZE = 50
 
 
-def may_read(person: Any, body: Body) -> bool:
+def may_read(person: Visitor, body: Body) -> bool:
     """Who may read a body's pages may read what it publishes, and nobody else: an assembly's
     members (everyone when public); a coordination's members and its member bodies' delegates
     (everyone when public)."""
@@ -31,7 +32,7 @@ def may_read(person: Any, body: Body) -> bool:
     return can_view_coordination(person, body)
 
 
-def readable_body(person: Any, slug: str, *, coordination: bool | None = None) -> Body:
+def readable_body(person: Visitor, slug: str, *, coordination: bool | None = None) -> Body:
     """The body at ``slug`` if ``person`` may read it, else 404 (a members-only body is not
     revealed). ``coordination`` True or False also answers 404 for the other kind of body."""
     body = get_object_or_404(Body, slug=slug)

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from asamblea.accounts.models import Person
 from asamblea.bodies.actions import record
 from asamblea.bodies.models import Body, Membership
 from asamblea.bodies.queries import require_facilitator
@@ -36,7 +37,7 @@ TEXT_ANSWER_MAX = 500
 MAX_AHEAD = timedelta(days=366)
 
 
-def _require_facilitator_of(person: Any, body: Body) -> None:
+def _require_facilitator_of(person: Person, body: Body) -> None:
     if body.is_assembly:
         require_facilitator(person, body)
     else:
@@ -73,7 +74,7 @@ def _scope(body: Body) -> list[int]:
 
 @transaction.atomic
 def survey_open(
-    facilitator: Any,
+    facilitator: Person,
     body: Body,
     *,
     title: str,
@@ -191,7 +192,7 @@ def _clean_answer(question: Question, raw: Any) -> Any:
 
 
 @transaction.atomic
-def answer(person: Any, survey: Survey, *, raw: dict[str, Any]) -> None:
+def answer(person: Person, survey: Survey, *, raw: dict[str, Any]) -> None:
     """``person`` answers once. Their respondent row's ``answered`` flag flips by a conditional
     UPDATE (a second or concurrent answer changes no row and is refused), and the response is
     written in the same transaction: for an anonymous survey with no person and no time."""
@@ -247,7 +248,7 @@ def _rewrite(survey: Survey) -> None:
 
 
 @transaction.atomic
-def survey_close(by: Any | None, survey: Survey) -> Survey:
+def survey_close(by: Person | None, survey: Survey) -> Survey:
     """Close the survey (a facilitator of the body, or ``None``: its time passed) and publish
     its results. Locks the survey row: answers in flight finish first, later ones are refused."""
     locked = Survey.objects.select_for_update(of=("self",)).select_related("body").get(pk=survey.pk)

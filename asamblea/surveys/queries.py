@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils.crypto import salted_hmac
 
+from asamblea.accounts.models import Visitor
 from asamblea.bodies.models import Body, Membership
 from asamblea.bodies.queries import can_view
 from asamblea.coordination.queries import can_view_coordination
@@ -21,7 +22,7 @@ def holder(survey_id: int, person_id: int) -> str:
     ).hexdigest()
 
 
-def can_view_survey(person: Any, survey: Survey) -> bool:
+def can_view_survey(person: Visitor, survey: Survey) -> bool:
     body = survey.body
     if can_view(person, body) or (not body.is_assembly and can_view_coordination(person, body)):
         return True
@@ -34,7 +35,7 @@ def can_view_survey(person: Any, survey: Survey) -> bool:
     ).exists()
 
 
-def my_respondent(person: Any, survey: Survey) -> Respondent | None:
+def my_respondent(person: Visitor, survey: Survey) -> Respondent | None:
     if person is None or not person.is_authenticated:
         return None
     return Respondent.objects.filter(survey=survey, holder=holder(survey.pk, person.pk)).first()

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from asamblea.accounts.models import Visitor
-from asamblea.bodies.models import Body
+from asamblea.bodies.models import Body, Membership
 from asamblea.meetings.models import Meeting
 from asamblea.motions.models import Motion, StateChange
 from asamblea.voting import rules
@@ -46,7 +46,7 @@ def vote_callable_at(motion: Motion) -> datetime | None:
     return since + CALL_VOTE_WAIT
 
 
-def vote_callable(motion: Motion, membership: Any) -> bool:
+def vote_callable(motion: Motion, membership: Membership | None) -> bool:
     """Whether the member of ``membership`` may call the vote on ``motion`` now (a voting
     member, in an assembly, nobody opened its vote 72 hours after it reached its supporters)."""
     if membership is None or not membership.can_vote or not motion.body.is_assembly:

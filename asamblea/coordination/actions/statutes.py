@@ -44,7 +44,7 @@ def _check_forward_decision(forward_decision: str) -> None:
 
 @transaction.atomic
 def coordination_create(
-    creator: Any,
+    creator: Person,
     *,
     name: str,
     kind: str,
