@@ -85,9 +85,9 @@ def main() -> None:
     from asamblea.bodies.actions import body_create
     from asamblea.bodies.models import Membership
     from asamblea.elections import actions as elections
-    from asamblea.elections import count as election_count
     from asamblea.elections import queries as election_queries
-    from asamblea.elections.ballots import canonical
+    from asamblea.elections.core import count as election_count
+    from asamblea.elections.core.ballots import canonical
     from asamblea.elections.methods import write_blt
     from asamblea.elections.models import ElectionBallot, Elector
 

@@ -33,8 +33,8 @@ from asamblea.bodies.queries import (
     require_member,
     voting_members,
 )
-from asamblea.elections import ballots as election_ballots
-from asamblea.elections.ballots import InvalidBallot
+from asamblea.elections.core import ballots as election_ballots
+from asamblea.elections.core.ballots import InvalidBallot
 from asamblea.elections.models import (
     Candidate,
     Election,

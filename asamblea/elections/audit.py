@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Iterator
 from typing import Any
 
-from asamblea.elections import ballots as election_ballots
+from asamblea.elections.core import ballots as election_ballots
 from asamblea.elections.models import Election, Elector
 from asamblea.elections.queries import ballots_digest, recount, stored_ballots
 from asamblea.ledger.chain import canonical_json

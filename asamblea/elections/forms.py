@@ -1,4 +1,4 @@
-"""Forms for elections. The ballot itself is read by :mod:`asamblea.elections.ballots`."""
+"""Forms for elections. The ballot itself is read by :mod:`asamblea.elections.core.ballots`."""
 
 from __future__ import annotations
 

@@ -175,7 +175,7 @@ def _random_id() -> uuid.UUID:
 
 class ElectionBallot(models.Model):
     """A cast election ballot, its content as canonical JSON (see
-    :mod:`asamblea.elections.ballots`). For a secret election ``voter`` is null, the id
+    :mod:`asamblea.elections.core.ballots`). For a secret election ``voter`` is null, the id
     is random and nothing records when it was cast."""
 
     id = models.UUIDField(primary_key=True, default=_random_id, editable=False)

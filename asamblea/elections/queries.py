@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
-from asamblea.elections import count as election_count
+from asamblea.elections.core import count as election_count
 from asamblea.elections.models import Election, ElectionBallot, Elector
 from asamblea.voting.ballot_box import receipt_ballot
 

@@ -17,13 +17,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from asamblea import ratelimit
 from asamblea.bodies.queries import active_membership, require_facilitator, viewable_body
 from asamblea.elections import actions as elections
-from asamblea.elections import count as election_count
 from asamblea.elections import queries as election_queries
-from asamblea.elections.charts import votes_chart
+from asamblea.elections.core import count as election_count
+from asamblea.elections.core.charts import votes_chart
+from asamblea.elections.core.tables import result_table
 from asamblea.elections.forms import AnswerForm, ElectionForm, NominationForm, OptionForm
 from asamblea.elections.methods.blt import write_blt
 from asamblea.elections.models import Candidate, Election, ElectionBallot, Elector
-from asamblea.elections.tables import result_table
 from asamblea.errors import Refused
 from asamblea.voting import receipt_flash
 from asamblea.voting.forms import ReceiptForm

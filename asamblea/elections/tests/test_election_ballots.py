@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from asamblea.elections.ballots import InvalidBallot, canonical, parse, read_form
+from asamblea.elections.core.ballots import InvalidBallot, canonical, parse, read_form
 
 
 def _code(method: str, form: dict, n: int = 3, seats: int = 1) -> str:

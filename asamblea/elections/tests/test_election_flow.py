@@ -11,8 +11,8 @@ from django.db import connection
 from django.urls import reverse
 
 from asamblea.elections import actions as elections
-from asamblea.elections import count as election_count
 from asamblea.elections import queries as election_queries
+from asamblea.elections.core import count as election_count
 from asamblea.elections.methods import count_scottish_stv, parse_blt
 from asamblea.elections.models import Candidate, ElectionBallot
 from asamblea.elections.tests.election_helpers import more_members, ranks, voting_election

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from asamblea.elections.tables import ResultTable
+from asamblea.elections.core.tables import ResultTable
 
 #: Distinguishable on paper and for common colour blindness (Okabe & Ito), then greys.
 PALETTE = (

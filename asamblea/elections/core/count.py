@@ -1,7 +1,7 @@
 """Count an election's stored ballots with the pure counting core (no Django here).
 
 This is the one place that turns stored ballots (canonical JSON, see
-:mod:`asamblea.elections.ballots`) into the counting core's grouped ballots, calls the
+:mod:`asamblea.elections.core.ballots`) into the counting core's grouped ballots, calls the
 method, and returns the winners with the core's full trace as JSON data. The application
 counts with it at closing, the recount check uses it again, and so can anyone who downloads
 the ballots.
@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from asamblea.elections import ballots as election_ballots
+from asamblea.elections.core import ballots as election_ballots
 from asamblea.elections.methods import (
     ConsentResponse,
     RankedBallot,
