@@ -32,6 +32,7 @@ from asamblea.meetings.models import (
     SpeakingRules,
     Speech,
 )
+from asamblea.meetings.signals import minutes_sections
 
 
 def rules_of(body: Body) -> speakers.Rules:
@@ -309,17 +310,7 @@ def minutes_record(meeting: Meeting) -> dict[str, Any]:
                 "lists": lists,
             }
         )
-    votes = [
-        {
-            "title": poll.title,
-            "secrecy": poll.secrecy,
-            "opened": _iso(poll.opened_at),
-            "closed": _iso(poll.closed_at),
-            "result": poll.result,
-        }
-        for poll in meeting.polls.order_by("opened_at", "pk")  # type: ignore[attr-defined]
-    ]
-    return {
+    record: dict[str, Any] = {
         "meeting": meeting.pk,
         "title": meeting.title,
         "body": meeting.body.name,
@@ -330,9 +321,12 @@ def minutes_record(meeting: Meeting) -> dict[str, Any]:
         "agenda_adopted": _iso(meeting.agenda_adopted_at),
         "attendance": attendance,
         "items": items,
-        "votes": votes,
+        "votes": [],
         "totals": totals(meeting),
     }
+    for _receiver, sections in minutes_sections.send(sender=Meeting, meeting=meeting):
+        record |= sections
+    return record
 
 
 def viewable_meeting(request: HttpRequest, slug: str, pk: int) -> Meeting:

@@ -149,3 +149,23 @@ def votable_motions(meeting: Meeting) -> list[Motion]:
     return list(
         Motion.objects.filter(body=meeting.body, state=Motion.State.SUPPORTED).order_by("number")
     )
+
+
+def minutes_votes(sender: Any, meeting: Meeting, **kwargs: Any) -> dict[str, Any]:
+    """The votes section of a meeting's minutes (``meetings.signals.minutes_sections``): each
+    vote held in the meeting, in the order opened, with its result."""
+    votes = [
+        {
+            "title": poll.title,
+            "secrecy": poll.secrecy,
+            "opened": _iso(poll.opened_at),
+            "closed": _iso(poll.closed_at),
+            "result": poll.result,
+        }
+        for poll in Poll.objects.filter(meeting=meeting).order_by("opened_at", "pk")
+    ]
+    return {"votes": votes}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") if value else None
