@@ -7,8 +7,9 @@ form, land on the page the form leads to. One command, one set of printed figure
 
 Set-up and server come from :mod:`bench.vote_load` (imported, not copied): a fresh database,
 N logged-in members of one assembly, uvicorn with ``--workers`` processes on the production
-ASGI application. Three secret polls are opened for the same electorate, and each voter casts
-once in each, so three runs measure the same people:
+ASGI application. Four secret polls are opened for the same electorate: on the first, 200
+no-JS flows warm the server up (not counted); on each of the others every voter casts once,
+so three runs measure the same people:
 
 1. **no-JS flow** (half the voters' browsers): ``GET`` the vote page, read the form's action
    and CSRF token from it, ``POST`` the form there (form-encoded, ``Accept: text/html``, an
@@ -184,12 +185,22 @@ def _since(started: float) -> float:
     return time.perf_counter() - started
 
 
+WARM_UP = 200  # flows
+
+
 async def run_flows(
-    port: int, electorate: Any, page: str, concurrency: int, js: bool, seed: int
+    port: int,
+    electorate: Any,
+    page: str,
+    concurrency: int,
+    js: bool,
+    seed: int,
+    limit: int | None = None,
 ) -> tuple[float, list[dict[str, Any]], Counter[int], int]:
     rng = random.Random(seed)
     order = list(range(len(electorate.sessions)))
     rng.shuffle(order)
+    order = order[:limit]
     results: list[dict[str, Any]] = []
     statuses: Counter[int] = Counter()
     retries = 0
@@ -212,6 +223,23 @@ async def run_flows(
     if resent[0]:
         print(f"  requests sent again after a closed connection: {resent[0]}")
     return time.perf_counter() - started, results, statuses, retries
+
+
+def group_cpu(pgid: int) -> float:
+    """CPU seconds (user + system) of the live processes in process group ``pgid`` (the
+    server: uvicorn's supervisor and its workers), from ``/proc``."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after the name: state, ppid, pgrp, ...
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
 
 
 def check(poll_id: int, results: list[dict[str, Any]]) -> dict[str, Any]:
@@ -243,6 +271,7 @@ def report(
     statuses: Counter[int],
     retries: int,
     poll_id: int,
+    cpu: tuple[float, float] = (0.0, 0.0),
 ) -> dict[str, Any]:
     took = [r["took"] for r in results]
     five = sum(count for status, count in statuses.items() if status >= 500)
@@ -256,6 +285,10 @@ def report(
         "answers_by_status": dict(sorted(statuses.items())),
         "answers_5xx": five,
         "retried_after_503": retries,
+        # CPU per flow (what the machine's load does not change): the server's processes and
+        # this client, which shares the cores with it
+        "server_cpu_us_per_flow": round(cpu[0] / max(len(results), 1) * 1e6),
+        "client_cpu_us_per_flow": round(cpu[1] / max(len(results), 1) * 1e6),
         "check": check(poll_id, results),
     }
     print(f"{name}:", json.dumps(out, indent=2))
@@ -294,13 +327,16 @@ def main() -> None:
     env = configure(args.db, data_dir)
     fresh_database(args.db, data_dir)
     electorate = prepare(args.voters)
-    (nojs_id, nojs_page), (js_id, js_page), (lean_id, _p) = open_polls(electorate.poll_id, 3)
+    polls = open_polls(electorate.poll_id, 4)
+    (nojs_id, nojs_page), (js_id, js_page), (lean_id, _p), (_warm_id, warm_page) = polls
     settle()
     print(f"{args.voters} logged-in voters, {args.concurrency} at a time, {args.workers} workers")
     print("machine:", json.dumps(machine(args.db), indent=2))
     port = free_port()
     server = Server(port, args.workers, env)
     server.start()
+    assert server.process is not None
+    pgid = server.process.pid  # started in a session of its own: its workers share the group
     try:
         try:
             import uvloop
@@ -308,27 +344,39 @@ def main() -> None:
             uvloop.install()
         except ImportError:
             pass
+        # Warm-up, not counted: the workers' first requests (imports done lazily, connections
+        # opened, the writers started, each page variant rendered once) on a poll of its own,
+        # so the first measured run does not pay what a server running for a while has paid.
+        warm = min(WARM_UP, len(electorate.sessions))
+        asyncio.run(run_flows(port, electorate, warm_page, 32, False, seed=0, limit=warm))
+        print(f"warm-up: {warm} no-JS flows on a poll of their own (not counted)")
         figures = {}
         for name, poll_id, page, js in (
             ("no-JS flow (GET page, POST form, 303, GET page)", nojs_id, nojs_page, False),
             ("JS flow (GET page, POST form as the script does)", js_id, js_page, True),
         ):
+            server_cpu, client_cpu = group_cpu(pgid), time.process_time()
             elapsed, results, statuses, retries = asyncio.run(
                 run_flows(port, electorate, page, args.concurrency, js, seed=poll_id)
             )
-            figures[name] = report(name, elapsed, results, statuses, retries, poll_id)
+            cpu = (group_cpu(pgid) - server_cpu, time.process_time() - client_cpu)
+            figures[name] = report(name, elapsed, results, statuses, retries, poll_id, cpu)
         lean = [
             cast_request(port, f"/cast/{lean_id}/", s, c, "yes")
             for s, c in zip(electorate.sessions, electorate.csrf, strict=True)
         ]
+        server_cpu, client_cpu = group_cpu(pgid), time.process_time()
         started = time.perf_counter()
         answers = asyncio.run(_client(lean, port, args.concurrency, True, time.monotonic() + 600))
         lean_rate = len(lean) / (time.perf_counter() - started)
+        lean_cpu = (group_cpu(pgid) - server_cpu, time.process_time() - client_cpu)
         lean_ok = sum(a.get("status") == 200 for a in answers)
         lean_p99 = percentile([a["latency"] for a in answers if "latency" in a], 0.99)
         print(
             f"lean /cast/ reference: {lean_rate:.1f} casts/s ({lean_ok} acknowledged, "
-            f"p99 {lean_p99 * 1000:.1f} ms)"
+            f"p99 {lean_p99 * 1000:.1f} ms; CPU per cast: server "
+            f"{lean_cpu[0] / len(lean) * 1e6:.0f} us, "
+            f"client {lean_cpu[1] / len(lean) * 1e6:.0f} us)"
         )
         for name, out in figures.items():
             print(

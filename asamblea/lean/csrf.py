@@ -18,6 +18,7 @@ there.
 from __future__ import annotations
 
 import functools
+import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -202,4 +203,26 @@ def unmask(token: str) -> str:
     return "".join(
         CSRF_ALLOWED_CHARS[(_CSRF_INDEX[c] - _CSRF_INDEX[m]) % size]
         for c, m in zip(cipher, mask, strict=True)
+    )
+
+
+# Masking a secret for a page, as Django's ``_mask_cipher_secret`` (a fresh uniformly random
+# mask of CSRF_SECRET_LENGTH allowed characters, then the secret shifted by it), drawing the
+# mask from one ``os.urandom`` call instead of one per character: random bytes below
+# _UNBIASED (a multiple of the alphabet's size) taken modulo the size are uniform.
+_UNBIASED = 256 - 256 % len(CSRF_ALLOWED_CHARS)
+
+
+def mask(secret: str) -> str:
+    """A fresh masked token of ``secret`` (Django's ``_mask_cipher_secret``, faster; a test
+    checks Django unmasks it to the secret and that the masks are uniform)."""
+    size = len(CSRF_ALLOWED_CHARS)
+    shifts: list[int] = []
+    while len(shifts) < CSRF_SECRET_LENGTH:
+        shifts += [b % size for b in secrets.token_bytes(CSRF_SECRET_LENGTH + 8) if b < _UNBIASED]
+    shifts = shifts[:CSRF_SECRET_LENGTH]
+    chars = CSRF_ALLOWED_CHARS
+    masked = "".join([chars[i] for i in shifts])
+    return masked + "".join(
+        [chars[(_CSRF_INDEX[c] + i) % size] for c, i in zip(secret, shifts, strict=True)]
     )

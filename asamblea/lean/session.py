@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -74,10 +75,16 @@ def visitors_plan(
     # built once per batch instead of once per session; a session that does not verify is no
     # session, as there.
     signer = signing.TimestampSigner(salt=store.key_salt)
+    memo = _memo()
     for key, data in rows:
-        try:
-            session = signer.unsign_object(data, serializer=store.serializer)
-        except Exception:  # noqa: BLE001, S112 - a bad or forged session is not a login
+        session = memo.sessions.get(data, _UNKNOWN)
+        if session is _UNKNOWN:
+            try:
+                session = signer.unsign_object(data, serializer=store.serializer)
+            except Exception:  # noqa: BLE001 - a bad or forged session is not a login
+                session = None
+            memo.remember(memo.sessions, data, session)
+        if not isinstance(session, dict):
             continue
         if session.get(BACKEND_SESSION_KEY) not in settings.AUTHENTICATION_BACKENDS:
             continue
@@ -102,10 +109,45 @@ def visitors_plan(
         person = people.get(person_id)
         if person is None or not session_hash:
             continue
-        current = hash_matches(person[0], session_hash, fallbacks=False)
-        if current or hash_matches(person[0], session_hash):
-            found[key] = Visitor(person_id, person[1], person[2], session_keys, current)
+        checked = memo.hashes.get((person[0], session_hash))
+        if checked is None:
+            current = hash_matches(person[0], session_hash, fallbacks=False)
+            checked = (current, current or hash_matches(person[0], session_hash))
+            memo.remember(memo.hashes, (person[0], session_hash), checked)
+        if checked[1]:
+            found[key] = Visitor(person_id, person[1], person[2], session_keys, checked[0])
     return found
+
+
+# A voter's page, cast and the page after it carry the same session: what verifying it found
+# is remembered, per process, for the session data as stored and the password hash as stored
+# (any change to either is a new entry), under the secret keys it was checked with. Both are
+# pure functions of those inputs; a session's expiry is checked by the query every time.
+MEMO_SIZE = 20_000
+_UNKNOWN = object()
+
+
+class _Memo:
+    def __init__(self, keys: tuple[str, ...]) -> None:
+        self.keys = keys
+        self.sessions: dict[str, Any] = {}
+        self.hashes: dict[tuple[str, str], tuple[bool, bool]] = {}
+
+    @staticmethod
+    def remember(table: dict[Any, Any], key: Any, value: Any) -> None:
+        if len(table) >= MEMO_SIZE:
+            table.clear()  # bounded: start again rather than track ages
+        table[key] = value
+
+
+_memos: list[_Memo] = []
+
+
+def _memo() -> _Memo:
+    keys = (str(settings.SECRET_KEY), *map(str, settings.SECRET_KEY_FALLBACKS))
+    if not _memos or _memos[0].keys != keys:
+        _memos[:] = [_Memo(keys)]
+    return _memos[0]
 
 
 def person_id(key: str) -> int | None:

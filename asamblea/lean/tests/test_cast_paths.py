@@ -501,6 +501,29 @@ def test_lean_unmasking_of_csrf_tokens_is_djangos():
         assert unmask(token) == _unmask_cipher_token(token) == secret
 
 
+def test_lean_masking_of_csrf_tokens_is_djangos():
+    """The vote page's token, masked by the lean app, is one Django takes for the secret: the
+    right shape, unmasked to the secret, a fresh mask each time, every character possible."""
+    from django.middleware.csrf import (
+        CSRF_ALLOWED_CHARS,
+        CSRF_TOKEN_LENGTH,
+        _check_token_format,
+        _unmask_cipher_token,
+    )
+
+    from asamblea.lean.csrf import mask
+
+    secret = csrf_pair()[0]
+    tokens = [mask(secret) for _ in range(400)]
+    for token in tokens:
+        _check_token_format(token)
+        assert len(token) == CSRF_TOKEN_LENGTH
+        assert _unmask_cipher_token(token) == secret
+    assert len(set(tokens)) == len(tokens)
+    seen = {char for token in tokens for char in token[:32]}
+    assert seen == set(CSRF_ALLOWED_CHARS)
+
+
 LEAN_ROLES = {
     # role: (status, code) of the lean endpoint on North's open vote
     # Those who may not see North's vote are told it does not exist, as the pages tell them.

@@ -168,6 +168,20 @@ def test_a_changed_passphrase_logs_the_old_session_out_on_both():
     assert djangos_person(key) is None
 
 
+@pytest.mark.django_db
+@keys
+def test_what_a_session_verified_to_is_not_kept_past_a_change_of_keys():
+    """The lean app remembers a verified session (the voter's next requests carry it again):
+    once the secret keys change, it is verified again, as Django does."""
+    person = make_person("recuerda")
+    key = _make_session(person, "current", "current", "model", expired=False)
+    assert session.person_id(key) == session.person_id(key) == person.pk
+    with override_settings(SECRET_KEY="another-key-" + "k" * 50, SECRET_KEY_FALLBACKS=[]):
+        assert session.person_id(key) is None
+        assert djangos_person(key) is None
+    assert session.person_id(key) == djangos_person(key) == person.pk
+
+
 # ---------------------------------------------------------------------------------------------
 # Forged or not: asamblea.lean.csrf against CsrfViewMiddleware and HttpRequest.get_host
 
