@@ -1,5 +1,6 @@
-"""The ASGI entry point: Django for pages and forms, the lean endpoint for ``/cast/`` and the
-open vote page (which it hands back to Django when Django must answer),
+"""The ASGI entry point: Django for pages and forms, the lean endpoint for ``/cast/``, the
+open vote page and the open election ballot page (which it hands back to Django when Django
+must answer),
 the lean live-stream endpoint for ``/live/`` (meetings, votes, consultations, pledges).
 
 Both run in every worker process; the lean endpoint shares Django's settings, database and
@@ -17,8 +18,7 @@ django_pages = get_asgi_application()
 
 from asamblea.busy import Saturation  # noqa: E402
 from asamblea.coordination import live as consultation_live  # noqa: E402
-from asamblea.lean.app import PREFIX, LeanApp  # noqa: E402 - needs Django set up
-from asamblea.lean.pages import VOTE_PAGE  # noqa: E402
+from asamblea.lean.app import PAGE_KINDS, PREFIX, LeanApp  # noqa: E402 - needs Django set up
 from asamblea.live.asgi import SSEApp  # noqa: E402
 from asamblea.live.broker import broker  # noqa: E402
 from asamblea.meetings import live as meeting_live  # noqa: E402
@@ -53,7 +53,8 @@ live_application = SSEApp(django_application, resolve_stream, broker, "/live/")
 
 async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] == "http" and (
-        scope["path"].startswith(PREFIX) or VOTE_PAGE.match(scope["path"])
+        scope["path"].startswith(PREFIX)
+        or any(kind.pattern.match(scope["path"]) for kind in PAGE_KINDS)
     ):
         await cast_application(scope, receive, send)
     elif scope["type"] == "lifespan":

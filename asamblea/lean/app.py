@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from asamblea.elections.actions import ElectionReceipt
 from asamblea.errors import Refused
-from asamblea.lean import answers, casts, csrf, session
+from asamblea.lean import answers, casts, csrf, election_page, session
 from asamblea.lean import pages as vote_page
 from asamblea.lean.commit import (
     CAST_TIMEOUT,
@@ -50,6 +50,48 @@ ELECTION_PATH = re.compile(r"^/cast/e/([0-9]{1,12})/$")
 MAX_PENDING = 20_000  # ballots waiting for a writer before new ones are turned away
 
 
+@dataclasses.dataclass(frozen=True)
+class PageKind:
+    """A page the lean app serves from a cached render: how to read a batch of its requests'
+    facts, pick the variant, find the receipt to show once and render it."""
+
+    name: str
+    pattern: re.Pattern[str]
+    item: Callable[[str, int], Any]
+    read: Process
+    read_async: ProcessAsync
+    variant: Callable[..., Any]
+    flash: Callable[[dict[str, str], int, Any], str | None]
+    row: Callable[[Any], Any]
+    render: Callable[[int, Any], str | None]
+
+
+PAGE_KINDS = (
+    PageKind(
+        "poll",
+        vote_page.VOTE_PAGE,
+        vote_page.PageItem,
+        vote_page.read_facts,
+        vote_page.read_facts_async,
+        vote_page.variant,
+        vote_page.flash_receipt,
+        lambda facts: facts.poll,
+        vote_page.render,
+    ),
+    PageKind(
+        "election",
+        election_page.ELECTION_PAGE,
+        election_page.ElectionItem,
+        election_page.read_facts,
+        election_page.read_facts_async,
+        election_page.variant,
+        election_page.flash_receipt,
+        lambda facts: facts.election,
+        election_page.render,
+    ),
+)
+
+
 class LeanApp:
     """The raw ASGI app for ``/cast/``."""
 
@@ -65,17 +107,18 @@ class LeanApp:
         self.process_async = process_async
         self.connect = connect
         self.committer: Committer | AsyncCommitter | None = None
-        self.reader: Committer | AsyncCommitter | None = None  # the vote pages' reads
+        self.readers: dict[str, Committer | AsyncCommitter] = {}  # the pages' reads, by kind
         self.rendered = vote_page.Cache()
-        self.rendering: dict[tuple[Any, ...], asyncio.Future[str | None]] = {}
+        self.rendering: dict[tuple[Any, ...], asyncio.Future[vote_page.Split | None]] = {}
 
     def _committer(self) -> Committer | AsyncCommitter:
         self.committer = self._started(self.committer, self.process, self.process_async)
         return self.committer
 
-    def _reader(self) -> Committer | AsyncCommitter:
-        self.reader = self._started(self.reader, vote_page.read_facts, vote_page.read_facts_async)
-        return self.reader
+    def _reader(self, kind: PageKind) -> Committer | AsyncCommitter:
+        reader = self._started(self.readers.get(kind.name), kind.read, kind.read_async)
+        self.readers[kind.name] = reader
+        return reader
 
     def _started(
         self, current: Committer | AsyncCommitter | None, process: Process, aprocess: ProcessAsync
@@ -90,28 +133,29 @@ class LeanApp:
         return current
 
     async def aclose(self) -> None:
-        for name in ("committer", "reader"):
-            committer = getattr(self, name)
-            if committer is not None:
-                setattr(self, name, None)
-                await committer.aclose()
+        readers, self.readers = list(self.readers.values()), {}
+        committer, self.committer = self.committer, None
+        for one in [committer, *readers]:
+            if one is not None:
+                await one.aclose()
 
     def shutdown(self) -> None:
         """Stop from outside any event loop (tests): SQLite writers are joined; PostgreSQL
         tasks have ended with their loop, which closed their connections."""
-        for name in ("committer", "reader"):
-            committer = getattr(self, name)
-            setattr(self, name, None)
-            if isinstance(committer, Committer):
-                committer.stop()
+        readers, self.readers = list(self.readers.values()), {}
+        committer, self.committer = self.committer, None
+        for one in [committer, *readers]:
+            if isinstance(one, Committer):
+                one.stop()
 
     async def __call__(
         self, scope: dict[str, Any], receive: answers.ASGIReceive, send: answers.ASGISend
     ) -> None:
         headers = answers.headers_of(scope)
-        if vote_page.VOTE_PAGE.match(scope.get("path", "")):
-            await self._page(scope, receive, send, headers)
-            return
+        for kind in PAGE_KINDS:
+            if kind.pattern.match(scope.get("path", "")):
+                await self._page(scope, receive, send, headers, kind)
+                return
         if ELECTION_PATH.match(scope.get("path", "")):
             if answers.wants_html(headers) and self.pages is not None:
                 # Without JavaScript a refused ballot must come back as the ballot page with
@@ -134,39 +178,41 @@ class LeanApp:
         receive: answers.ASGIReceive,
         send: answers.ASGISend,
         headers: dict[str, str],
+        kind: PageKind,
     ) -> None:
-        """The open vote page (:mod:`asamblea.lean.pages`), or Django's answer."""
-        match = vote_page.VOTE_PAGE.match(scope.get("path", ""))
+        """The open vote page or ballot page (:mod:`asamblea.lean.pages`,
+        :mod:`asamblea.lean.election_page`), or Django's answer."""
+        match = kind.pattern.match(scope.get("path", ""))
         assert match is not None
-        slug, poll_id = match.group(1), int(match.group(2))
+        slug, pk = match.group(1), int(match.group(2))
         cookies = parse_cookie(headers.get("cookie", ""))
         key = session.session_key(cookies)
         if not key or not vote_page.may_serve(scope, headers, cookies):
             await self._django(scope, receive, send)
             return
         try:
-            reader = self._reader()
+            reader = self._reader(kind)
             if reader.pending() > MAX_PENDING:
                 raise Unavailable
             async with asyncio.timeout(CAST_TIMEOUT):
-                facts = await reader.submit(vote_page.PageItem(key, poll_id))
+                facts = await reader.submit(kind.item(key, pk))
             if isinstance(facts, Unavailable):
                 raise facts
         except (Unavailable, TimeoutError):
             await answers.send_reply(send, busy_page())
             return
-        variant = None if facts is None else vote_page.variant(facts, slug, cookies, headers)
+        variant = None if facts is None else kind.variant(facts, slug, cookies, headers)
         if facts is None or variant is None:
             await self._django(scope, receive, send)
             return
-        receipt = vote_page.flash_receipt(cookies, poll_id, facts)
+        receipt = kind.flash(cookies, pk, facts)
         if receipt is not None:
             variant = dataclasses.replace(variant, receipt=True)
-        assert facts.poll is not None
+        row = kind.row(facts)
         try:
-            html = await self._rendered(facts.poll, poll_id, variant)
+            html = await self._rendered(kind, row.values, pk, variant)
         except Exception:  # noqa: BLE001 - Django's page, with Django's answer to the failure
-            log.warning("vote page of poll %s not rendered", poll_id, exc_info=True)
+            log.warning("%s page %s not rendered", kind.name, pk, exc_info=True)
             html = None
         if html is None:
             await self._django(scope, receive, send)
@@ -188,21 +234,22 @@ class LeanApp:
         await send({"type": "http.response.body", "body": content})
 
     async def _rendered(
-        self, poll: vote_page.PollRow, poll_id: int, variant: vote_page.Variant
-    ) -> str | None:
-        """The page rendered for this poll row and variant: from the cache, else rendered once
-        on a thread however many requests wait for it."""
-        key = (poll.values, variant)
+        self, kind: PageKind, values: tuple[Any, ...], pk: int, variant: Any
+    ) -> vote_page.Split | None:
+        """The page rendered for this row and variant: from the cache, else rendered once on a
+        thread however many requests wait for it."""
+        key = (kind.name, values, variant)
         html = self.rendered.get(key)
         if html is not None:
             return html
         waiting = self.rendering.get(key)
         if waiting is not None:
             return await asyncio.shield(waiting)
-        future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[vote_page.Split | None] = asyncio.get_running_loop().create_future()
         self.rendering[key] = future
         try:
-            html = await asyncio.to_thread(_render_on_thread, poll_id, variant)
+            rendered = await asyncio.to_thread(_render_on_thread, kind.render, pk, variant)
+            html = None if rendered is None else vote_page.split(rendered)
             if html is not None:
                 self.rendered.put(key, html)
             future.set_result(html)
@@ -317,9 +364,11 @@ def busy_page() -> answers.Reply:
     return answers.Reply(503, headers, body)
 
 
-def _render_on_thread(poll_id: int, variant: vote_page.Variant) -> str | None:
+def _render_on_thread(
+    render: Callable[[int, Any], str | None], pk: int, variant: Any
+) -> str | None:
     try:
-        return vote_page.render(poll_id, variant)
+        return render(pk, variant)
     finally:
         connection.close()
 

@@ -25,9 +25,11 @@ Django's for every variant, byte for byte but the CSRF token's mask.
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,7 +45,6 @@ from django.middleware.csrf import (
     CSRF_TOKEN_LENGTH,
     InvalidTokenFormat,
     _check_token_format,
-    _mask_cipher_secret,
 )
 from django.middleware.gzip import GZipMiddleware
 from django.template.loader import get_template
@@ -67,7 +68,7 @@ TEMPLATE = "voting/poll_detail.html"
 CACHE_SIZE = 512  # rendered variants kept per process
 
 # Session keys that change what Django's page shows (or what Django does on the request).
-_DJANGO_ONLY_SESSION_KEYS = {FRESH_CODES, SessionStorage.session_key}
+DJANGO_ONLY_SESSION_KEYS = {FRESH_CODES, SessionStorage.session_key}
 
 
 @dataclass(frozen=True)
@@ -225,7 +226,7 @@ def variant(
     if poll.closes_at is not None and poll.closes_at <= timezone.now():
         return None  # Django's page closes it
     visitor = facts.visitor
-    if not visitor.hash_current or visitor.session_keys & _DJANGO_ONLY_SESSION_KEYS:
+    if not visitor.hash_current or visitor.session_keys & DJANGO_ONLY_SESSION_KEYS:
         return None
     active = facts.membership is not None and facts.membership[1] == Membership.Status.ACTIVE
     if not (poll.public or active or facts.eligibility is not None):
@@ -290,17 +291,17 @@ class Cache:
 
     def __init__(self, size: int = CACHE_SIZE) -> None:
         self.size = size
-        self.pages: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+        self.pages: OrderedDict[tuple[Any, ...], Split] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: tuple[Any, ...]) -> str | None:
+    def get(self, key: tuple[Any, ...]) -> Split | None:
         with self.lock:
             html = self.pages.get(key)
             if html is not None:
                 self.pages.move_to_end(key)
             return html
 
-    def put(self, key: tuple[Any, ...], html: str) -> None:
+    def put(self, key: tuple[Any, ...], html: Split) -> None:
         with self.lock:
             self.pages[key] = html
             self.pages.move_to_end(key)
@@ -319,19 +320,15 @@ def render(poll_id: int, page: Variant) -> str | None:
     if poll is None or not poll.is_open:
         return None
     body = poll.body
-    user = SimpleNamespace(is_authenticated=True, is_anonymous=False, display_name=NAME)
     membership = SimpleNamespace(is_facilitator=page.facilitator) if page.member else None
     eligibility = None if page.eligibility is None else SimpleNamespace(voted=page.eligibility)
     with translation.override(page.language):
         context: dict[str, Any] = {
             # Django's context processors (settings.TEMPLATES), as a logged-in request has them
-            "request": SimpleNamespace(get_full_path=lambda: f"/b/{body.slug}/p/{poll.pk}/"),
-            "user": user,
-            "messages": [],
+            **request_context(f"/b/{body.slug}/p/{poll.pk}/"),
             "LANGUAGES": settings.LANGUAGES,
             "LANGUAGE_CODE": translation.get_language(),
             "LANGUAGE_BIDI": get_language_bidi(),
-            "csrf_token": TOKEN,
             # the vote page's own (asamblea.voting.views.poll_detail)
             "body": body,
             "poll": poll,
@@ -347,22 +344,69 @@ def render(poll_id: int, page: Variant) -> str | None:
     return html
 
 
-def fill(html: str, facts: Facts, token: str, receipt: str | None, language_code: str) -> str:
-    """The page of one request: its person's name, CSRF token, the progress, the receipt."""
+def request_context(path: str) -> dict[str, Any]:
+    """What Django's context processors give a logged-in request's template, with markers for
+    the person's name and CSRF token."""
+    return {
+        "request": SimpleNamespace(get_full_path=lambda: path),
+        "user": SimpleNamespace(is_authenticated=True, is_anonymous=False, display_name=NAME),
+        "messages": [],
+        "csrf_token": TOKEN,
+    }
+
+
+def cookie_request(cookies: dict[str, str]) -> Any:
+    """Enough of a request for :func:`asamblea.voting.receipt_flash.take`."""
+    return SimpleNamespace(COOKIES=cookies)
+
+
+@dataclass(frozen=True)
+class Split:
+    """A rendered page cut at its markers: the text between them (encoded once) and which
+    marker comes after each piece."""
+
+    pieces: tuple[bytes, ...]
+    markers: tuple[str, ...]
+
+
+_MARKERS = re.compile(f"({NAME}|{TOKEN}|{VOTED}|{ELECTORATE}|{RECEIPT})")
+
+
+def split(html: str) -> Split:
+    parts = _MARKERS.split(html)
+    return Split(tuple(part.encode() for part in parts[0::2]), tuple(parts[1::2]))
+
+
+def fill(page: Split, facts: Any, token: str, receipt: str | None, language_code: str) -> bytes:
+    """The page of one request: its person's name, CSRF token, the progress, the receipt, put
+    in the page's places in one pass (what a person typed is never searched for markers)."""
+    thousands = settings.USE_THOUSAND_SEPARATOR
+    values = {
+        NAME: escape(facts.visitor.display_name).encode(),
+        TOKEN: token.encode(),
+        VOTED: localized(facts.progress[0], language_code, thousands).encode(),
+        ELECTORATE: localized(facts.progress[1], language_code, thousands).encode(),
+        RECEIPT: (RECEIPT if receipt is None else escape(receipt)).encode(),
+    }
+    out = [page.pieces[0]]
+    for marker, piece in zip(page.markers, page.pieces[1:], strict=True):
+        out.append(values[marker])
+        out.append(piece)
+    return b"".join(out)
+
+
+@functools.lru_cache(maxsize=8192)
+def localized(number: int, language_code: str, _thousands: bool) -> str:
+    """A count as the template shows it in ``language_code`` (remembered: a vote's counts
+    repeat from one page to the next)."""
     with translation.override(language_code):
-        voted = str(formats.localize(facts.progress[0]))
-        electorate = str(formats.localize(facts.progress[1]))
-    html = html.replace(TOKEN, token).replace(VOTED, voted).replace(ELECTORATE, electorate)
-    if receipt is not None:
-        html = html.replace(RECEIPT, escape(receipt))
-    # The name last: what a person typed is never searched for markers.
-    return html.replace(NAME, escape(facts.visitor.display_name))
+        return str(formats.localize(number))
 
 
 def flash_receipt(cookies: dict[str, str], poll_id: int, facts: Facts) -> str | None:
     """The receipt to show once (as ``poll_detail``: a fresh flash for this poll, and the
     person has voted), or None."""
-    flash = receipt_flash.take(SimpleNamespace(COOKIES=cookies), "poll", poll_id)  # type: ignore[arg-type]
+    flash = receipt_flash.take(cookie_request(cookies), "poll", poll_id)
     if flash is None or not facts.eligibility or not flash["receipt"]:
         return None
     return str(flash["receipt"])
@@ -373,28 +417,13 @@ def flash_receipt(cookies: dict[str, str], poll_id: int, facts: Facts) -> str | 
 
 
 def response(
-    body: str,
+    content: bytes,
     secret: str,
     language_code: str,
     headers: dict[str, str],
     path: str,
     forget_flash: bool,
 ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    content = body.encode("utf-8")
-    answer = HttpResponse()
-    # CsrfViewMiddleware: the page used the token, so the cookie is sent again (its age renewed).
-    answer.set_cookie(
-        settings.CSRF_COOKIE_NAME,
-        secret,
-        max_age=settings.CSRF_COOKIE_AGE,
-        domain=settings.CSRF_COOKIE_DOMAIN,
-        path=settings.CSRF_COOKIE_PATH,
-        secure=settings.CSRF_COOKIE_SECURE,
-        httponly=settings.CSRF_COOKIE_HTTPONLY,
-        samesite=settings.CSRF_COOKIE_SAMESITE,
-    )
-    if forget_flash:
-        answer.delete_cookie(receipt_flash.COOKIE, path=path, samesite="Lax")
     vary = "Cookie, Accept-Language"
     encoding: list[tuple[bytes, bytes]] = []
     if len(content) >= 200:
@@ -411,9 +440,53 @@ def response(
         (b"content-language", language_code.encode()),
         *encoding,
         (b"content-length", str(len(content)).encode()),
+        # CsrfViewMiddleware: the page used the token, so the cookie is sent again (its age
+        # renewed).
+        (b"set-cookie", csrf_cookie(secret).encode()),
     ]
-    out += [(b"set-cookie", morsel.OutputString().encode()) for morsel in answer.cookies.values()]
+    if forget_flash:
+        out.append((b"set-cookie", forget_flash_cookie(path).encode()))
     return 200, out, content
+
+
+def csrf_cookie(secret: str) -> str:
+    """The ``Set-Cookie`` of the CSRF cookie, as ``CsrfViewMiddleware`` writes it (Django's
+    own ``set_cookie``, run once a second: only the expiry date changes)."""
+    options = (
+        settings.CSRF_COOKIE_NAME,
+        settings.CSRF_COOKIE_AGE,
+        settings.CSRF_COOKIE_DOMAIN,
+        settings.CSRF_COOKIE_PATH,
+        settings.CSRF_COOKIE_SECURE,
+        settings.CSRF_COOKIE_HTTPONLY,
+        settings.CSRF_COOKIE_SAMESITE,
+    )
+    return f"{options[0]}={secret}{_csrf_cookie_attributes(int(time.time()), options)}"
+
+
+@functools.lru_cache(maxsize=4)
+def _csrf_cookie_attributes(_second: int, options: tuple[Any, ...]) -> str:
+    name, age, domain, path, secure, httponly, samesite = options
+    answer = HttpResponse()
+    answer.set_cookie(
+        name,
+        "x",
+        max_age=age,
+        domain=domain,
+        path=path,
+        secure=secure,
+        httponly=httponly,
+        samesite=samesite,
+    )
+    return answer.cookies[name].OutputString()[len(name) + 2 :]
+
+
+@functools.lru_cache(maxsize=1024)
+def forget_flash_cookie(path: str) -> str:
+    """The ``Set-Cookie`` deleting the receipt's flash on ``path`` (``receipt_flash.forget``)."""
+    answer = HttpResponse()
+    answer.delete_cookie(receipt_flash.COOKIE, path=path, samesite="Lax")
+    return answer.cookies[receipt_flash.COOKIE].OutputString()
 
 
 _GZIP = re.compile(r"\bgzip\b")
@@ -432,4 +505,4 @@ _STATIC_HEADERS = [
 
 def masked_token(secret: str) -> str:
     """A fresh mask of the CSRF secret, as every page Django renders carries."""
-    return _mask_cipher_secret(secret)
+    return csrf.mask(secret)
