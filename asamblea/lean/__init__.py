@@ -1,5 +1,5 @@
-"""The lean endpoint: ``/cast/<poll>/``, ``/cast/e/<election>/`` and the open vote page beside
-Django, for bursts of voters.
+"""The lean endpoint: ``/cast/<poll>/``, ``/cast/e/<election>/``, the open vote page and the
+open election ballot page beside Django, for bursts of voters.
 
 A plain Django view handles a few hundred ballots a second; this raw ASGI app handles thousands
 because it does per ballot only what a ballot needs, and writes the ballots that arrived within
@@ -25,8 +25,10 @@ One idea per module:
   page's script, ``303`` back to the page for a form sent without JavaScript);
 * :mod:`~asamblea.lean.pages`: the open vote page, Django's template rendered once per poll
   row, language and variant, the voter's own bits filled in per request;
+* :mod:`~asamblea.lean.election_page`: the same for an election's ballot page while voting is
+  open (the election's row, its candidates, language and variant);
 * :mod:`~asamblea.lean.app`: :class:`~asamblea.lean.app.LeanApp`, the ASGI app
-  :mod:`asamblea.asgi` hands ``/cast/`` and the vote pages to;
+  :mod:`asamblea.asgi` hands ``/cast/``, the vote pages and the ballot pages to;
 * :mod:`~asamblea.lean.views`: the same routine when Django serves ``/cast/`` (WSGI, the test
   server, and election ballots sent without JavaScript).
 

@@ -226,3 +226,36 @@ def test_a_display_name_is_never_searched_for_the_pages_markers(world, poll, app
     world.bob.save()
     page = assert_same_page(app, page_url(poll), logged_in(world.bob))
     assert pages.TOKEN + pages.VOTED in page
+
+
+def test_a_consultations_vote_in_a_member_assembly_is_a_lean_vote_page(world, app):
+    """A coordination's motion put to each member assembly: the assembly that decides online
+    opens an ordinary poll, whose vote page the lean app serves (and whose cast is lean)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from asamblea.coordination import actions as coordination
+    from asamblea.coordination.models import ConsultedBody
+    from asamblea.motions.models import Motion
+    from asamblea.testing import affiliate
+
+    nation = coordination.coordination_create(
+        world.alice, name="Nación", kind="national_coordination", visibility="public"
+    )
+    affiliate(world.north, nation)
+    motion = Motion.objects.create(
+        body=nation, number=1, title="Paro nacional", text="Convocar", state="supported"
+    )
+    consultation = coordination.consultation_open(
+        world.alice,
+        nation,
+        motion,
+        rule="head_count",
+        deadline=timezone.now() + timedelta(days=2),
+    )
+    row = ConsultedBody.objects.get(consultation=consultation, body=world.north)
+    poll = coordination.consultation_poll_open(world.alice, row, "secret")
+    page = assert_same_page(app, page_url(poll), logged_in(world.bob))
+    assert "Paro nacional" in page
+    assert f'action="/cast/{poll.pk}/" data-cast' in page
