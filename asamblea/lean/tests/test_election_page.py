@@ -54,7 +54,7 @@ def open_election(world, method: str = "meek_stv", seats: int = 1, body=None) ->
     people = (world.alice, world.bob, world.carol) if body == world.north else (world.frank,)
     for person in people:
         elections.nominate(person, election)
-    elections.option_add(chair, election, "Nadie & nada")
+    elections.option_add(chair, election, name="Nadie & nada")
     elections.voting_open(chair, election)
     return election
 
@@ -138,7 +138,7 @@ def test_django_answers_whoever_the_lean_page_does_not_serve(world, app):
     assert lean_page(app, path, logged_in(world.carol))[0] == DJANGO  # no longer a member
     nominating = elections.election_create(world.alice, world.north, title="Otra", method="irv")
     assert lean_page(app, url(nominating), bob)[0] == DJANGO
-    elections.election_close(election, world.alice)
+    elections.election_close(world.alice, election)
     assert lean_page(app, path, logged_in(world.bob))[0] == DJANGO  # closed: the result
 
 

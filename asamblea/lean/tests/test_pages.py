@@ -255,7 +255,7 @@ def test_a_consultations_vote_in_a_member_assembly_is_a_lean_vote_page(world, ap
         deadline=timezone.now() + timedelta(days=2),
     )
     row = ConsultedBody.objects.get(consultation=consultation, body=world.north)
-    poll = coordination.consultation_poll_open(world.alice, row, "secret")
+    poll = coordination.consultation_poll_open(world.alice, row, secrecy="secret")
     page = assert_same_page(app, page_url(poll), logged_in(world.bob))
     assert "Paro nacional" in page
     assert f'action="/cast/{poll.pk}/" data-cast' in page
