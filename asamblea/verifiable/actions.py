@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from asamblea.accounts.models import Person
@@ -613,6 +614,31 @@ def close_if_due(vote: VerifiableVote) -> VerifiableVote:
         except Conflict:
             vote.refresh_from_db()
     return vote
+
+
+def close_due(body: Body | None = None) -> int:
+    """Close every open ballot box (of ``body``, if given) whose poll's closing time has passed,
+    putting its tally on the board; returns how many. No actor: ``asamblea close-due`` and the
+    body's page run it, so a ballot box closes on time even when nobody opens the vote's pages."""
+    due = VerifiableVote.objects.filter(
+        phase=Phase.OPEN, poll__closes_at__lte=timezone.now()
+    ).select_related("poll__body")
+    if body is not None:
+        due = due.filter(poll__body=body)
+    closed = 0
+    for vote in due:
+        try:
+            voting_close(None, vote)
+        except Conflict:
+            continue
+        closed += 1
+    return closed
+
+
+def on_body_viewed(sender: Any, body: Body, **kwargs: Any) -> None:
+    """``bodies.signals.body_viewed``: the body's page closes its verifiable ballot boxes that
+    are due, as voting closes its ordinary polls."""
+    close_due(body)
 
 
 def on_poll_closing(sender: Any, poll: Poll, by: Person | None, **kwargs: Any) -> None:

@@ -9,7 +9,10 @@ class VerifiableConfig(AppConfig):
     def ready(self) -> None:
         # A verifiable poll closes when its trustees have decrypted the tally: voting asks
         # before any close (``poll_closing``) and this app refuses an early one.
-        from asamblea.verifiable.actions import on_poll_closing
+        from asamblea.bodies.signals import body_viewed
+        from asamblea.verifiable.actions import on_body_viewed, on_poll_closing
         from asamblea.voting.signals import poll_closing
 
         poll_closing.connect(on_poll_closing, dispatch_uid="verifiable.on_poll_closing")
+        # The body's page closes the ballot boxes that are due (``asamblea close-due`` too).
+        body_viewed.connect(on_body_viewed, dispatch_uid="verifiable.on_body_viewed")

@@ -4,10 +4,12 @@ decryption, the poll's result and its motion, and the board verified from the bo
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -231,6 +233,47 @@ def test_the_ballot_box_closes_at_the_polls_closing_time(cast):
     assert trustees[0].decrypt().json()["result"] is True
     poll.refresh_from_db()
     assert poll.result["yes"] == "1" and not poll.is_open
+
+
+@pytest.mark.django_db
+def test_close_due_closes_a_ballot_box_past_its_time_without_any_page(cast):
+    poll = poll_open(cast.alice, cast.north, title="Q", secrecy="verifiable")
+    trustees = _ceremony(cast, poll, [cast.alice], threshold=1)
+    voter = VoterBrowser(cast.client(cast.bob), poll)
+    voter.register()
+    cast.client(cast.alice).post(url(poll, "open_voting"))
+    assert voter.cast("no").status_code == 200
+    call_command("close_due_polls", stdout=io.StringIO())
+    assert VerifiableVote.objects.get(poll=poll).phase == "open"  # not due yet
+    Poll.objects.filter(pk=poll.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
+    out = io.StringIO()
+    call_command("close_due_polls", stdout=out)
+    assert "1 verifiable ballot boxes closed" in out.getvalue()
+    vote = VerifiableVote.objects.get(poll=poll)
+    assert vote.phase == "closed"
+    assert Record.objects.filter(vote=vote, kind="tally").count() == 1
+    closing = [
+        json.loads(e.payload)
+        for e in LedgerEntry.objects.filter(kind="verifiable.phase").order_by("seq")
+    ][-1]
+    assert closing["phase"] == "closed" and closing["by"] is None
+    assert closing["board_head"] == vote.head
+    call_command("close_due_polls", stdout=out)  # once only
+    assert Record.objects.filter(vote=vote, kind="tally").count() == 1
+    assert trustees[0].decrypt().json()["result"] is True
+    poll.refresh_from_db()
+    assert poll.result["no"] == "1" and not poll.is_open
+
+
+@pytest.mark.django_db
+def test_the_body_page_closes_its_due_ballot_boxes(cast):
+    poll = poll_open(cast.alice, cast.north, title="Q", secrecy="verifiable")
+    _ceremony(cast, poll, [cast.alice], threshold=1)
+    cast.client(cast.alice).post(url(poll, "open_voting"))
+    Poll.objects.filter(pk=poll.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
+    page = cast.client(cast.bob).get(reverse("bodies:detail", args=[cast.north.slug]))
+    assert page.status_code == 200
+    assert VerifiableVote.objects.get(poll=poll).phase == "closed"
 
 
 @pytest.mark.django_db
