@@ -2,12 +2,14 @@
 server accepts, each verified (every proof, group membership, signature) before it is
 acknowledged, then appended to the board under the vote's lock.
 
-    python bench/verifiable_cast.py [--ballots 2000] [--processes 2]
+    python bench/verifiable_cast.py [--ballots 2000] [--processes 2] [--batch 100] [--profile 200]
 
 On SQLite (default, a temporary database) or PostgreSQL (``DATABASE_URL``). Ballots are
 encrypted beforehand (that is the browsers' work); the figures are the server's: the core's
 verification alone, then the whole cast action (``asamblea.verifiable.actions.ballot_cast``: check,
-lock, append, commit) from one process and from ``--processes`` processes at once.
+lock, append, commit) one by one, then the group commit (``ballots_cast``: ``--batch`` ballots
+verified, then appended in one transaction) from one process and from ``--processes`` processes
+at once. ``--profile N`` first prints the queries of a cast and a CPU profile of N casts.
 """
 
 from __future__ import annotations
@@ -54,21 +56,55 @@ def _cast_share(
     from asamblea.verifiable import actions
     from asamblea.verifiable.models import VerifiableVote
 
-    vote_pk, work = job
+    vote_pk, work, batch = job
     vote = VerifiableVote.objects.select_related("poll__body").get(pk=vote_pk)
     people = {p.pk: p for p in Person.objects.filter(pk__in=[pid for pid, _ in work])}
     c0, t0 = time.process_time(), time.perf_counter()
-    for pid, ballot in work:
-        actions.ballot_cast(people[pid], vote, ballot=ballot)
+    if batch <= 1:
+        for pid, ballot in work:
+            actions.ballot_cast(people[pid], vote, ballot=ballot)
+    else:
+        for k in range(0, len(work), batch):
+            group = [(people[pid], ballot) for pid, ballot in work[k : k + batch]]
+            answers = actions.ballots_cast(vote, group)
+            assert not any(isinstance(a, Exception) for a in answers), answers
     elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     connection.close()
     return len(work), elapsed, cpu
+
+
+def _profile(vote_pk: int, work: list[tuple[int, dict[str, Any]]]) -> None:
+    """cProfile (CPU) and the queries of one-by-one casts, in this process."""
+    import cProfile
+    import pstats
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from asamblea.accounts.models import Person
+    from asamblea.verifiable import actions
+    from asamblea.verifiable.models import VerifiableVote
+
+    vote = VerifiableVote.objects.select_related("poll__body").get(pk=vote_pk)
+    people = {p.pk: p for p in Person.objects.filter(pk__in=[pid for pid, _ in work])}
+    profiler = cProfile.Profile(time.process_time)
+    with CaptureQueriesContext(connection) as queries:
+        profiler.enable()
+        for pid, ballot in work:
+            actions.ballot_cast(people[pid], vote, ballot=ballot)
+        profiler.disable()
+    print(f"queries per cast: {len(queries.captured_queries) / len(work):.1f}")
+    for q in queries.captured_queries[: len(queries.captured_queries) // len(work)]:
+        print("   ", q["sql"][:150])
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--ballots", type=int, default=2000)
     parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--batch", type=int, default=100, help="ballots per group commit")
+    parser.add_argument("--profile", type=int, default=0, help="profile this many casts first")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL"):
         os.environ["ASAMBLEA_DATA_DIR"] = tempfile.mkdtemp(prefix="asamblea-bench-")
@@ -150,18 +186,29 @@ def main() -> None:
         flush=True,
     )
 
-    half = n // 2
-    single = list(zip([p.pk for p in voters[:half]], ballots[:half], strict=True))
-    count, elapsed, cpu = _cast_share((vote.pk, single))
+    pairs = list(zip([p.pk for p in voters], ballots, strict=True))
+    if args.profile:
+        _profile(vote.pk, pairs[: args.profile])
+        pairs = pairs[args.profile :]
+    third = len(pairs) // 3
+    single, grouped, rest = pairs[:third], pairs[third : 2 * third], pairs[2 * third :]
+    count, elapsed, cpu = _cast_share((vote.pk, single, 1))
     print(
-        f"cast action (verify, lock, append, commit), 1 process: {count} ballots in "
+        f"cast action one by one (verify, lock, append, commit), 1 process: {count} ballots in "
         f"{elapsed:.1f} s = {count / elapsed:.0f} ballots/s; {cpu / count * 1000:.2f} ms CPU "
         f"per ballot in the Django process (so at most {count / cpu:.0f} ballots/s per free "
         "core, the database's own work aside)",
         flush=True,
     )
-    rest = list(zip([p.pk for p in voters[half:]], ballots[half:], strict=True))
-    shares = [(vote.pk, rest[k :: args.processes]) for k in range(args.processes)]
+    count, elapsed, cpu = _cast_share((vote.pk, grouped, args.batch))
+    print(
+        f"group commit (actions.ballots_cast: {args.batch} verified one by one, appended in one "
+        f"transaction), 1 process: {count} ballots in {elapsed:.1f} s = "
+        f"{count / elapsed:.0f} ballots/s; {cpu / count * 1000:.2f} ms CPU per ballot "
+        f"(at most {count / cpu:.0f} ballots/s per free core)",
+        flush=True,
+    )
+    shares = [(vote.pk, rest[k :: args.processes], args.batch) for k in range(args.processes)]
     connection.close()
     t0 = time.perf_counter()
     with multiprocessing.get_context("spawn").Pool(args.processes) as pool:
@@ -169,10 +216,11 @@ def main() -> None:
     wall = time.perf_counter() - t0
     done = sum(r[0] for r in results)
     slowest = max(r[1] for r in results)
+    cpu = sum(r[2] for r in results)
     print(
-        f"cast action, {args.processes} processes at once: {done} ballots in {slowest:.1f} s "
+        f"group commit, {args.processes} processes at once: {done} ballots in {slowest:.1f} s "
         f"(casting; {wall:.1f} s with the processes' start) = {done / slowest:.0f} ballots/s; "
-        f"load average now {os.getloadavg()[0]:.1f}",
+        f"{cpu / done * 1000:.2f} ms CPU per ballot; load average now {os.getloadavg()[0]:.1f}",
         flush=True,
     )
     assert Record.objects.filter(vote=vote, kind="ballot").count() == n

@@ -487,30 +487,98 @@ def ballot_cast(person: Person, vote: VerifiableVote, *, ballot: object) -> Reco
     if vote.phase != Phase.OPEN:
         raise Conflict(_("Voting is not open."), code="voting_closed")
     checked = ballot_check(vote, ballot)
-    return _store_ballot(person, vote, checked)
+    (stored,) = _store_ballots(vote, [(person, checked)])
+    if isinstance(stored, Refused):
+        raise stored
+    return stored
+
+
+def ballots_cast(
+    vote: VerifiableVote, casts: Sequence[tuple[Person, object]]
+) -> list[Record | Refused]:
+    """Group commit of several casts (each ``(person, ballot)``) that arrived together: every
+    ballot verified one by one outside any transaction, then the good ones appended in **one**
+    transaction under one lock of the vote's row. Returns, in order, each cast's board record
+    or the refusal it gets (:func:`ballot_cast`'s, for the same reasons); a caller acknowledges
+    a record only after this returns, i.e. after the commit. Nothing of a refused cast is
+    written; a failure of the transaction writes none of them."""
+    results: list[Record | Refused | None] = []
+    good: list[tuple[Person, dict[str, Any]]] = []
+    for person, ballot in casts:
+        try:
+            if vote.phase != Phase.OPEN:
+                raise Conflict(_("Voting is not open."), code="voting_closed")
+            good.append((person, ballot_check(vote, ballot)))
+            results.append(None)
+        except Refused as refusal:
+            results.append(refusal)
+    stored = iter(_store_ballots(vote, good) if good else [])
+    return [next(stored) if r is None else r for r in results]
 
 
 @transaction.atomic
-def _store_ballot(person: Person, vote: VerifiableVote, ballot: dict[str, Any]) -> Record:
-    mine = Credential.objects.filter(vote_id=vote.pk, person=person).first()
-    if mine is None:
-        raise NotAllowed(_("Register your credential before voting."), code="not_registered")
-    if ballot["credential"] != mine.credential:
-        raise NotAllowed(
-            _("This ballot is signed with a credential that is not yours."),
-            code="wrong_credential",
-        )
-    locked = _locked(vote)
-    if locked.phase != Phase.OPEN or locked.poll.is_past_closing_time():
-        raise Conflict(_("Voting is closed."), code="voting_closed")
-    tracker = B.tracker(ballot)
-    if Record.objects.filter(vote=locked, kind="ballot", tracker=tracker).exists():
-        raise Conflict(_("This ballot is already on the board."), code="replayed")
-    row = _append(locked, "ballot", ballot, tracker=tracker)
-    publish_on_commit(
-        Body.channel_of(locked.poll.body_id), "poll.progress", {"poll": locked.poll_id}
+def _store_ballots(
+    vote: VerifiableVote, casts: Sequence[tuple[Person, dict[str, Any]]]
+) -> list[Record | Refused]:
+    """Append verified ballots to the board in one transaction: one read of the casters'
+    credentials, one lock of the vote's row, one read of the trackers already on the board,
+    one insert of the records, one update of the board's head."""
+    mine = dict(
+        Credential.objects.filter(
+            vote_id=vote.pk, person_id__in={person.pk for person, _ballot in casts}
+        ).values_list("person_id", "credential")
     )
-    return row
+    locked = _locked(vote)
+    closed = locked.phase != Phase.OPEN or locked.poll.is_past_closing_time()
+    trackers = [B.tracker(ballot) for _person, ballot in casts]
+    seen = set(
+        Record.objects.filter(vote=locked, kind="ballot", tracker__in=set(trackers)).values_list(
+            "tracker", flat=True
+        )
+    )
+    results: list[Record | Refused] = []
+    rows: list[Record] = []
+    index, head = locked.length, locked.head
+    for (person, ballot), tracker in zip(casts, trackers, strict=True):
+        credential = mine.get(person.pk)
+        if credential is None:
+            results.append(
+                NotAllowed(_("Register your credential before voting."), code="not_registered")
+            )
+        elif ballot["credential"] != credential:
+            results.append(
+                NotAllowed(
+                    _("This ballot is signed with a credential that is not yours."),
+                    code="wrong_credential",
+                )
+            )
+        elif closed:
+            results.append(Conflict(_("Voting is closed."), code="voting_closed"))
+        elif tracker in seen:
+            results.append(Conflict(_("This ballot is already on the board."), code="replayed"))
+        else:
+            seen.add(tracker)
+            digest = record_hash(index, "ballot", head, ballot)
+            row = Record(
+                vote=locked,
+                index=index,
+                kind="ballot",
+                previous=head,
+                payload=ballot,
+                hash=digest,
+                tracker=tracker,
+            )
+            rows.append(row)
+            results.append(row)
+            index, head = index + 1, digest
+    if rows:
+        Record.objects.bulk_create(rows)
+        locked.length, locked.head = index, head
+        locked.save(update_fields=["length", "head"])
+        publish_on_commit(
+            Body.channel_of(locked.poll.body_id), "poll.progress", {"poll": locked.poll_id}
+        )
+    return results
 
 
 @transaction.atomic

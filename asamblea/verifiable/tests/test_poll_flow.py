@@ -16,6 +16,7 @@ from django.utils import timezone
 from asamblea.ledger.actions import verify_chain
 from asamblea.ledger.models import LedgerEntry
 from asamblea.motions.actions import motion_submit
+from asamblea.verifiable import actions
 from asamblea.verifiable.models import Record, Share, VerifiableVote
 from asamblea.verifiable.tests.play import TrusteeBrowser, VoterBrowser, post, state, url
 from asamblea.verifiable.verifier import verify_board
@@ -311,3 +312,56 @@ def test_ordinary_ballots_where_allowed_are_counted_apart(cast):
     assert poll.result["participants"] == 2
     detail = cast.client(cast.bob).get(reverse("voting:detail", args=[cast.north.slug, poll.pk]))
     assert b'id="count-ordinary">1<' in detail.content
+
+
+@pytest.mark.django_db
+def test_a_group_commit_stores_exactly_the_good_ballots_of_a_batch(cast):
+    """``ballots_cast``: several casts verified, then appended in one transaction; each gets
+    its own record or refusal, and only the good ones are on the board, once, in a chain."""
+    poll = poll_open(cast.alice, cast.north, title="Q", secrecy="verifiable")
+    trustees = _ceremony(cast, poll, [cast.alice], threshold=1)
+    voters = {p: VoterBrowser(cast.client(p), poll) for p in (cast.alice, cast.bob, cast.carol)}
+    voters[cast.alice].register()
+    voters[cast.bob].register()  # carol never registers
+    cast.client(cast.alice).post(url(poll, "open_voting"))
+    vote = VerifiableVote.objects.get(poll=poll)
+    first, _ = voters[cast.bob].encrypt("no")
+    assert voters[cast.bob].cast("abstain").status_code == 200
+    replay, _ = voters[cast.alice].encrypt("yes")
+    post(cast.client(cast.alice), poll, "cast", {"ballot": replay})
+    broken = dict(voters[cast.alice].encrypt("no")[0], signature={"x": 1})
+    carols, _ = voters[cast.carol].encrypt("yes")
+    vote.refresh_from_db()
+    length = vote.length
+    answers = actions.ballots_cast(
+        vote,
+        [
+            (cast.bob, first),  # good: bob's re-vote
+            (cast.alice, replay),  # already on the board
+            (cast.alice, broken),  # does not verify
+            (cast.carol, carols),  # not registered
+            (cast.alice, first),  # bob's ballot, not alice's credential
+            (cast.bob, first),  # the same ballot twice in one batch: the second is a replay
+        ],
+    )
+    codes = [a.code if isinstance(a, Exception) else "ok" for a in answers]
+    assert codes == [
+        "ok",
+        "replayed",
+        "bad_ballot",
+        "not_registered",
+        "wrong_credential",
+        "replayed",
+    ]
+    vote.refresh_from_db()
+    assert vote.length == length + 1 and answers[0].index == length
+    assert vote.head == answers[0].hash
+    assert Record.objects.filter(vote=vote, kind="ballot").count() == 3
+    Poll.objects.filter(pk=poll.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
+    late, _ = voters[cast.bob].encrypt("yes")
+    (closed,) = actions.ballots_cast(vote, [(cast.bob, late)])
+    assert closed.code == "voting_closed"
+    call_command("close_due_polls", stdout=io.StringIO())
+    assert trustees[0].decrypt().json()["result"] is True
+    report = verify_board(cast.client(cast.bob).get(url(poll, "board_json")).json())
+    assert report.result == [[1, 1, 0]]  # alice yes; bob's last ballot (the batch's) no
