@@ -1036,18 +1036,26 @@ def fingerprint() -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table the project owns, to prove a refused request changed nothing.
 
     Sessions are left out: logging in (done before the request under test) writes them.
+    The rows are read raw, one ``SELECT *`` per table on one cursor, as the database stores
+    them (no manager, no field converters): fingerprints are only ever compared with each
+    other, and this reads the same rows (a default manager's filter would hide some) about
+    five times faster than a queryset per model; the permission matrix and the form fuzzing
+    take it before and after thousands of requests.
     """
     from django.apps import apps
     from django.db import connection
 
     rows: dict[str, list[tuple[Any, ...]]] = {}
     existing = set(connection.introspection.table_names())
-    for model in apps.get_models():
-        if model._meta.label in {"sessions.Session", "contenttypes.ContentType"}:
-            continue
-        if model._meta.db_table not in existing:  # a model whose migration has not landed yet
-            continue
-        rows[model._meta.label] = sorted(
-            (tuple(str(v) for v in row) for row in model.objects.values_list()), key=repr
-        )
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for model in apps.get_models():
+            if model._meta.label in {"sessions.Session", "contenttypes.ContentType"}:
+                continue
+            if model._meta.proxy:  # its concrete model's table is read already
+                continue
+            if model._meta.db_table not in existing:  # a model whose migration has not landed
+                continue
+            cursor.execute(f"SELECT * FROM {quote(model._meta.db_table)}")  # noqa: S608 - a model's table
+            rows[model._meta.label] = sorted(tuple(map(str, row)) for row in cursor.fetchall())
     return rows
