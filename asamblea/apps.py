@@ -17,18 +17,21 @@ class AsambleaConfig(AppConfig):
         install_safe_localtime()
 
         try:
-            written = compile_catalogs()
+            compile_catalogs()
         except OSError as exc:  # a read-only install ships compiled catalogs
             logging.getLogger(__name__).warning("could not compile catalogs: %s", exc)
             return
-        if written:
-            # Importing the models already loaded (and cached) the default language's
-            # translations, before these catalogs existed: drop the cache so they are read.
-            # Python's gettext caches every .mo it opened by path, stale ones included.
-            import gettext
+        # Importing the models already loaded (and cached) the default language's translations,
+        # maybe before these catalogs existed: drop the cache so they are read again. Always, not
+        # only when this process wrote a catalog: another process starting at the same moment on
+        # a fresh checkout (the two test passes, two workers) may have written them between this
+        # process's first read and its compile, and then this one has nothing left to write but
+        # still holds translations without them. Python's gettext caches every .mo it opened by
+        # path, stale ones included.
+        import gettext
 
-            from django.utils.translation import trans_real
+        from django.utils.translation import trans_real
 
-            gettext._translations.clear()  # type: ignore[attr-defined]
-            trans_real._translations = {}
-            trans_real._default = None
+        gettext._translations.clear()  # type: ignore[attr-defined]
+        trans_real._translations = {}
+        trans_real._default = None

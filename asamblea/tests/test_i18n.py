@@ -112,3 +112,24 @@ def test_refusals_are_translated(cast):
     html = response.content.decode()
     assert "Solo las y los integrantes de esta asamblea pueden hacer esto." in html
     assert "No se cambió nada." in html
+
+
+def test_startup_reads_catalogs_again_even_when_another_process_compiled_them():
+    """Two processes starting together on a fresh checkout (the two test passes, two workers):
+    one may have read the translations before the other wrote the catalogs, and then finds
+    nothing left to compile. Start-up must still drop what it had read, or its pages stay in
+    English (this happened to the PostgreSQL pass of a fresh CI run)."""
+    import gettext
+
+    from django.apps import apps
+    from django.utils import translation
+    from django.utils.translation import trans_real
+
+    with translation.override("es"):
+        stale = trans_real.translation("es")
+        trans_real._translations["es"] = stale
+        gettext._translations[("stale", "es")] = stale  # type: ignore[attr-defined]
+        apps.get_app_config("asamblea").ready()  # every catalog is compiled already
+        assert "es" not in trans_real._translations
+        assert ("stale", "es") not in gettext._translations  # type: ignore[attr-defined]
+        assert translation.gettext("Public assemblies") == "Asambleas públicas"
