@@ -42,7 +42,7 @@ from asamblea.meetings.models import (
     SpeakingRules,
     Speech,
 )
-from asamblea.meetings.signals import meeting_due
+from asamblea.meetings.signals import meeting_closing, meeting_due
 from asamblea.motions.models import Motion
 
 MAX_ITEMS = 100
@@ -138,6 +138,14 @@ def meeting_open(facilitator: Person, meeting: Meeting) -> Meeting:
     return locked
 
 
+def _require_nothing_open(meeting: Meeting) -> None:
+    """Refuse to close while an app above says something of the meeting must close first
+    (``signals.meeting_closing``: voting answers while one of its votes is open)."""
+    for _receiver, reason in meeting_closing.send(sender=Meeting, meeting=meeting):
+        if reason:
+            raise Conflict(reason, code="vote_open")
+
+
 @transaction.atomic
 def meeting_close(facilitator: Person, meeting: Meeting) -> Meeting:
     """Close the meeting: the floor ends, everyone still present leaves, and the minutes are
@@ -145,8 +153,7 @@ def meeting_close(facilitator: Person, meeting: Meeting) -> Meeting:
     require_facilitator(facilitator, meeting.body)
     locked = _lock(meeting)
     _require_running(locked)
-    if locked.polls.filter(state="open").exists():
-        raise Conflict(_("Close the open votes of this meeting first."), code="vote_open")
+    _require_nothing_open(locked)
     return _close(locked, {"by": facilitator.pk})
 
 
@@ -166,8 +173,7 @@ def meeting_close_due(meeting: Meeting) -> Meeting:
     _require_running(locked)
     if locked.opened_at is None or locked.opened_at > timezone.now() - MEETING_MAX_DURATION:
         raise Conflict(_("This meeting is not due to close yet."), code="not_due")
-    if locked.polls.filter(state="open").exists():
-        raise Conflict(_("Close the open votes of this meeting first."), code="vote_open")
+    _require_nothing_open(locked)
     return _close(locked, {"by": None, "reason": SELF_CLOSE_REASON})
 
 

@@ -1,5 +1,5 @@
-"""Signals the apps above meetings listen to (voting closes a meeting's votes and writes them
-into its minutes)."""
+"""Signals the apps above meetings listen to (voting keeps a meeting open while a vote is, closes
+a meeting's votes and writes them into its minutes)."""
 
 from django.dispatch import Signal
 
@@ -12,3 +12,9 @@ meeting_due = Signal()
 # close, in its transaction). Argument: ``meeting``. A receiver returns a dict of the minutes'
 # sections it fills (voting: ``{"votes": [...]}``); the meeting knows nothing of votes.
 minutes_sections = Signal()
+
+# Sent by ``meetings.actions`` when a meeting is about to close (a facilitator's close or its
+# closing by itself), in the closing transaction with the meeting's row locked. Argument:
+# ``meeting``. A receiver returns a sentence saying what must close first (voting: an open vote
+# of this meeting), or None; the meeting knows nothing of what the sentence is about.
+meeting_closing = Signal()

@@ -151,6 +151,15 @@ def votable_motions(meeting: Meeting) -> list[Motion]:
     )
 
 
+def meeting_close_blocker(sender: Any, meeting: Meeting, **kwargs: Any) -> str | None:
+    """Answer to ``meetings.signals.meeting_closing``: a meeting does not close while one of its
+    votes is open (the facilitator closes it first; a meeting closing by itself has had its
+    votes closed by ``on_meeting_due``)."""
+    if Poll.objects.filter(meeting=meeting, state=Poll.State.OPEN).exists():
+        return str(_("Close the open votes of this meeting first."))
+    return None
+
+
 def minutes_votes(sender: Any, meeting: Meeting, **kwargs: Any) -> dict[str, Any]:
     """The votes section of a meeting's minutes (``meetings.signals.minutes_sections``): each
     vote held in the meeting, in the order opened, with its result."""
