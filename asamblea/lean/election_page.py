@@ -116,26 +116,9 @@ def facts_plan(
             candidates[row[_ELECTION]].append(tuple(row))
         elections = {row[0]: _election_row(row, candidates[row[0]]) for row in rows}
         body_ids = sorted({election.body_id for election in elections.values()})
-        bodies, body_params = casting.among("body_id", body_ids, dialect)
-        people, people_params = casting.among("person_id", person_ids, dialect)
-        found = yield (
-            f"SELECT body_id, person_id, role, status FROM {Membership._meta.db_table} "  # noqa: S608
-            f"WHERE {bodies} AND {people}",
-            [*body_params, *people_params],
+        memberships, electors, progress = yield from pages.voters_plan(
+            Elector, "election_id", found_ids, body_ids, person_ids, dialect
         )
-        memberships = {(body, person): (role, status) for body, person, role, status in found}
-        found = yield (
-            f"SELECT election_id, person_id, voted FROM {Elector._meta.db_table} "  # noqa: S608
-            f"WHERE {among} AND {people}",
-            [*among_params, *people_params],
-        )
-        electors = {(election, person): bool(voted) for election, person, voted in found}
-        found = yield (
-            "SELECT election_id, SUM(CASE WHEN voted THEN 1 ELSE 0 END), COUNT(*) "  # noqa: S608
-            f"FROM {Elector._meta.db_table} WHERE {among} GROUP BY election_id",
-            among_params,
-        )
-        progress = {pk: (int(voted or 0), int(total)) for pk, voted, total in found}
     answers: list[ElectionFacts | None] = []
     for item in items:
         visitor = visitors.get(item.session_key)

@@ -40,6 +40,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.messages.storage.session import SessionStorage
+from django.db import models
 from django.http import HttpResponse
 from django.middleware.csrf import (
     CSRF_TOKEN_LENGTH,
@@ -114,6 +115,48 @@ _BODY_ID = _POLL_COLUMNS.index("body_id")
 _SECRECY = _POLL_COLUMNS.index("secrecy")
 
 
+Voters = tuple[
+    dict[tuple[int, int], tuple[str, str]], dict[tuple[int, int], bool], dict[int, tuple[int, int]]
+]
+
+
+def voters_plan(
+    electorate: type[models.Model],
+    column: str,
+    ids: Sequence[int],
+    body_ids: Sequence[int],
+    person_ids: Sequence[int],
+    dialect: casting.Dialect,
+) -> casting.Plan[Voters]:
+    """What a vote page says of its voters, for the polls' or elections' ``ids`` (``column`` of
+    the ``electorate`` table: Eligibility's ``poll_id``, Elector's ``election_id``), in three
+    queries: each person's membership (role, status) of each body, whether they are in the
+    electorate and have voted, and the turnout of each."""
+    bodies, body_params = casting.among("body_id", body_ids, dialect)
+    people, people_params = casting.among("person_id", person_ids, dialect)
+    rows = yield (
+        f"SELECT body_id, person_id, role, status FROM {Membership._meta.db_table} "  # noqa: S608
+        f"WHERE {bodies} AND {people}",
+        [*body_params, *people_params],
+    )
+    memberships = {(body, person): (role, status) for body, person, role, status in rows}
+    table = electorate._meta.db_table
+    among, among_params = casting.among(column, ids, dialect)
+    rows = yield (
+        f"SELECT {column}, person_id, voted FROM {table} "  # noqa: S608 - from the models
+        f"WHERE {among} AND {people}",
+        [*among_params, *people_params],
+    )
+    voters = {(pk, person): bool(voted) for pk, person, voted in rows}
+    rows = yield (
+        f"SELECT {column}, SUM(CASE WHEN voted THEN 1 ELSE 0 END), COUNT(*) "  # noqa: S608
+        f"FROM {table} WHERE {among} GROUP BY {column}",
+        among_params,
+    )
+    progress = {pk: (int(voted or 0), int(total)) for pk, voted, total in rows}
+    return memberships, voters, progress
+
+
 def facts_plan(
     items: Sequence[PageItem], dialect: casting.Dialect
 ) -> casting.Plan[list[Facts | None]]:
@@ -131,27 +174,9 @@ def facts_plan(
     eligibility: dict[tuple[int, int], bool] = {}
     progress: dict[int, tuple[int, int]] = {}
     if polls:
-        bodies, body_params = casting.among("body_id", body_ids, dialect)
-        people, people_params = casting.among("person_id", person_ids, dialect)
-        rows = yield (
-            f"SELECT body_id, person_id, role, status FROM {Membership._meta.db_table} "  # noqa: S608
-            f"WHERE {bodies} AND {people}",
-            [*body_params, *people_params],
+        memberships, eligibility, progress = yield from voters_plan(
+            Eligibility, "poll_id", sorted(polls), body_ids, person_ids, dialect
         )
-        memberships = {(body, person): (role, status) for body, person, role, status in rows}
-        in_polls, poll_params = casting.among("poll_id", sorted(polls), dialect)
-        rows = yield (
-            f"SELECT poll_id, person_id, voted FROM {Eligibility._meta.db_table} "  # noqa: S608
-            f"WHERE {in_polls} AND {people}",
-            [*poll_params, *people_params],
-        )
-        eligibility = {(poll, person): bool(voted) for poll, person, voted in rows}
-        rows = yield (
-            "SELECT poll_id, SUM(CASE WHEN voted THEN 1 ELSE 0 END), COUNT(*) "  # noqa: S608
-            f"FROM {Eligibility._meta.db_table} WHERE {in_polls} GROUP BY poll_id",
-            poll_params,
-        )
-        progress = {poll: (int(voted or 0), int(total)) for poll, voted, total in rows}
     found: list[Facts | None] = []
     for item in items:
         visitor = visitors.get(item.session_key)
