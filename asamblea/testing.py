@@ -307,12 +307,11 @@ def qr_modules_from_svg(html: str) -> list[list[bool]]:
 def cast_receipt(response: Any) -> str | None:
     """The receipt a cast answered ``303`` carries to the vote page (the signed flash cookie);
     fails unless the response is that redirect."""
-    from django.core import signing
-
     from asamblea.voting import receipt_flash
 
     assert response.status_code == 303, response.status_code
     morsel = response.cookies[receipt_flash.COOKIE]
     assert morsel["path"] == response["Location"]
-    data = signing.loads(morsel.value, salt="asamblea.voting.receipt-flash")
-    return data["r"] or None
+    data = receipt_flash.read(morsel.value)
+    assert data is not None, "the flash cookie does not verify"
+    return data["receipt"]

@@ -196,7 +196,7 @@ class Server:
         command = [
             sys.executable,
             "-m",
-            "uvicorn",
+            "asamblea.serving",
             "bench.ceiling_app:application",
             "--host",
             "127.0.0.1",
@@ -207,8 +207,6 @@ class Server:
             "--log-level",
             "warning",
             "--no-access-log",
-            "--lifespan",
-            "on",
         ]
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
             command, cwd=ROOT, env=os.environ | self.env, start_new_session=True

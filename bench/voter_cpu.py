@@ -127,7 +127,9 @@ async def phase(name: str, work: list[Any], batch: int, profile: bool) -> dict[s
     print(f"{name}: {json.dumps(figures)}")
     if profiler:
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
+        pstats.Stats(profiler, stream=out).sort_stats(
+            os.environ.get("PROFILE_SORT", "tottime")
+        ).print_stats(int(os.environ.get("PROFILE_LINES", "25")))
         print(out.getvalue())
     return figures
 

@@ -34,13 +34,21 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def asgi_site() -> Iterator[str]:
     import uvicorn
 
+    from asamblea import serving
     from asamblea.asgi import application
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = uvicorn.Server(
-        uvicorn.Config(application, host="127.0.0.1", port=port, lifespan="on", log_level="warning")
+        uvicorn.Config(
+            application,
+            host="127.0.0.1",
+            port=port,
+            lifespan="on",
+            log_level="warning",
+            http=serving.PROTOCOL,  # as asamblea serve runs it
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -119,7 +119,7 @@ def _start(data: Path, extra_env: dict[str, str]):
         [
             python,
             "-m",
-            "uvicorn",
+            "asamblea.serving",
             "asamblea.asgi:application",
             "--port",
             str(port),

@@ -112,7 +112,7 @@ def server(tmp_path_factory):
     world = json.loads(seeded.stdout.strip().splitlines()[-1])
     port = _free_port()
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
-        [python, "-m", "uvicorn", "asamblea.asgi:application", "--port", str(port)],
+        [python, "-m", "asamblea.serving", "asamblea.asgi:application", "--port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from asamblea import serving
+
 
 class Command(BaseCommand):
     help = "Migrate and serve Asamblea over ASGI with uvicorn."
@@ -15,8 +17,6 @@ class Command(BaseCommand):
         parser.add_argument("--no-migrate", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        import uvicorn
-
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
         # Hash and compress the static files on every start, so a changed stylesheet or a fresh
@@ -25,14 +25,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Asamblea on http://{options['host']}:{options['port']}/ (data in {settings.DATA_DIR})"
         )
-        uvicorn.run(
+        serving.run(
             "asamblea.asgi:application",
             host=options["host"],
             port=options["port"],
             workers=options["workers"],
             log_level="warning",
-            # Never let uvicorn rewrite the client address from X-Forwarded-For: it trusts the
-            # header from any loopback peer. asamblea.ratelimit.client_address reads it, only
-            # behind a configured proxy and only for TRUSTED_PROXY_COUNT hops.
-            proxy_headers=False,
         )
