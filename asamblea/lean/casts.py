@@ -35,6 +35,7 @@ from asamblea.elections.models import Election
 from asamblea.errors import Refused
 from asamblea.lean import session
 from asamblea.lean.commit import Unavailable, close_quietly
+from asamblea.live.broker import coalesced
 from asamblea.live.events import publish_now, publish_on_commit
 from asamblea.voting import casting
 
@@ -302,7 +303,7 @@ _publishing: set[asyncio.Future[Any]] = set()
 
 
 def _publish_later(events: list[casting.Event]) -> None:
-    """Publish, after the batch has committed: on a thread when the events go through Redis
+    """Publish, after the batch has committed: on a thread when an event goes to Redis now
     (a blocking client), else at once on the loop. The in-process fan-out takes microseconds,
     and a thread per batch would make the loop wait for the interpreter lock after every
     query it sends while that thread runs."""
@@ -314,7 +315,9 @@ def _publish_later(events: list[casting.Event]) -> None:
             except Exception:  # the ballots have committed: a live page missing one is all
                 log.exception("live event %s on %s not published", event.kind, event.channel)
 
-    if not getattr(settings, "REDIS_URL", ""):
+    if not getattr(settings, "REDIS_URL", "") or all(coalesced(e.kind) for e in events):
+        # In-process, or only turnout ticks (scheduled for the ticker thread, which claims and
+        # sends them): nothing here waits on Redis.
         publish()
         return
     future = asyncio.ensure_future(asyncio.to_thread(publish))

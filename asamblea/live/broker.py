@@ -204,10 +204,18 @@ class Broker:
         """Send one tick for this subject at the next whole second. A tick already pending
         carries this change too: it goes out after this change was committed."""
         due = math.floor(self.clock()) + TICK_SECONDS
+        key = (channel, kind, text)
         with self._tick_wakeup:
-            self._ticks.setdefault((channel, kind, text), due)
             if self._ticker:
                 self._start_ticker()
+            if key in self._ticks:
+                return  # the pending tick carries this change: nothing to wake
+            earliest = min(self._ticks.values(), default=None)
+            self._ticks[key] = due
+            # The ticker sleeps until the earliest pending tick; wake it only when this one is
+            # due sooner (a burst of ballots wakes it once a second, not once a batch: each
+            # wake-up made the event loop wait for the interpreter lock).
+            if self._ticker and (earliest is None or due < earliest):
                 self._tick_wakeup.notify()
 
     def _start_ticker(self) -> None:
