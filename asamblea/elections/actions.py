@@ -41,7 +41,13 @@ from asamblea.elections.models import (
     ElectionBallot,
     Elector,
 )
-from asamblea.elections.queries import ballot_names, ballots_digest, recount, stored_ballots
+from asamblea.elections.queries import (
+    ballot_names,
+    ballots_digest,
+    ordinary_votes,
+    recount,
+    stored_ballots,
+)
 from asamblea.errors import Conflict, NotAllowed, Refused
 from asamblea.live.events import publish_on_commit
 from asamblea.voting.ballot_box import rewrite_electorate, shuffle_ballots
@@ -128,6 +134,17 @@ def _check_settings(title: str, method: str, seats: int, secrecy: str, max_score
         )
     if not 1 <= max_score <= MAX_SCORE:
         raise Refused(_("The highest score is between 1 and 100."), code="bad_score")
+    if secrecy == Election.Secrecy.VERIFIABLE and method not in Election.VERIFIABLE_METHODS:
+        raise Refused(
+            _(
+                "Only plurality and approval elections can be held as verifiable secret "
+                "ballots. Counting ranked ballots needs every ranking in the clear, which only "
+                "a verifiable shuffle (not built) could give without linking rankings to "
+                "voters; score and consent ballots are not encrypted either. Choose the "
+                "ordinary secret ballot for this method."
+            ),
+            code="not_verifiable_method",
+        )
 
 
 def _locked(election: Election) -> Election:
@@ -365,6 +382,14 @@ def ballot_cast(
         if locked.is_closed:
             raise Conflict(_("Voting in this election is closed."), code="election_closed")
         raise Conflict(_("Voting in this election has not opened yet."), code="not_open")
+    if locked.is_verifiable and not locked.plain_fallback:
+        raise Conflict(
+            _(
+                "This election takes encrypted ballots only: open its page in a browser with "
+                "JavaScript."
+            ),
+            code="encrypted_only",
+        )
     content = read_ballot(locked, form)
     flipped = Elector.objects.filter(election=locked, person=person, voted=False).update(voted=True)
     if not flipped:
@@ -419,6 +444,14 @@ def election_close(by: Person, election: Election) -> Election:
         if locked.is_closed:
             raise Conflict(_("This election is already closed."), code="election_closed")
         raise Conflict(_("Voting in this election has not opened yet."), code="not_open")
+    if locked.is_verifiable:
+        raise Conflict(
+            _(
+                "A verifiable election closes when its trustees have decrypted the tally: "
+                "close its ballot box on the election's verifiable page."
+            ),
+            code="verifiable_pending",
+        )
     if locked.is_secret:
         shuffle_ballots(
             ElectionBallot.objects.filter(election=locked),
@@ -452,6 +485,85 @@ def election_close(by: Person, election: Election) -> Election:
             "by": by.pk,
             "winners": [[w, names[w]] for w in result["winners"]],
             "participants": participants,
+            "trace_sha256": hashlib.sha256(
+                election_ballots.canonical(result["trace"]).encode()
+            ).hexdigest(),
+        },
+    )
+    publish_on_commit(_channel(locked), "election.closed", {"election": locked.pk})
+    return locked
+
+
+@transaction.atomic
+def election_close_verified(
+    by: Person | None,
+    election: Election,
+    *,
+    counted: Sequence[int] | None,
+    ballots: int,
+    details: dict[str, Any],
+) -> Election:
+    """Close a verifiable election once its own count is known (no actor of its own: the
+    asamblea.verifiable app calls it when its trustees' decryptions are combined, ``by`` None,
+    or when its facilitator cancels it, ``by``). ``counted`` are the weighted marks per
+    candidate the trustees decrypted (every proof checked by that app) from ``ballots``
+    encrypted ballots; the ordinary secret ballots its facilitator allowed are counted here,
+    added, and shown apart. ``counted`` None closes it without a valid count (cancelled): nobody
+    is elected. The result is the election method's own count (plurality or approval), ties
+    decided by the election's seed, published in the ledger before the count as for any
+    election. ``details`` (board head and length) goes into the result as ``verifiable``."""
+    locked = _locked(election)
+    if not locked.is_voting:
+        raise Conflict(_("This election is already closed."), code="election_closed")
+    if not locked.is_verifiable:
+        raise Refused(_("This election is not a verifiable election."), code="not_verifiable")
+    shuffle_ballots(
+        ElectionBallot.objects.filter(election=locked),
+        ("election_id", "content", "weight", "receipt_hash"),
+    )
+    rewrite_electorate(Elector.objects.filter(election=locked), "election_id")
+    stored = stored_ballots(locked)
+    digest = ballots_digest(stored)
+    ordinary = ElectionBallot.objects.filter(election=locked).count()
+    record(
+        locked.body,
+        "election.seed",
+        {
+            "election": locked.pk,
+            "seed": locked.seed,
+            "ballots": ordinary,
+            "ballots_sha256": digest,
+            "verifiable_counts": list(counted) if counted is not None else None,
+        },
+    )
+    verifiable = details | {
+        "counts": list(counted) if counted is not None else None,
+        "ballots": ballots if counted is not None else 0,
+    }
+    locked.result = {"verifiable": verifiable}
+    result = recount(locked)
+    locked.result = result | {
+        "participants": ordinary + verifiable["ballots"],
+        "ordinary_ballots": ordinary,
+        "ordinary_votes": ordinary_votes(locked, stored),
+        "ballots_sha256": digest,
+        "verifiable": verifiable,
+    }
+    if counted is None:
+        locked.result |= {"valid": False, "winners": []}
+    locked.phase = Election.Phase.CLOSED
+    locked.closed_at = timezone.now()
+    locked.save(update_fields=["result", "phase", "closed_at"])
+    names = ballot_names(locked)
+    record(
+        locked.body,
+        "election.closed",
+        {
+            "election": locked.pk,
+            "by": by.pk if by is not None else None,
+            "winners": [[w, names[w]] for w in locked.result["winners"]],
+            "participants": locked.result["participants"],
+            "valid": counted is not None,
             "trace_sha256": hashlib.sha256(
                 election_ballots.canonical(result["trace"]).encode()
             ).hexdigest(),

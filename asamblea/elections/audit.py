@@ -30,6 +30,8 @@ def audit_election(
     result = election.result or {}
     problems = []
     recounted = recount(election)
+    if result.get("valid") is False:  # a cancelled verifiable election elects nobody
+        recounted["winners"] = []
     digest = ballots_digest(stored_ballots(election))
     for key in ("method", "winners", "trace"):
         if not _same(recounted.get(key), result.get(key)):
@@ -47,6 +49,11 @@ def audit_election(
     if [w for w, _name in closed[0].get("winners", [])] != list(recounted["winners"]):
         problems.append(f"{name}: recount gives other winners than the ledger recorded")
     voted = Elector.objects.filter(election=election, voted=True).count()
+    if election.is_verifiable:
+        # Registering a credential takes a member's place as a ballot would; those who took
+        # part are the ballots counted (the encrypted ones on the board, the ordinary ones).
+        verifiable = result.get("verifiable") or {}
+        voted = int(result.get("ordinary_ballots") or 0) + int(verifiable.get("ballots") or 0)
     if result.get("participants") != voted:
         problems.append(
             f"{name}: {voted} electors marked as voted, the result says so for "

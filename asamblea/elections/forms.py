@@ -32,10 +32,10 @@ class ElectionForm(forms.Form):
         choices=Election.Secrecy.choices,
         initial=Election.Secrecy.SECRET,
         help_text=_(
-            "Elections are not offered as verifiable secret ballots yet (yes / no / abstain "
-            "votes are). Ranked methods cannot be: counting them needs every ranking in the "
-            "clear, which only a verifiable shuffle (not built) could provide without linking "
-            "rankings to voters."
+            "A verifiable secret ballot (encrypted in the browser, counted by trustees, checked "
+            "by anyone) is offered for plurality and approval. Ranked methods cannot be: "
+            "counting them needs every ranking in the clear, which only a verifiable shuffle "
+            "(not built) could provide without linking rankings to voters."
         ),
     )
     max_score = forms.IntegerField(

@@ -34,11 +34,16 @@ class Election(models.Model):
         CONSENT = "consent", _("Consent (adopted unless someone objects)")
 
     RANKED_METHODS = frozenset({"irv", "meek_stv", "scottish_stv", "schulze"})
+    # Methods whose ballot is a vector of marks, which the verifiable ballot encrypts entry by
+    # entry and tallies homomorphically (docs/verifiable-ballots.md); the others need every
+    # ballot in the clear to be counted.
+    VERIFIABLE_METHODS = frozenset({"plurality", "approval"})
     SINGLE_SEAT_METHODS = frozenset({"irv", "consent"})
 
     class Secrecy(models.TextChoices):
         NAMED = "named", _("Named (everyone sees who voted what)")
         SECRET = "secret", _("Secret (only the counts are shown)")
+        VERIFIABLE = "verifiable", _("Verifiable secret ballot (encrypted in the browser)")
 
     class Phase(models.TextChoices):
         NOMINATING = "nominating", _("Nominations")
@@ -51,8 +56,11 @@ class Election(models.Model):
     method = models.CharField(_("counting method"), max_length=16, choices=Method.choices)
     seats = models.PositiveSmallIntegerField(_("seats"), default=1)
     secrecy = models.CharField(
-        _("secrecy"), max_length=8, choices=Secrecy.choices, default=Secrecy.SECRET
+        _("secrecy"), max_length=16, choices=Secrecy.choices, default=Secrecy.SECRET
     )
+    # A verifiable election: members without JavaScript may cast an ordinary secret ballot,
+    # counted apart (the facilitator's choice when choosing the trustees).
+    plain_fallback = models.BooleanField(default=False)
     phase = models.CharField(max_length=12, choices=Phase.choices, default=Phase.NOMINATING)
     max_score = models.PositiveSmallIntegerField(_("highest score"), default=5)
     # Set by the app that asked for the election (e.g. "delegation:<body id>"); see elect().
@@ -82,7 +90,12 @@ class Election(models.Model):
 
     @property
     def is_secret(self) -> bool:
-        return self.secrecy == self.Secrecy.SECRET
+        """Secret and verifiable elections alike: no ballot carries its voter."""
+        return self.secrecy != self.Secrecy.NAMED
+
+    @property
+    def is_verifiable(self) -> bool:
+        return self.secrecy == self.Secrecy.VERIFIABLE
 
     @property
     def is_ranked(self) -> bool:

@@ -66,7 +66,15 @@ def ballots_digest(ballots: Iterable[tuple[str, int]]) -> str:
 
 
 def recount(election: Election) -> dict[str, Any]:
-    """Count the stored ballots with the stored rules and seed (a recount gives the same)."""
+    """Count the stored ballots with the stored rules and seed (a recount gives the same).
+
+    A verifiable election adds the marks its trustees decrypted (``result["verifiable"]``,
+    checked against its public board by ``asamblea verify-election``) to its ordinary ballots.
+    """
+    verifiable = (election.result or {}).get("verifiable") if election.is_verifiable else None
+    added = None
+    if verifiable is not None:
+        added = (verifiable.get("counts") or [], int(verifiable.get("ballots") or 0))
     return election_count.count(
         election.method,
         ballot_names(election),
@@ -74,7 +82,19 @@ def recount(election: Election) -> dict[str, Any]:
         stored_ballots(election),
         seed=election.seed,
         max_score=election.max_score,
+        added=added,
     )
+
+
+def ordinary_votes(election: Election, stored: Iterable[tuple[str, int]]) -> list[int]:
+    """The marks per candidate of the ordinary (not verifiable) ballots, weighted: shown apart
+    in a verifiable election's result."""
+    names = ballot_names(election)
+    votes = [0] * len(names)
+    for content, weight in stored:
+        for mark in election_count.marks_of(election.method, len(names), content):
+            votes[mark] += weight
+    return votes
 
 
 @dataclass(frozen=True)

@@ -358,8 +358,19 @@ def election_result(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "named": named,
         "has_blt": election.is_ranked,
         "names": names,
+        "breakdown": _breakdown(election.result, names),
     }
     return render(request, "elections/election_result.html", context)
+
+
+def _breakdown(result: dict[str, Any], names: list[str]) -> list[tuple[str, int, int]]:
+    """A verifiable election's votes per candidate, encrypted (decrypted by its trustees) and
+    ordinary (the ballots of members without JavaScript, where allowed), shown apart."""
+    verifiable = result.get("verifiable")
+    if not verifiable or verifiable.get("counts") is None:
+        return []
+    ordinary = result.get("ordinary_votes") or [0] * len(names)
+    return list(zip(names, verifiable["counts"], ordinary, strict=True))
 
 
 def _download(content: str, filename: str, content_type: str) -> HttpResponse:

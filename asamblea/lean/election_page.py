@@ -10,9 +10,10 @@ holds the election's row, its body's shown fields and every candidate's row, so 
 them gives a new key in every worker.
 
 Django answers everything else, as for the poll page: anonymous visitors, nominations or a
-closed election, an election the person may not see, pending messages, no CSRF cookie yet, a
-query string, HEAD. ``asamblea/lean/tests/test_election_page.py`` compares this page with
-Django's, byte for byte but the CSRF token's mask.
+closed election, a verifiable election (its page shows the verifiable ballot's parts), an
+election the person may not see, pending messages, no CSRF cookie yet, a query string, HEAD.
+``asamblea/lean/tests/test_election_page.py`` compares this page with Django's, byte for byte
+but the CSRF token's mask.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class ElectionRow:
     public: bool
     body_id: int
     voting: bool
+    verifiable: bool  # its page shows the verifiable ballot's parts: Django's
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ _CANDIDATE_COLUMNS = [field.column for field in Candidate._meta.concrete_fields]
 _ELECTION = _CANDIDATE_COLUMNS.index("election_id")
 _PHASE = _COLUMNS.index("phase")
 _BODY_ID = _COLUMNS.index("body_id")
+_SECRECY = _COLUMNS.index("secrecy")
 
 
 def facts_plan(
@@ -157,6 +160,7 @@ def _election_row(row: Sequence[Any], candidates: list[tuple[Any, ...]]) -> Elec
         public=row[columns + 1] == Body.Visibility.PUBLIC,
         body_id=int(row[_BODY_ID]),
         voting=row[_PHASE] == Election.Phase.VOTING,
+        verifiable=row[_SECRECY] == Election.Secrecy.VERIFIABLE,
     )
 
 
@@ -178,6 +182,8 @@ def variant(
     election = facts.election
     if election is None or election.slug != slug or not election.voting:
         return None
+    if election.verifiable:
+        return None  # its page shows the verifiable ballot's parts (asamblea.verifiable)
     visitor = facts.visitor
     if not visitor.hash_current or visitor.session_keys & pages.DJANGO_ONLY_SESSION_KEYS:
         return None

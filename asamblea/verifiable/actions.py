@@ -22,6 +22,8 @@ from asamblea.accounts.models import Person
 from asamblea.bodies.actions import record
 from asamblea.bodies.models import Body
 from asamblea.bodies.queries import active_membership, require_facilitator
+from asamblea.elections.actions import election_close_verified
+from asamblea.elections.models import Election
 from asamblea.errors import Conflict, NotAllowed, Refused
 from asamblea.live.events import publish_on_commit
 from asamblea.verifiable import queries
@@ -32,10 +34,11 @@ from asamblea.verifiable.core import trustees as TR
 from asamblea.verifiable.core.board import record_hash
 from asamblea.verifiable.core.encoding import canonical, hx, parse_point
 from asamblea.verifiable.core.group import GroupError
-from asamblea.verifiable.core.simulation import YES_NO_ABSTAIN, manifest
+from asamblea.verifiable.core.simulation import manifest
 from asamblea.verifiable.models import Credential, Record, Share, Trustee, VerifiableVote
+from asamblea.verifiable.subjects import Subject
 from asamblea.voting.actions import poll_close_verified
-from asamblea.voting.models import Eligibility, Poll
+from asamblea.voting.models import Poll
 from asamblea.voting.rules import Tally
 
 Phase = VerifiableVote.Phase
@@ -49,10 +52,11 @@ def _wrong_phase() -> Conflict:
 
 
 def _locked(vote: VerifiableVote) -> VerifiableVote:
-    # Only the vote's row: the poll's and the body's rows stay free for ordinary casts and pages.
+    # Only the vote's row: the poll's (or election's) and the body's rows stay free for
+    # ordinary casts and pages.
     return (
         VerifiableVote.objects.select_for_update(of=("self",))
-        .select_related("poll__body")
+        .select_related("poll__body", "for_election__body")
         .get(pk=vote.pk)
     )
 
@@ -79,12 +83,13 @@ def _phase(vote: VerifiableVote, phase: str, by: Person | None, **extra: Any) ->
     """Change phase and anchor the board's head in the body's ledger."""
     vote.phase = phase
     vote.save(update_fields=["phase"])
-    body = vote.poll.body
+    subject = vote.subject
+    body = subject.body
     record(
         body,
         "verifiable.phase",
-        {
-            "poll": vote.poll_id,
+        subject.ref()
+        | {
             "phase": phase,
             "by": by.pk if by is not None else None,
             "board_head": vote.head,
@@ -92,17 +97,43 @@ def _phase(vote: VerifiableVote, phase: str, by: Person | None, **extra: Any) ->
         }
         | extra,
     )
-    publish_on_commit(Body.channel_of(body.pk), "verifiable.phase", {"poll": vote.poll_id})
+    publish_on_commit(Body.channel_of(body.pk), "verifiable.phase", subject.ref())
 
 
 def _manifest(vote: VerifiableVote, count: int) -> dict[str, object]:
-    poll = vote.poll
-    return manifest(
-        vote.election_id,
-        poll.title,
-        [(poll.title, YES_NO_ABSTAIN, 1, 1)],
-        count,
-        vote.threshold,
+    subject = vote.subject
+    return manifest(vote.election_id, subject.title, [subject.question()], count, vote.threshold)
+
+
+def _lock_subject(subject: Poll | Election) -> Subject:
+    """The poll's or the election's row under ``FOR UPDATE``, as a :class:`Subject`."""
+    if isinstance(subject, Poll):
+        return Subject(
+            poll=Poll.objects.select_for_update().select_related("body").get(pk=subject.pk)
+        )
+    return Subject(
+        election=Election.objects.select_for_update().select_related("body").get(pk=subject.pk)
+    )
+
+
+def _close(vote: VerifiableVote, by: Person | None, counts: list[list[int]] | None) -> None:
+    """Close the poll or the election with the decrypted counts (None: cancelled)."""
+    details = _details(vote)
+    if vote.poll is not None:
+        counted = None
+        if counts is not None:
+            yes, no, abstain = counts[0]
+            counted = Tally(yes, no, abstain)
+            details |= {"counts": counts}
+        poll_close_verified(by, vote.poll, counted=counted, details=details)
+        return
+    assert vote.for_election is not None
+    election_close_verified(
+        by,
+        vote.for_election,
+        counted=counts[0] if counts is not None else None,
+        ballots=details["ballots"],
+        details={"board_head": vote.head, "board_length": vote.length},
     )
 
 
@@ -112,21 +143,22 @@ def _manifest(vote: VerifiableVote, count: int) -> dict[str, object]:
 @transaction.atomic
 def vote_setup(
     facilitator: Person,
-    poll: Poll,
+    subject: Poll | Election,
     *,
     trustees: Sequence[Person],
     threshold: int,
     plain_fallback: bool = False,
 ) -> VerifiableVote:
     """The facilitator chooses the trustees (members of the body) and the threshold ``t`` of
-    ``n``; the manifest becomes record 0 of the board and the key ceremony starts."""
-    require_facilitator(facilitator, poll.body)
-    locked = Poll.objects.select_for_update().select_related("body").get(pk=poll.pk)
+    ``n``; the manifest becomes record 0 of the board and the key ceremony starts. ``subject``
+    is the poll, or the election (once its voting opened: its ballot and electorate are fixed)."""
+    require_facilitator(facilitator, subject.body)
+    locked = _lock_subject(subject)
     if not locked.is_verifiable:
         raise Refused(_("This vote is not a verifiable vote."), code="not_verifiable")
     if not locked.is_open:
         raise _wrong_phase()
-    if VerifiableVote.objects.filter(poll=locked).exists():
+    if VerifiableVote.objects.filter(**locked.vote_filter()).exists():
         raise Conflict(_("The trustees of this vote are already chosen."), code="already_done")
     people = list({p.pk: p for p in trustees}.values())
     if not 1 <= len(people) <= MAX_TRUSTEES:
@@ -145,9 +177,9 @@ def vote_setup(
             _("The threshold is between 1 and the number of trustees."), code="bad_threshold"
         )
     if locked.plain_fallback != plain_fallback:
-        locked.plain_fallback = plain_fallback
-        locked.save(update_fields=["plain_fallback"])
-    vote = VerifiableVote.objects.create(poll=locked, threshold=threshold)
+        locked.obj.plain_fallback = plain_fallback
+        locked.obj.save(update_fields=["plain_fallback"])
+    vote = VerifiableVote.objects.create(**locked.vote_filter(), threshold=threshold)
     ordered = sorted(people, key=lambda p: p.pk)
     Trustee.objects.bulk_create(
         [Trustee(vote=vote, person=p, index=i) for i, p in enumerate(ordered, start=1)]
@@ -166,19 +198,19 @@ def vote_setup(
 
 
 @transaction.atomic
-def vote_cancel(facilitator: Person, poll: Poll) -> VerifiableVote:
+def vote_cancel(facilitator: Person, subject: Poll | Election) -> VerifiableVote:
     """Cancel a verifiable vote before its result (also before its trustees are chosen, or
-    when too few trustees are left): the poll closes without a valid count."""
-    require_facilitator(facilitator, poll.body)
-    locked_poll = Poll.objects.select_for_update().get(pk=poll.pk)
-    if not locked_poll.is_verifiable or not locked_poll.is_open:
+    when too few trustees are left): the poll (or election) closes without a valid count."""
+    require_facilitator(facilitator, subject.body)
+    locked_subject = _lock_subject(subject)
+    if not locked_subject.is_verifiable or not locked_subject.is_open:
         raise _wrong_phase()
-    vote, _created = VerifiableVote.objects.get_or_create(poll=locked_poll)
+    vote, _created = VerifiableVote.objects.get_or_create(**locked_subject.vote_filter())
     locked = _locked(vote)
     if locked.is_finished:
         raise _wrong_phase()
     _phase(locked, Phase.CANCELLED, facilitator)
-    poll_close_verified(facilitator, locked.poll, counted=None, details=_details(locked))
+    _close(locked, facilitator, None)
     return locked
 
 
@@ -226,7 +258,8 @@ def trustee_channel(
 
 
 def _step_changed(vote: VerifiableVote) -> None:
-    publish_on_commit(Body.channel_of(vote.poll.body_id), "verifiable.step", {"poll": vote.poll_id})
+    subject = vote.subject
+    publish_on_commit(Body.channel_of(subject.body_id), "verifiable.step", subject.ref())
 
 
 @transaction.atomic
@@ -288,13 +321,11 @@ def trustee_commit(
         for t in everyone:
             _append(locked, "trustee_commitment", t.commitment)
         record(
-            locked.poll.body,
+            locked.subject.body,
             "verifiable.commitments",
-            {"poll": locked.poll_id, "board_head": locked.head, "board_length": locked.length},
+            locked.subject.ref() | {"board_head": locked.head, "board_length": locked.length},
         )
-    publish_on_commit(
-        Body.channel_of(locked.poll.body_id), "verifiable.step", {"poll": locked.poll_id}
-    )
+    _step_changed(locked)
     return trustee
 
 
@@ -329,9 +360,7 @@ def trustee_key(person: Person, vote: VerifiableVote, *, key: object) -> Trustee
             },
         )
         _phase(locked, Phase.REGISTRATION, None)
-    publish_on_commit(
-        Body.channel_of(locked.poll.body_id), "verifiable.step", {"poll": locked.poll_id}
-    )
+    _step_changed(locked)
     return trustee
 
 
@@ -376,10 +405,10 @@ def trustee_complaint(
     )
     excluded = everyone.get(at_fault, trustee)
     record(
-        locked.poll.body,
+        locked.subject.body,
         "verifiable.complaint",
-        {
-            "poll": locked.poll_id,
+        locked.subject.ref()
+        | {
             "by": person.pk,
             "by_trustee": trustee.index,
             "against": accused.person_id,
@@ -399,7 +428,7 @@ def trustee_complaint(
     remaining = [t for t in everyone.values() if t.pk != excluded.pk]
     if len(remaining) < locked.threshold:
         _phase(locked, Phase.CANCELLED, None, reason="fewer trustees than the threshold")
-        poll_close_verified(None, locked.poll, counted=None, details=_details(locked))
+        _close(locked, None, None)
         return locked
     _restart(locked, remaining)
     return locked
@@ -426,14 +455,16 @@ def _restart(vote: VerifiableVote, remaining: Sequence[Trustee]) -> None:
 def credential_register(person: Person, vote: VerifiableVote, *, credential: object) -> Credential:
     """A member registers the public credential their browser derived from a code shown once.
 
-    It takes the member's place in the poll's electorate as a plain ballot would (the
-    conditional flip of ``Eligibility.voted``), so one member never has both a credential and an
-    ordinary ballot. Its weight is the member's vote weight."""
+    It takes the member's place in the poll's (or election's) electorate as a plain ballot
+    would (the conditional flip of ``Eligibility.voted`` or ``Elector.voted``), so one member
+    never has both a credential and an ordinary ballot. Its weight is the member's vote weight."""
     point = _point(credential, "bad_credential")
     locked = _locked(vote)
     if locked.phase not in (Phase.CEREMONY, Phase.REGISTRATION):
         raise Conflict(_("Registration of credentials is closed."), code="wrong_phase")
-    eligibility = Eligibility.objects.filter(poll=locked.poll, person=person).first()
+    subject = locked.subject
+    electorate = subject.electorate()
+    eligibility = electorate.filter(person=person).first()
     if eligibility is None:
         raise NotAllowed(_("You are not in the electorate of this vote."), code="not_eligible")
     if Credential.objects.filter(vote=locked, person=person).exists():
@@ -442,22 +473,22 @@ def credential_register(person: Person, vote: VerifiableVote, *, credential: obj
         raise Conflict(
             _("This credential is already registered. Make a new code."), code="credential_taken"
         )
-    flipped = Eligibility.objects.filter(pk=eligibility.pk, voted=False).update(voted=True)
+    flipped = electorate.filter(pk=eligibility.pk, voted=False).update(voted=True)
     if not flipped:
-        raise Conflict(_("You have already voted in this poll."), code="already_voted")
+        if subject.poll is not None:
+            raise Conflict(_("You have already voted in this poll."), code="already_voted")
+        raise Conflict(_("You have already voted in this election."), code="already_voted")
     row = Credential.objects.create(
         vote=locked, person=person, credential=hx(point), weight=eligibility.weight
     )
-    publish_on_commit(
-        Body.channel_of(locked.poll.body_id), "poll.progress", {"poll": locked.poll_id}
-    )
+    publish_on_commit(Body.channel_of(subject.body_id), *subject.progress_event())
     return row
 
 
 @transaction.atomic
 def voting_open(facilitator: Person, vote: VerifiableVote) -> VerifiableVote:
     """The facilitator opens voting: the registered credentials go on the board (frozen)."""
-    require_facilitator(facilitator, vote.poll.body)
+    require_facilitator(facilitator, vote.subject.body)
     locked = _locked(vote)
     if locked.phase != Phase.REGISTRATION:
         raise _wrong_phase()
@@ -529,7 +560,7 @@ def _store_ballots(
         ).values_list("person_id", "credential")
     )
     locked = _locked(vote)
-    closed = locked.phase != Phase.OPEN or locked.poll.is_past_closing_time()
+    closed = locked.phase != Phase.OPEN or locked.subject.is_past_closing_time()
     trackers = [B.tracker(ballot) for _person, ballot in casts]
     seen = set(
         Record.objects.filter(vote=locked, kind="ballot", tracker__in=set(trackers)).values_list(
@@ -575,9 +606,8 @@ def _store_ballots(
         Record.objects.bulk_create(rows)
         locked.length, locked.head = index, head
         locked.save(update_fields=["length", "head"])
-        publish_on_commit(
-            Body.channel_of(locked.poll.body_id), "poll.progress", {"poll": locked.poll_id}
-        )
+        subject = locked.subject
+        publish_on_commit(Body.channel_of(subject.body_id), *subject.progress_event())
     return results
 
 
@@ -586,11 +616,11 @@ def voting_close(by: Person | None, vote: VerifiableVote) -> VerifiableVote:
     """Close the ballot box and put the homomorphic tally on the board (by the facilitator, or
     ``by`` None when the poll's closing time has passed)."""
     if by is not None:
-        require_facilitator(by, vote.poll.body)
+        require_facilitator(by, vote.subject.body)
     locked = _locked(vote)
     if locked.phase != Phase.OPEN:
         raise _wrong_phase()
-    if by is None and not locked.poll.is_past_closing_time():
+    if by is None and not locked.subject.is_past_closing_time():
         raise _wrong_phase()
     election = queries.election(locked)
     assert election is not None
@@ -611,7 +641,8 @@ def voting_close(by: Person | None, vote: VerifiableVote) -> VerifiableVote:
 @transaction.atomic
 def trustee_decrypt(person: Person, vote: VerifiableVote, *, partial: object) -> VerifiableVote:
     """A trustee's partial decryption of the tally, each factor with its proof. With ``t`` of
-    them, the server combines them, puts the result on the board and closes the poll."""
+    them, the server combines them, puts the result on the board and closes the poll (or the
+    election)."""
     locked = _locked(vote)
     trustee = _my_trustee(person, locked)
     if locked.phase != Phase.CLOSED:
@@ -637,9 +668,7 @@ def trustee_decrypt(person: Person, vote: VerifiableVote, *, partial: object) ->
     if len(done) >= locked.threshold:
         _result(locked, done[: locked.threshold], tally)
     else:
-        publish_on_commit(
-            Body.channel_of(locked.poll.body_id), "verifiable.step", {"poll": locked.poll_id}
-        )
+        _step_changed(locked)
     return locked
 
 
@@ -656,13 +685,7 @@ def _result(
     counts = T.combine([list(row) for row in tally], factors, total)
     _append(vote, "result", {"trustees": sorted(factors), "counts": counts})
     _phase(vote, Phase.RESULT, None, counts=counts)
-    yes, no, abstain = counts[0]
-    poll_close_verified(
-        None,
-        vote.poll,
-        counted=Tally(yes, no, abstain),
-        details=_details(vote) | {"counts": counts},
-    )
+    _close(vote, None, counts)
 
 
 def _details(vote: VerifiableVote) -> dict[str, Any]:
@@ -676,7 +699,7 @@ def _details(vote: VerifiableVote) -> dict[str, Any]:
 
 def close_if_due(vote: VerifiableVote) -> VerifiableVote:
     """Pages call this: past the poll's closing time an open ballot box closes by itself."""
-    if vote.phase == Phase.OPEN and vote.poll.is_past_closing_time():
+    if vote.phase == Phase.OPEN and vote.subject.is_past_closing_time():
         try:
             return voting_close(None, vote)
         except Conflict:

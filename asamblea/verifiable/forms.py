@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from asamblea.accounts.models import Person
 from asamblea.bodies.queries import voting_members
-from asamblea.voting.models import Poll
+from asamblea.verifiable.subjects import Subject
 
 
 class SetupForm(forms.Form):
@@ -30,7 +30,7 @@ class SetupForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: Any, poll: Poll, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, poll: Subject, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         people = voting_members(poll.body).values_list("person_id", flat=True)
         field = self.fields["trustees"]

@@ -16,7 +16,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from asamblea.elections.models import Election
 from asamblea.verifiable.core.board import GENESIS
+from asamblea.verifiable.subjects import Subject
 from asamblea.voting.models import Poll
 
 
@@ -25,7 +27,8 @@ def _election_id() -> str:
 
 
 class VerifiableVote(models.Model):
-    """The verifiable part of a poll whose secrecy is "verifiable"; created at its setup."""
+    """The verifiable part of a poll or of an election whose secrecy is "verifiable"; created at
+    its setup. Exactly one of ``poll`` and ``for_election`` is set (a constraint of the table)."""
 
     class Phase(models.TextChoices):
         SETUP = "setup", _("Choosing the trustees")
@@ -36,7 +39,13 @@ class VerifiableVote(models.Model):
         RESULT = "result", _("Result published")
         CANCELLED = "cancelled", _("Cancelled")
 
-    poll = models.OneToOneField(Poll, on_delete=models.CASCADE, related_name="verifiable")
+    poll = models.OneToOneField(
+        Poll, on_delete=models.CASCADE, related_name="verifiable", null=True, blank=True
+    )
+    # Not named ``election``: ``election_id`` is the board's election id (the uuid) above.
+    for_election = models.OneToOneField(
+        Election, on_delete=models.CASCADE, related_name="verifiable", null=True, blank=True
+    )
     election_id = models.CharField(max_length=36, unique=True, default=_election_id)
     phase = models.CharField(max_length=16, choices=Phase.choices, default=Phase.SETUP)
     threshold = models.PositiveSmallIntegerField(default=1)
@@ -45,6 +54,20 @@ class VerifiableVote(models.Model):
     head = models.CharField(max_length=64, default=GENESIS)
     length = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(poll__isnull=False, for_election__isnull=True)
+                | Q(poll__isnull=True, for_election__isnull=False),
+                name="verifiable_vote_poll_or_election",
+            )
+        ]
+
+    @property
+    def subject(self) -> Subject:
+        """The poll or the election this vote belongs to."""
+        return Subject(poll=self.poll, election=self.for_election)
 
     @property
     def is_finished(self) -> bool:

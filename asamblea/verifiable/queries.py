@@ -12,13 +12,18 @@ from asamblea.verifiable.core import ballot as B
 from asamblea.verifiable.core.encoding import PROTOCOL, parse_point
 from asamblea.verifiable.core.group import GroupError
 from asamblea.verifiable.models import Credential, Record, Share, Trustee, VerifiableVote
-from asamblea.voting.models import Eligibility, Poll
+from asamblea.verifiable.subjects import Subject
 
 Phase = VerifiableVote.Phase
 
 
-def vote_of(poll: Poll) -> VerifiableVote | None:
-    return VerifiableVote.objects.filter(poll=poll).select_related("poll__body").first()
+def vote_of(subject: Subject) -> VerifiableVote | None:
+    """The verifiable vote of a poll or an election (None before its trustees are chosen)."""
+    return (
+        VerifiableVote.objects.filter(**subject.vote_filter())
+        .select_related("poll__body", "for_election__body")
+        .first()
+    )
 
 
 def phase_of(vote: VerifiableVote | None) -> str:
@@ -146,12 +151,12 @@ def registered_people(vote: VerifiableVote) -> list[str]:
     )
 
 
-def me(person: Visitor, poll: Poll, vote: VerifiableVote | None) -> dict[str, Any] | None:
+def me(person: Visitor, subject: Subject, vote: VerifiableVote | None) -> dict[str, Any] | None:
     """What the logged-in person's page and script need about themselves."""
     if not person.is_authenticated:
         return None
     assert isinstance(person, Person)
-    eligibility = Eligibility.objects.filter(poll=poll, person=person).first()
+    eligibility = subject.electorate().filter(person=person).first()
     mine = Credential.objects.filter(vote=vote, person=person).first() if vote is not None else None
     trustee = (
         Trustee.objects.filter(vote=vote, person=person, index__isnull=False).first()
@@ -175,7 +180,7 @@ def me(person: Visitor, poll: Poll, vote: VerifiableVote | None) -> dict[str, An
     }
 
 
-def state(person: Visitor, poll: Poll, vote: VerifiableVote | None) -> dict[str, Any]:
+def state(person: Visitor, subject: Subject, vote: VerifiableVote | None) -> dict[str, Any]:
     """state.json (see docs/verifiable-ballots.md, "The pages and their scripts")."""
     manifest = _record(vote, "manifest") if vote is not None else None
     everyone = trustees(vote) if vote is not None else []
@@ -207,9 +212,9 @@ def state(person: Visitor, poll: Poll, vote: VerifiableVote | None) -> dict[str,
         "board_head": vote.head if vote is not None else None,
         "board_length": vote.length if vote is not None else 0,
         **counts(vote),
-        "plain_allowed": poll.plain_fallback,
+        "plain_allowed": subject.plain_fallback,
         "result": result_counts(vote) if vote is not None else None,
-        "me": me(person, poll, vote),
+        "me": me(person, subject, vote),
     }
 
 

@@ -3,23 +3,30 @@ from django.urls import path
 from asamblea.verifiable import views
 
 app_name = "verifiable"
+
+# The same pages and endpoints for a verifiable poll (``p/<id>/``) and a verifiable election
+# (``e/<id>/``, names prefixed ``e_``); the views take the kind.
+PAGES = [
+    ("", views.vote_page, "vote"),
+    ("setup/", views.setup, "setup"),
+    ("state.json", views.state_json, "state"),
+    ("register/", views.register, "register"),
+    ("cast/", views.cast, "cast"),
+    ("audit/", views.audit, "audit"),
+    ("board/", views.board_page, "board"),
+    ("board.json", views.board_json, "board_json"),
+    ("trustee/", views.trustee_page, "trustee"),
+    ("trustee/channel/", views.trustee_channel, "trustee_channel"),
+    ("trustee/commit/", views.trustee_commit, "trustee_commit"),
+    ("trustee/key/", views.trustee_key, "trustee_key"),
+    ("trustee/complaint/", views.trustee_complaint, "trustee_complaint"),
+    ("trustee/decrypt/", views.trustee_decrypt, "trustee_decrypt"),
+    ("open/", views.open_voting, "open_voting"),
+    ("close/", views.close_voting, "close_voting"),
+    ("cancel/", views.cancel, "cancel"),
+]
 V = "b/<slug:slug>/p/<int:pk>/verifiable/"
-urlpatterns = [
-    path(V, views.vote_page, name="vote"),
-    path(V + "setup/", views.setup, name="setup"),
-    path(V + "state.json", views.state_json, name="state"),
-    path(V + "register/", views.register, name="register"),
-    path(V + "cast/", views.cast, name="cast"),
-    path(V + "audit/", views.audit, name="audit"),
-    path(V + "board/", views.board_page, name="board"),
-    path(V + "board.json", views.board_json, name="board_json"),
-    path(V + "trustee/", views.trustee_page, name="trustee"),
-    path(V + "trustee/channel/", views.trustee_channel, name="trustee_channel"),
-    path(V + "trustee/commit/", views.trustee_commit, name="trustee_commit"),
-    path(V + "trustee/key/", views.trustee_key, name="trustee_key"),
-    path(V + "trustee/complaint/", views.trustee_complaint, name="trustee_complaint"),
-    path(V + "trustee/decrypt/", views.trustee_decrypt, name="trustee_decrypt"),
-    path(V + "open/", views.open_voting, name="open_voting"),
-    path(V + "close/", views.close_voting, name="close_voting"),
-    path(V + "cancel/", views.cancel, name="cancel"),
+E = "b/<slug:slug>/e/<int:pk>/verifiable/"
+urlpatterns = [path(V + tail, view, name=name) for tail, view, name in PAGES] + [
+    path(E + tail, view, {"kind": "election"}, name="e_" + name) for tail, view, name in PAGES
 ]

@@ -19,41 +19,55 @@ from django.views.decorators.http import require_GET, require_POST
 from asamblea import ratelimit
 from asamblea.accounts.models import Person
 from asamblea.bodies.queries import active_membership, can_view, sees_participation
+from asamblea.elections.models import Election
 from asamblea.errors import NotAllowed, Refused
 from asamblea.verifiable import actions, queries
 from asamblea.verifiable.forms import SetupForm
 from asamblea.verifiable.models import Trustee, VerifiableVote
+from asamblea.verifiable.subjects import Subject
 from asamblea.voting.forms import BallotForm
-from asamblea.voting.models import Eligibility, Poll
+from asamblea.voting.models import Poll
 from asamblea.web import form_refusal, handles_refusal
 
 MAX_BODY = 256 * 1024
 
 
-def _poll(request: HttpRequest, slug: str, pk: int) -> Poll:
-    """The verifiable poll, if the person may read its body or is in its electorate."""
-    poll = get_object_or_404(
-        Poll.objects.select_related("body", "motion"),
-        body__slug=slug,
-        pk=pk,
-        secrecy=Poll.Secrecy.VERIFIABLE,
-    )
-    if not can_view(request.user, poll.body) and not (
-        request.user.is_authenticated
-        and Eligibility.objects.filter(poll=poll, person=request.user).exists()
+def _poll(request: HttpRequest, slug: str, pk: int, kind: str = "poll") -> Subject:
+    """The verifiable poll (or, ``kind`` "election", the verifiable election), if the person
+    may read its body or is in its electorate."""
+    if kind == "election":
+        subject = Subject(
+            election=get_object_or_404(
+                Election.objects.select_related("body"),
+                body__slug=slug,
+                pk=pk,
+                secrecy=Election.Secrecy.VERIFIABLE,
+            )
+        )
+    else:
+        subject = Subject(
+            poll=get_object_or_404(
+                Poll.objects.select_related("body", "motion"),
+                body__slug=slug,
+                pk=pk,
+                secrecy=Poll.Secrecy.VERIFIABLE,
+            )
+        )
+    if not can_view(request.user, subject.body) and not (
+        request.user.is_authenticated and subject.electorate().filter(person=request.user).exists()
     ):
         raise Http404
-    return poll
+    return subject
 
 
-def _vote(poll: Poll) -> VerifiableVote | None:
+def _vote(poll: Subject) -> VerifiableVote | None:
     vote = queries.vote_of(poll)
     if vote is not None:
         vote = actions.close_if_due(vote)
     return vote
 
 
-def _require_vote(poll: Poll) -> VerifiableVote:
+def _require_vote(poll: Subject) -> VerifiableVote:
     vote = _vote(poll)
     if vote is None:
         raise Refused(
@@ -107,15 +121,15 @@ def _error(exc: Refused) -> JsonResponse:
     return response
 
 
-def _voter(request: HttpRequest, poll: Poll) -> Person:
-    """The logged-in person, in the poll's electorate."""
+def _voter(request: HttpRequest, poll: Subject) -> Person:
+    """The logged-in person, in the poll's (or election's) electorate."""
     person = _person(request)
-    if not Eligibility.objects.filter(poll=poll, person=person).exists():
+    if not poll.electorate().filter(person=person).exists():
         raise NotAllowed(_("You are not in the electorate of this vote."), code="not_eligible")
     return person
 
 
-def _trustee(request: HttpRequest, poll: Poll) -> tuple[Person, VerifiableVote]:
+def _trustee(request: HttpRequest, poll: Subject) -> tuple[Person, VerifiableVote]:
     """The logged-in person, a trustee of the poll's verifiable vote."""
     person = _person(request)
     vote = queries.vote_of(poll)
@@ -141,7 +155,9 @@ def _limit(request: HttpRequest) -> None:
 # -- pages -----------------------------------------------------------------------------------
 
 
-def _page_context(request: HttpRequest, poll: Poll, vote: VerifiableVote | None) -> dict[str, Any]:
+def _page_context(
+    request: HttpRequest, poll: Subject, vote: VerifiableVote | None
+) -> dict[str, Any]:
     membership = active_membership(request.user, poll.body)
     me = queries.me(request.user, poll, vote)
     manifest_questions = (
@@ -149,9 +165,14 @@ def _page_context(request: HttpRequest, poll: Poll, vote: VerifiableVote | None)
         if vote is not None
         else []
     )
+    result = queries.result_counts(vote) if vote is not None else None
     return {
         "body": poll.body,
-        "poll": poll,
+        "subject": poll,
+        "poll": poll.poll,
+        "election": poll.election,
+        "title": poll.title,
+        "urls": poll.urls(),
         "vote": vote,
         "phase": queries.phase_of(vote),
         "step": queries.ceremony_step(vote) if vote is not None else None,
@@ -162,17 +183,24 @@ def _page_context(request: HttpRequest, poll: Poll, vote: VerifiableVote | None)
         "fingerprint": queries.fingerprint(vote).hex() if vote is not None else "",
         "questions_json": json.dumps(manifest_questions),
         "trustees": queries.trustees(vote) if vote is not None else [],
-        "result": queries.result_counts(vote) if vote is not None else None,
+        "result": result,
+        "result_rows": (
+            list(zip(manifest_questions[0]["answers"], result[0], strict=True))
+            if result and manifest_questions
+            else []
+        ),
         "lang": get_language(),
     }
 
 
 @require_GET
-def vote_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    poll = _poll(request, slug, pk)
+def vote_page(request: HttpRequest, slug: str, pk: int, kind: str = "poll") -> HttpResponse:
+    poll = _poll(request, slug, pk, kind)
     vote = _vote(poll)
     context = _page_context(request, poll, vote)
     context["form"] = BallotForm()
+    if poll.election is not None:
+        context |= _election_ballot(poll.election)
     if vote is not None and sees_participation(request.user, poll.body):
         context["registered_people"] = queries.registered_people(vote)
     return render(request, "verifiable/vote.html", context)
@@ -180,8 +208,8 @@ def vote_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @handles_refusal
-def setup(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    poll = _poll(request, slug, pk)
+def setup(request: HttpRequest, slug: str, pk: int, kind: str = "poll") -> HttpResponse:
+    poll = _poll(request, slug, pk, kind)
     membership = active_membership(request.user, poll.body)
     if membership is None or not membership.is_facilitator:
         raise NotAllowed(_("Only a facilitator of this assembly can do this."))
@@ -191,21 +219,25 @@ def setup(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             raise form_refusal(form)
         actions.vote_setup(
             _person(request),
-            poll,
+            poll.obj,
             trustees=list(form.cleaned_data["trustees"]),
             threshold=form.cleaned_data["threshold"],
             plain_fallback=form.cleaned_data["plain_fallback"],
         )
         messages.success(request, _("The trustees can now make the election key."))
-        return redirect("verifiable:vote", slug=slug, pk=pk)
-    return render(request, "verifiable/setup.html", {"body": poll.body, "poll": poll, "form": form})
+        return redirect(poll.url("vote"))
+    return render(
+        request,
+        "verifiable/setup.html",
+        {"body": poll.body, "title": poll.title, "subject": poll, "form": form},
+    )
 
 
 @login_required
 @require_GET
 @handles_refusal
-def trustee_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    poll = _poll(request, slug, pk)
+def trustee_page(request: HttpRequest, slug: str, pk: int, kind: str = "poll") -> HttpResponse:
+    poll = _poll(request, slug, pk, kind)
     vote = _require_vote(poll)
     me = queries.me(request.user, poll, vote)
     if me is None or me["trustee"] is None:
@@ -214,8 +246,8 @@ def trustee_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @require_GET
-def board_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    poll = _poll(request, slug, pk)
+def board_page(request: HttpRequest, slug: str, pk: int, kind: str = "poll") -> HttpResponse:
+    poll = _poll(request, slug, pk, kind)
     vote = _vote(poll)
     context = _page_context(request, poll, vote)
     context["rows"] = queries.board_rows(vote) if vote is not None else []
@@ -227,22 +259,21 @@ def board_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @require_GET
-def board_json(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    poll = _poll(request, slug, pk)
+def board_json(request: HttpRequest, slug: str, pk: int, kind: str = "poll") -> HttpResponse:
+    poll = _poll(request, slug, pk, kind)
     vote = _vote(poll)
     if vote is None:
         raise Http404
     response = JsonResponse(queries.board(vote), json_dumps_params={"separators": (",", ":")})
-    response["Content-Disposition"] = (
-        f'attachment; filename="board-{poll.body.slug}-{poll.pk}.json"'
-    )
+    name = f"{poll.body.slug}-{poll.pk}" if kind == "poll" else f"{poll.body.slug}-e{poll.pk}"
+    response["Content-Disposition"] = f'attachment; filename="board-{name}.json"'
     response["Cache-Control"] = "no-store"
     return response
 
 
 @require_GET
-def state_json(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    poll = _poll(request, slug, pk)
+def state_json(request: HttpRequest, slug: str, pk: int, kind: str = "poll") -> HttpResponse:
+    poll = _poll(request, slug, pk, kind)
     vote = _vote(poll)
     response = JsonResponse(queries.state(request.user, poll, vote))
     response["Cache-Control"] = "no-store"
@@ -252,39 +283,52 @@ def state_json(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @handles_refusal
-def open_voting(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    poll = _poll(request, slug, pk)
+def open_voting(request: HttpRequest, slug: str, pk: int, kind: str = "poll") -> HttpResponse:
+    poll = _poll(request, slug, pk, kind)
     actions.voting_open(_person(request), _require_vote(poll))
     messages.success(request, _("Voting is open."))
-    return redirect("verifiable:vote", slug=slug, pk=pk)
+    return redirect(poll.url("vote"))
 
 
 @login_required
 @require_POST
 @handles_refusal
-def close_voting(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    poll = _poll(request, slug, pk)
+def close_voting(request: HttpRequest, slug: str, pk: int, kind: str = "poll") -> HttpResponse:
+    poll = _poll(request, slug, pk, kind)
     actions.voting_close(_person(request), _require_vote(poll))
     messages.success(request, _("Voting is closed: the trustees can now decrypt the tally."))
-    return redirect("verifiable:board", slug=slug, pk=pk)
+    return redirect(poll.url("board"))
 
 
 @login_required
 @require_POST
 @handles_refusal
-def cancel(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    poll = _poll(request, slug, pk)
-    actions.vote_cancel(_person(request), poll)
+def cancel(request: HttpRequest, slug: str, pk: int, kind: str = "poll") -> HttpResponse:
+    poll = _poll(request, slug, pk, kind)
+    actions.vote_cancel(_person(request), poll.obj)
     messages.success(request, _("The verifiable vote is cancelled."))
-    return redirect("voting:detail", slug=slug, pk=pk)
+    return redirect(poll.page_url())
+
+
+def _election_ballot(election: Election) -> dict[str, Any]:
+    """What the election's ordinary ballot form (``elections/_ballot.html``) needs: shown on the
+    verifiable page to members without JavaScript where the facilitator allowed it."""
+    on_ballot = list(election.candidates.filter(position__isnull=False).order_by("position"))
+    return {
+        "ballot_rows": [
+            {"candidate": c, "pos": c.position, "marked": False, "rank": "", "score": ""}
+            for c in on_ballot
+        ],
+        "on_ballot": on_ballot,
+    }
 
 
 # -- JSON endpoints --------------------------------------------------------------------------
 
 
 @json_endpoint
-def register(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
-    poll = _poll(request, slug, pk)
+def register(request: HttpRequest, slug: str, pk: int, kind: str = "poll") -> dict[str, Any]:
+    poll = _poll(request, slug, pk, kind)
     person = _voter(request, poll)
     data = _body(request)
     _limit(request)
@@ -295,8 +339,8 @@ def register(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
 
 
 @json_endpoint
-def cast(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
-    poll = _poll(request, slug, pk)
+def cast(request: HttpRequest, slug: str, pk: int, kind: str = "poll") -> dict[str, Any]:
+    poll = _poll(request, slug, pk, kind)
     person = _voter(request, poll)
     data = _body(request)
     _limit(request)
@@ -305,8 +349,8 @@ def cast(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
 
 
 @json_endpoint
-def audit(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
-    poll = _poll(request, slug, pk)
+def audit(request: HttpRequest, slug: str, pk: int, kind: str = "poll") -> dict[str, Any]:
+    poll = _poll(request, slug, pk, kind)
     _voter(request, poll)
     data = _body(request)
     _limit(request)
@@ -314,8 +358,8 @@ def audit(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
 
 
 @json_endpoint
-def trustee_channel(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
-    person, vote = _trustee(request, _poll(request, slug, pk))
+def trustee_channel(request: HttpRequest, slug: str, pk: int, kind: str = "poll") -> dict[str, Any]:
+    person, vote = _trustee(request, _poll(request, slug, pk, kind))
     data = _body(request)
     actions.trustee_channel(
         person, vote, channel_key=data.get("channel_key"), proof=data.get("proof")
@@ -324,8 +368,8 @@ def trustee_channel(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
 
 
 @json_endpoint
-def trustee_commit(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
-    person, vote = _trustee(request, _poll(request, slug, pk))
+def trustee_commit(request: HttpRequest, slug: str, pk: int, kind: str = "poll") -> dict[str, Any]:
+    person, vote = _trustee(request, _poll(request, slug, pk, kind))
     data = _body(request)
     actions.trustee_commit(
         person, vote, commitment=data.get("commitment"), shares=data.get("shares")
@@ -334,16 +378,18 @@ def trustee_commit(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
 
 
 @json_endpoint
-def trustee_key(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
-    person, vote = _trustee(request, _poll(request, slug, pk))
+def trustee_key(request: HttpRequest, slug: str, pk: int, kind: str = "poll") -> dict[str, Any]:
+    person, vote = _trustee(request, _poll(request, slug, pk, kind))
     data = _body(request)
     actions.trustee_key(person, vote, key=data.get("key"))
     return {"ok": True}
 
 
 @json_endpoint
-def trustee_complaint(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
-    person, vote = _trustee(request, _poll(request, slug, pk))
+def trustee_complaint(
+    request: HttpRequest, slug: str, pk: int, kind: str = "poll"
+) -> dict[str, Any]:
+    person, vote = _trustee(request, _poll(request, slug, pk, kind))
     data = _body(request)
     actions.trustee_complaint(
         person,
@@ -356,8 +402,8 @@ def trustee_complaint(request: HttpRequest, slug: str, pk: int) -> dict[str, Any
 
 
 @json_endpoint
-def trustee_decrypt(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
-    person, vote = _trustee(request, _poll(request, slug, pk))
+def trustee_decrypt(request: HttpRequest, slug: str, pk: int, kind: str = "poll") -> dict[str, Any]:
+    person, vote = _trustee(request, _poll(request, slug, pk, kind))
     data = _body(request)
     vote = actions.trustee_decrypt(person, actions.close_if_due(vote), partial=data.get("partial"))
     return {"ok": True, "result": vote.phase == VerifiableVote.Phase.RESULT}

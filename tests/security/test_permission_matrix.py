@@ -118,6 +118,28 @@ MATRIX: dict[tuple[str, str], tuple[object, ...]] = {
     ("verifiable:cancel", "POST"):       ("login", 404,    403,     403,     302,     404,     403),
     # Elections: facilitators run them; members stand, nominate, consent and vote (bob already
     # has carol's nomination, so his own is a conflict; only he may answer it).
+    # The same for a verifiable approval election of North in its key ceremony (trustees: alice
+    # and bob): the same answers, from the same views.
+    ("verifiable:e_vote", "GET"):          (404,    404,     200,     200,     200,     404,     200),
+    ("verifiable:e_setup", "GET"):         ("login", 404,    403,     403,     200,     404,     403),
+    ("verifiable:e_setup", "POST"):        ("login", 404,    403,     403,     409,     404,     403),
+    ("verifiable:e_state", "GET"):         (404,    404,     200,     200,     200,     404,     200),
+    ("verifiable:e_register", "POST"):     (404,    404,     403,     400,     400,     404,     400),
+    ("verifiable:e_cast", "POST"):         (404,    404,     403,     400,     400,     404,     400),
+    ("verifiable:e_audit", "POST"):        (404,    404,     403,     400,     400,     404,     400),
+    ("verifiable:e_board", "GET"):         (404,    404,     200,     200,     200,     404,     200),
+    ("verifiable:e_board_json", "GET"):    (404,    404,     200,     200,     200,     404,     200),
+    ("verifiable:e_trustee", "GET"):       ("login", 404,    403,     200,     200,     404,     403),
+    ("verifiable:e_trustee_channel", "POST"): (404, 404,     403,     400,     400,     404,     403),
+    ("verifiable:e_trustee_commit", "POST"): (404,  404,     403,     400,     400,     404,     403),
+    ("verifiable:e_trustee_key", "POST"):  (404,    404,     403,     400,     400,     404,     403),
+    ("verifiable:e_trustee_complaint", "POST"): (404, 404,   403,     400,     400,     404,     403),
+    ("verifiable:e_trustee_decrypt", "POST"): (404, 404,     403,     400,     400,     404,     403),
+    ("verifiable:e_open_voting", "POST"):  ("login", 404,    403,     403,     409,     404,     403),
+    ("verifiable:e_close_voting", "POST"): ("login", 404,    403,     403,     409,     404,     403),
+    ("verifiable:e_cancel", "POST"):       ("login", 404,    403,     403,     302,     404,     403),
+    # Elections: facilitators run them; members stand, nominate, consent and vote (bob already
+    # has carol's nomination, so his own is a conflict; only he may answer it).
     ("elections:create", "GET"):         ("login", 404,    403,     403,     200,     404,     403),
     ("elections:create", "POST"):        ("login", 404,    403,     403,     302,     404,     403),
     ("elections:detail", "GET"):         (404,    404,     200,     200,     200,     404,     200),

@@ -7,6 +7,8 @@ the permission matrix, the CSRF test, the page scan and the fuzzers all walk the
 
 from __future__ import annotations
 
+import dataclasses
+
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -88,6 +90,15 @@ def build() -> World:
     verifiable = poll_open(cast.alice, cast.north, title="Cifrado", secrecy="verifiable")
     vote_setup(cast.alice, verifiable, trustees=[cast.alice, cast.bob], threshold=1)
     extra["verifiable_poll"] = verifiable
+    # A verifiable approval election of North in its key ceremony, the same trustees.
+    encrypted = elections.election_create(
+        cast.alice, cast.north, title="Comisión", method="approval", secrecy="verifiable"
+    )
+    elections.option_add(cast.alice, encrypted, name="Ana")
+    elections.option_add(cast.alice, encrypted, name="Beto")
+    encrypted = elections.voting_open(cast.alice, encrypted)
+    vote_setup(cast.alice, encrypted, trustees=[cast.alice, cast.bob], threshold=1)
+    extra["verifiable_election"] = encrypted
     return World(
         cast=cast,
         dave=dave,
@@ -122,6 +133,10 @@ class Route:
 
 def _verifiable(w: World) -> dict[str, Any]:
     return {"slug": w.cast.north.slug, "pk": w.extra["verifiable_poll"].pk}
+
+
+def _verifiable_election(w: World) -> dict[str, Any]:
+    return {"slug": w.cast.north.slug, "pk": w.extra["verifiable_election"].pk}
 
 
 def _json_post(w: World) -> dict[str, Any]:
@@ -915,6 +930,10 @@ ROUTES: dict[str, Route] = {
     "voting:progress": Route(_poll),
     "voting:events": Route(lambda w: {"pk": w.poll.pk}),
     **{f"verifiable:{name}": route for name, route in VERIFIABLE_ROUTES.items()},
+    **{
+        f"verifiable:e_{name}": dataclasses.replace(route, kwargs=_verifiable_election)
+        for name, route in VERIFIABLE_ROUTES.items()
+    },
     "elections:create": Route(
         _north,
         post=lambda w: {

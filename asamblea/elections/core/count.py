@@ -40,8 +40,13 @@ def count(
     *,
     seed: str,
     max_score: int = 5,
+    added: tuple[Sequence[int], int] | None = None,
 ) -> dict[str, Any]:
     """Count ``ballots`` by ``method``; returns ``{"method", "winners", "trace"}``.
+
+    ``added`` (plurality and approval only): marks per candidate counted elsewhere, and from how
+    many ballots — a verifiable election's decrypted tally — added to those of ``ballots``.
+    An empty list of marks (a cancelled verifiable election) adds nothing.
 
     ``winners`` are ballot positions in order of election (for consent: the proposals adopted);
     ``trace`` is the counting core's result as JSON data. Raises ``InvalidBallot`` for a stored
@@ -59,7 +64,13 @@ def count(
         for content, weight in contents:
             marks[frozenset(content["marks"])] += weight
         counter = count_plurality if method == "plurality" else count_approval
-        marked = counter(names, sorted(marks.items(), key=_marks_key), seats, seed=seed)
+        extra = None
+        if added is not None:
+            totals, from_ballots = added
+            extra = (tuple(totals) or (0,) * len(names), from_ballots)
+        marked = counter(
+            names, sorted(marks.items(), key=_marks_key), seats, seed=seed, added=extra
+        )
         return _done(method, marked.elected, marked.to_dict())
     if method == "score":
         scores: Counter[tuple[int | None, ...]] = Counter()
@@ -68,6 +79,11 @@ def count(
         scored = count_score(names, sorted(scores.items()), seats, seed=seed, max_score=max_score)
         return _done(method, scored.elected, scored.to_dict())
     raise election_ballots.InvalidBallot("unknown_method", {"method": method})
+
+
+def marks_of(method: str, num_candidates: int, content: str) -> list[int]:
+    """The candidates a stored plurality or approval ballot marks."""
+    return list(election_ballots.parse(method, num_candidates, content)["marks"])
 
 
 def _parsed(

@@ -40,18 +40,36 @@ class MarksResult(Serialisable):
     draws: tuple[Draw, ...]
 
 
+#: Votes per candidate counted elsewhere and the number of valid ballots they come from: a
+#: verifiable election's tally, decrypted as totals only (its ballots were checked to mark
+#: between 1 and the most allowed, so none is blank or void).
+Added = tuple[Sequence[int], int]
+
+
 def count_plurality(
-    candidates: Sequence[str], ballots: Iterable[MarkGroup], seats: int = 1, *, seed: str
+    candidates: Sequence[str],
+    ballots: Iterable[MarkGroup],
+    seats: int = 1,
+    *,
+    seed: str,
+    added: Added | None = None,
 ) -> MarksResult:
     """Count plurality ballots: each marks at most ``seats`` candidates, or it is void."""
-    return _count_marks("plurality", candidates, ballots, seats, seed, max_marks=seats)
+    return _count_marks("plurality", candidates, ballots, seats, seed, max_marks=seats, added=added)
 
 
 def count_approval(
-    candidates: Sequence[str], ballots: Iterable[MarkGroup], seats: int = 1, *, seed: str
+    candidates: Sequence[str],
+    ballots: Iterable[MarkGroup],
+    seats: int = 1,
+    *,
+    seed: str,
+    added: Added | None = None,
 ) -> MarksResult:
     """Count approval ballots: each marks any number of candidates."""
-    return _count_marks("approval (Brams & Fishburn 1978)", candidates, ballots, seats, seed)
+    return _count_marks(
+        "approval (Brams & Fishburn 1978)", candidates, ballots, seats, seed, added=added
+    )
 
 
 def _count_marks(
@@ -61,11 +79,18 @@ def _count_marks(
     seats: int,
     seed: str,
     max_marks: int | None = None,
+    added: Added | None = None,
 ) -> MarksResult:
     check_candidates(candidates)
     check_seats(seats)
     groups, blank = prepare_marks(ballots, len(candidates))
     votes = [0] * len(candidates)
+    elsewhere = 0
+    if added is not None:
+        totals, elsewhere = added
+        if len(totals) != len(candidates) or any(t < 0 for t in totals) or elsewhere < 0:
+            raise ValueError("added votes: one whole number per candidate, none negative")
+        votes = list(totals)
     void = 0
     for marks, count in groups:
         if max_marks is not None and len(marks) > max_marks:
@@ -79,7 +104,7 @@ def _count_marks(
         candidates=tuple(candidates),
         seats=seats,
         seed=seed,
-        valid_ballots=sum(count for _, count in groups) - void + blank,
+        valid_ballots=sum(count for _, count in groups) - void + blank + elsewhere,
         blank_ballots=blank,
         void_ballots=void,
         votes=tuple(votes),

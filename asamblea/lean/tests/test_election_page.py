@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 
 from asamblea.bodies.models import Membership
@@ -140,6 +141,26 @@ def test_django_answers_whoever_the_lean_page_does_not_serve(world, app):
     assert lean_page(app, url(nominating), bob)[0] == DJANGO
     elections.election_close(world.alice, election)
     assert lean_page(app, path, logged_in(world.bob))[0] == DJANGO  # closed: the result
+
+
+def test_a_verifiable_elections_ballot_page_is_left_to_django_and_is_the_verifiable_one(world, app):
+    """The lean page renders the ordinary ballot; a verifiable election's ballot page must be
+    Django's, which shows the verifiable ballot's parts and no ordinary form (issue 15)."""
+    election = elections.election_create(
+        world.alice, world.north, title="Comisión", method="approval", secrecy="verifiable"
+    )
+    elections.option_add(world.alice, election, name="Ana")
+    elections.voting_open(world.alice, election)
+    for person in (world.alice, world.bob, world.olivia):
+        assert lean_page(app, url(election), logged_in(person))[0] == DJANGO
+    client = Client()
+    client.force_login(world.bob)
+    page = client.get(url(election)).content.decode()
+    assert 'id="verifiable-block"' in page
+    assert reverse("verifiable:e_vote", args=[world.north.slug, election.pk]) in page
+    assert 'class="ballot"' not in page and 'name="mark"' not in page
+    plain = open_election(world, "approval", 2)  # an ordinary election is still served lean
+    assert lean_page(app, url(plain), logged_in(world.bob))[0] == 200
 
 
 def test_a_change_to_the_election_or_its_candidates_shows_at_once(world, app):

@@ -15,6 +15,7 @@ from typing import Any
 from django.test import Client
 from django.urls import reverse
 
+from asamblea.elections.models import Election
 from asamblea.verifiable.core import ballot as B
 from asamblea.verifiable.core import channel, credentials, trustees
 from asamblea.verifiable.core import group as G
@@ -22,15 +23,17 @@ from asamblea.verifiable.core.encoding import hx, parse_point
 from asamblea.voting.models import Poll
 
 
-def url(poll: Poll, name: str) -> str:
-    return reverse(f"verifiable:{name}", args=[poll.body.slug, poll.pk])
+def url(poll: Poll | Election, name: str) -> str:
+    """A verifiable page or endpoint of a poll, or of an election (``e_`` names)."""
+    prefix = "e_" if isinstance(poll, Election) else ""
+    return reverse(f"verifiable:{prefix}{name}", args=[poll.body.slug, poll.pk])
 
 
-def post(client: Client, poll: Poll, name: str, data: Any) -> Any:
+def post(client: Client, poll: Poll | Election, name: str, data: Any) -> Any:
     return client.post(url(poll, name), json.dumps(data), content_type="application/json")
 
 
-def state(client: Client, poll: Poll) -> dict[str, Any]:
+def state(client: Client, poll: Poll | Election) -> dict[str, Any]:
     response = client.get(url(poll, "state"))
     assert response.status_code == 200, response.content
     return response.json()
@@ -39,7 +42,7 @@ def state(client: Client, poll: Poll) -> dict[str, Any]:
 @dataclass
 class TrusteeBrowser:
     client: Client
-    poll: Poll
+    poll: Poll | Election
     code: str = field(default_factory=credentials.new_code)
     x: int = 0
     cheat: bool = False  # sends a wrong share to every other trustee
@@ -111,7 +114,7 @@ class TrusteeBrowser:
 @dataclass
 class VoterBrowser:
     client: Client
-    poll: Poll
+    poll: Poll | Election
     code: str = field(default_factory=credentials.new_code)
 
     def secret(self) -> int:
@@ -138,4 +141,13 @@ class VoterBrowser:
 
     def cast(self, choice: str) -> Any:
         ballot, _opening = self.encrypt(choice)
+        return post(self.client, self.poll, "cast", {"ballot": ballot})
+
+    def encrypt_marks(self, marks: list[int]) -> tuple[dict[str, Any], list[list[str]]]:
+        """An election's ballot: one entry per candidate, 1 where marked (no check of the
+        manifest's bounds here: the server's)."""
+        return B.encrypt(self.election(), self.secret(), [marks])
+
+    def cast_marks(self, marks: list[int]) -> Any:
+        ballot, _opening = self.encrypt_marks(marks)
         return post(self.client, self.poll, "cast", {"ballot": ballot})
