@@ -156,3 +156,114 @@ def unchained() -> dict[str, tuple[dict[str, Any], int]]:
     b["records"][0]["payload"]["title"] = "Otra asamblea"
     out["manifest edited"] = (b, 0)
     return out
+
+
+CANDIDATES = ("Ana", "Beto", "Coral", "Dora")
+
+
+@functools.cache
+def _elections() -> dict[str, tuple[dict[str, Any], Any]]:
+    """An approval election (mark 1 to 4 of 4) and a plurality election for two seats (mark 1
+    or 2 of 4), as a verifiable election's board has them: one question, one entry per
+    candidate (asamblea.verifiable.subjects.election_question)."""
+    out: dict[str, tuple[dict[str, Any], Any]] = {}
+    s = S.setup(
+        [1, 2, 1, 1], trustee_count=2, threshold=2, questions=(("Comisión", CANDIDATES, 1, 4),)
+    )
+    S.cast(s, 0, [[1, 1, 0, 0]])
+    S.cast(s, 1, [[0, 1, 1, 1]])  # weight 2
+    S.cast(s, 2, [[1, 0, 0, 0]])
+    S.cast(s, 2, [[1, 1, 1, 1]])  # re-vote: every candidate
+    S.close(s, [1, 2])
+    out["approval"] = (s.board.to_json(), s)
+    p = S.setup(
+        [1, 1, 1], trustee_count=3, threshold=2, questions=(("Delegados", CANDIDATES, 1, 2),)
+    )
+    S.cast(p, 0, [[1, 0, 0, 1]])
+    S.cast(p, 1, [[0, 0, 1, 0]])
+    S.cast(p, 2, [[0, 0, 0, 1]])
+    S.close(p, [2, 3])
+    out["plurality"] = (p.board.to_json(), p)
+    return out
+
+
+def approval() -> dict[str, Any]:
+    """Ana 2, Beto 4, Coral 3, Dora 3 (voter 1 weighs 2; voter 3 did not vote)."""
+    return copy.deepcopy(_elections()["approval"][0])
+
+
+def plurality() -> dict[str, Any]:
+    """Two seats: Ana 1, Beto 0, Coral 1, Dora 2."""
+    return copy.deepcopy(_elections()["plurality"][0])
+
+
+def _over_the_maximum(which: str, marks: list[int]) -> tuple[dict[str, Any], int]:
+    """A ballot marking more candidates than the manifest's maximum, with valid proofs for a
+    looser range: its sum proof cannot be for the manifest's. Put before the tally."""
+    import dataclasses
+
+    from asamblea.verifiable.core import ballot as B
+    from asamblea.verifiable.core import credentials
+
+    board, s = _elections()[which]
+    board = copy.deepcopy(board)
+    question = s.election.questions[0]
+    loose = dataclasses.replace(
+        s.election, questions=(B.Question(question.answers, 0, question.answers),)
+    )
+    ballot, _opening = B.encrypt(loose, credentials.secret(s.election_id, s.codes[0]), [marks])
+    i = first(board, "tally")
+    board["records"].insert(i, {"kind": "ballot", "payload": ballot})
+    return rechain(board), i
+
+
+def election_tampered() -> dict[str, tuple[dict[str, Any], int]]:
+    """Each kind of tampering of the elections' boards, re-chained: board, index."""
+    out: dict[str, tuple[dict[str, Any], int]] = {}
+    out["plurality: three marks for two seats"] = _over_the_maximum("plurality", [1, 1, 1, 0])
+    out["approval: a blank ballot below the minimum"] = _over_the_maximum("approval", [0] * 4)
+
+    b = plurality()
+    i = first(b, "ballot") + 1
+    entry = b["records"][i]["payload"]["answers"][0]
+    del entry["choices"][-1], entry["proofs"][-1]
+    out["plurality: an entry missing"] = (rechain(b), i)
+
+    b = approval()
+    i = first(b, "ballot") + 1
+    proof = b["records"][i]["payload"]["answers"][0]["proofs"][3]
+    proof["responses"][1] = bump_scalar(proof["responses"][1])
+    out["approval: an entry's proof"] = (rechain(b), i)
+
+    b = approval()
+    i = first(b, "ballot")
+    sig = b["records"][i]["payload"]["signature"]
+    sig["response"] = bump_scalar(sig["response"])
+    out["approval: credential signature"] = (rechain(b), i)
+
+    b = approval()
+    i = first(b, "tally")
+    row = b["records"][i]["payload"]["ciphertexts"][0]
+    row[0], row[1] = row[1], row[0]
+    out["approval: tally entries swapped"] = (rechain(b), i)
+
+    b = approval()
+    i = first(b, "partial_decryption") + 1
+    b["records"][i]["payload"]["factors"][0][2]["factor"] = other_point()
+    out["approval: partial decryption"] = (rechain(b), i)
+
+    b = approval()
+    i = first(b, "result")
+    b["records"][i]["payload"]["counts"][0] = [2, 3, 4, 3]
+    out["approval: result"] = (rechain(b), i)
+
+    b = plurality()
+    i = first(b, "ballot") + 1
+    b["records"][i]["previous"] = b["records"][i - 1]["previous"]
+    out["plurality: chain link"] = (b, i)
+
+    b = plurality()
+    b["records"][0]["payload"]["questions"][0]["max"] = 4
+    # Re-chained: the fingerprint changes, and the first proof bound to it fails.
+    out["plurality: manifest's maximum raised"] = (rechain(b), 1)
+    return out

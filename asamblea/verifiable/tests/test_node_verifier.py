@@ -100,3 +100,21 @@ def test_node_and_python_name_the_same_record_for_every_tampering(tmp_path: Path
         board, index = cases[name]
         assert verdict["ok"] is False, name
         assert verdict["index"] == index == python_verdict(board), (name, verdict["reason"])
+
+
+def test_node_and_python_agree_on_the_election_boards(tmp_path: Path) -> None:
+    """Approval and plurality boards (one question, one entry per candidate, min / max from the
+    manifest), honest and tampered: the same counts, the same record named."""
+    honest = {"approval": boards.approval(), "plurality": boards.plurality()}
+    cases = boards.election_tampered()
+    names = sorted(cases)
+    verdicts = run_node(tmp_path, *honest.values(), *(cases[n][0] for n in names))
+    for (name, board), verdict in zip(honest.items(), verdicts, strict=False):
+        report = verify_board(board)
+        assert verdict["ok"] is True, name
+        assert verdict["result"] == report.result, name
+        assert (verdict["ballots"], verdict["counted"]) == (report.ballots, report.counted)
+    for name, verdict in zip(names, verdicts[len(honest) :], strict=True):
+        board, index = cases[name]
+        assert verdict["ok"] is False, name
+        assert verdict["index"] == index == python_verdict(board), (name, verdict["reason"])

@@ -163,3 +163,22 @@ def test_any_edit_of_a_re_chained_board_is_refused_or_harmless_never_a_crash(dat
         verify_board(boards.rechain(board))
     except Invalid as invalid:
         assert invalid.index >= index
+
+
+ELECTION_TAMPERED = boards.election_tampered()
+
+
+def test_approval_and_plurality_election_boards_verify_with_their_counts() -> None:
+    approval = verify_board(boards.approval())
+    assert approval.result == [[2, 4, 3, 3]]
+    assert (approval.ballots, approval.counted, approval.total_weight) == (4, 3, 4)
+    plurality = verify_board(boards.plurality())
+    assert plurality.result == [[1, 0, 1, 2]] and plurality.counted == 3
+
+
+@pytest.mark.parametrize("name", sorted(ELECTION_TAMPERED))
+def test_election_board_tampering_is_named_at_its_record(name: str) -> None:
+    board, index = ELECTION_TAMPERED[name]
+    with pytest.raises(Invalid) as caught:
+        verify_board(board)
+    assert caught.value.index == index, str(caught.value)
