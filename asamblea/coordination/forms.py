@@ -164,6 +164,14 @@ class ConsultationForm(forms.Form):
     deadline = BoundedDateTimeField(label=_("Deadline"))
     quorum_percent = forms.IntegerField(label=_("Quorum (%)"), min_value=0, max_value=100)
     majority = forms.ChoiceField(label=_("Majority rule"), choices=Poll.Majority.choices)
+    verifiable = forms.BooleanField(
+        label=_("Verifiable secret ballot"),
+        required=False,
+        help_text=_(
+            "Every assembly votes online; browsers encrypt the ballots and trustees chosen "
+            "among the delegates decrypt only the assemblies' totals. Anyone can check the count."
+        ),
+    )
 
 
 class ConsultationDecideForm(forms.Form):

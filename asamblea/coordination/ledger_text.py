@@ -98,6 +98,10 @@ sentences(
             "The assembly's vote for the consultation was not counted (see the details)."
         ),
         "consultation.closed": _("The consultation closed."),
+        "consultation.result": _(
+            "The trustees decrypted the assemblies' encrypted tallies: the consultation is "
+            "counted."
+        ),
         "solidarity.sent": _(
             "Motion no. %(motion)s was sent to a sister body as a proposal for solidarity."
         ),

@@ -416,6 +416,10 @@ class Consultation(models.Model):
     deadline = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
     result = models.JSONField(null=True, blank=True)
+    # A verifiable consultation (docs/verifiable-ballots.md): every assembly decides by a
+    # verifiable online vote under the consultation's one election key; the result is decrypted
+    # from encrypted tallies by trustees among the coordination's delegates.
+    verifiable = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-opened_at", "-pk"]

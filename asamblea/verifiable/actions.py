@@ -56,7 +56,7 @@ def _locked(vote: VerifiableVote) -> VerifiableVote:
     # ordinary casts and pages.
     return (
         VerifiableVote.objects.select_for_update(of=("self",))
-        .select_related("poll__body", "for_election__body")
+        .select_related("poll__body", "for_election__body", "consultation__coordination")
         .get(pk=vote.pk)
     )
 
@@ -117,7 +117,11 @@ def _lock_subject(subject: Poll | Election) -> Subject:
 
 
 def _close(vote: VerifiableVote, by: Person | None, counts: list[list[int]] | None) -> None:
-    """Close the poll or the election with the decrypted counts (None: cancelled)."""
+    """Close the poll or the election with the decrypted counts (None: cancelled). A
+    consultation's own vote closes nothing: the consultation closes at its deadline and is
+    counted with nobody decided when no key was made (consultations.on_consultation_closing)."""
+    if vote.consultation_id is not None:
+        return
     details = _details(vote)
     if vote.poll is not None:
         counted = None
@@ -359,7 +363,12 @@ def trustee_key(person: Person, vote: VerifiableVote, *, key: object) -> Trustee
                 "verification_keys": [t.key["verification_key"] for t in everyone],
             },
         )
-        _phase(locked, Phase.REGISTRATION, None)
+        if locked.consultation_id is not None:
+            # A consultation's key is made: its record, then the assemblies may vote.
+            _append(locked, "consultation", queries.consultation_payload(locked.consultation))
+            _phase(locked, Phase.OPEN, None)
+        else:
+            _phase(locked, Phase.REGISTRATION, None)
     _step_changed(locked)
     return trustee
 
@@ -622,6 +631,13 @@ def voting_close(by: Person | None, vote: VerifiableVote) -> VerifiableVote:
         raise _wrong_phase()
     if by is None and not locked.subject.is_past_closing_time():
         raise _wrong_phase()
+    close_box(by, locked)
+    return locked
+
+
+def close_box(by: Person | None, locked: VerifiableVote) -> None:
+    """Put the homomorphic tally of the open ballot box of ``locked`` (its row locked) on its
+    board and close it: :func:`voting_close`, and a consultation's close for its assemblies."""
     election = queries.election(locked)
     assert election is not None
     weights = {
@@ -635,7 +651,6 @@ def voting_close(by: Person | None, vote: VerifiableVote) -> VerifiableVote:
     tally, count, total = T.accumulate(ballots, weights, shape)
     _append(locked, "tally", T.tally_payload(tally, count, total))
     _phase(locked, Phase.CLOSED, by, ballots=count, total_weight=total)
-    return locked
 
 
 @transaction.atomic
@@ -666,7 +681,12 @@ def trustee_decrypt(person: Person, vote: VerifiableVote, *, partial: object) ->
         for r in Record.objects.filter(vote=locked, kind="partial_decryption").order_by("index")
     ]
     if len(done) >= locked.threshold:
-        _result(locked, done[: locked.threshold], tally)
+        if locked.consultation_id is not None:
+            from asamblea.verifiable.consultations import consultation_result
+
+            consultation_result(locked, done[: locked.threshold], tally)
+        else:
+            _result(locked, done[: locked.threshold], tally)
     else:
         _step_changed(locked)
     return locked

@@ -16,3 +16,17 @@ class VerifiableConfig(AppConfig):
         poll_closing.connect(on_poll_closing, dispatch_uid="verifiable.on_poll_closing")
         # The body's page closes the ballot boxes that are due (``asamblea close-due`` too).
         body_viewed.connect(on_body_viewed, dispatch_uid="verifiable.on_body_viewed")
+        # A verifiable consultation: its assemblies' polls take its election key, and its close
+        # puts their encrypted tallies on its board.
+        from asamblea.coordination.signals import consultation_closing, consultation_poll_opened
+        from asamblea.verifiable.consultations import (
+            on_consultation_closing,
+            on_consultation_poll_opened,
+        )
+
+        consultation_poll_opened.connect(
+            on_consultation_poll_opened, dispatch_uid="verifiable.on_consultation_poll_opened"
+        )
+        consultation_closing.connect(
+            on_consultation_closing, dispatch_uid="verifiable.on_consultation_closing"
+        )

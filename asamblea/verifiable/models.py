@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from asamblea.coordination.models import Consultation
 from asamblea.elections.models import Election
 from asamblea.verifiable.core.board import GENESIS
 from asamblea.verifiable.subjects import Subject
@@ -28,7 +29,14 @@ def _election_id() -> str:
 
 class VerifiableVote(models.Model):
     """The verifiable part of a poll or of an election whose secrecy is "verifiable"; created at
-    its setup. Exactly one of ``poll`` and ``for_election`` is set (a constraint of the table)."""
+    its setup. Exactly one of ``poll``, ``for_election`` and ``consultation`` is set (a
+    constraint of the table).
+
+    A verifiable consultation has its own vote (``consultation`` set): its key ceremony among
+    the coordination's delegates, the assemblies' encrypted tallies, their products and the
+    decryption. Each assembly's poll in it is a ``part_of`` that vote: its board starts with
+    the consultation's ceremony records (same election key), it has no trustees of its own,
+    and its tally is decrypted on the consultation's board."""
 
     class Phase(models.TextChoices):
         SETUP = "setup", _("Choosing the trustees")
@@ -46,6 +54,16 @@ class VerifiableVote(models.Model):
     for_election = models.OneToOneField(
         Election, on_delete=models.CASCADE, related_name="verifiable", null=True, blank=True
     )
+    consultation = models.OneToOneField(
+        Consultation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="verifiable_vote",
+    )
+    part_of = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="parts"
+    )
     election_id = models.CharField(max_length=36, unique=True, default=_election_id)
     phase = models.CharField(max_length=16, choices=Phase.choices, default=Phase.SETUP)
     threshold = models.PositiveSmallIntegerField(default=1)
@@ -58,16 +76,19 @@ class VerifiableVote(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(poll__isnull=False, for_election__isnull=True)
-                | Q(poll__isnull=True, for_election__isnull=False),
-                name="verifiable_vote_poll_or_election",
+                condition=Q(
+                    poll__isnull=False, for_election__isnull=True, consultation__isnull=True
+                )
+                | Q(poll__isnull=True, for_election__isnull=False, consultation__isnull=True)
+                | Q(poll__isnull=True, for_election__isnull=True, consultation__isnull=False),
+                name="verifiable_vote_poll_election_or_consultation",
             )
         ]
 
     @property
     def subject(self) -> Subject:
         """The poll or the election this vote belongs to."""
-        return Subject(poll=self.poll, election=self.for_election)
+        return Subject(poll=self.poll, election=self.for_election, consultation=self.consultation)
 
     @property
     def is_finished(self) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from asamblea.accounts.models import Person, Visitor
+from asamblea.coordination.models import Consultation, ConsultedBody
 from asamblea.errors import Refused
 from asamblea.verifiable.core import ballot as B
 from asamblea.verifiable.core.encoding import PROTOCOL, parse_point
@@ -15,6 +16,9 @@ from asamblea.verifiable.models import Credential, Record, Share, Trustee, Verif
 from asamblea.verifiable.subjects import Subject
 
 Phase = VerifiableVote.Phase
+# The records of the key ceremony, which begin every board (and which a consultation's
+# assemblies copy from the consultation's board).
+CEREMONY_KINDS = ("manifest", "trustee_commitment", "trustee_key", "election_key")
 
 
 def vote_of(subject: Subject) -> VerifiableVote | None:
@@ -92,8 +96,15 @@ def election(vote: VerifiableVote) -> B.Election | None:
     return found
 
 
+def _decryptable(vote: VerifiableVote) -> Record | None:
+    """What the trustees decrypt: a poll's (or election's) tally, or a consultation's
+    aggregates (each assembly's tally and their products by member body, sector, region and in
+    total)."""
+    return _record(vote, "aggregates" if vote.consultation_id is not None else "tally")
+
+
 def tally_ciphertexts(vote: VerifiableVote) -> list[list[tuple[bytes, bytes]]]:
-    tally = _record(vote, "tally")
+    tally = _decryptable(vote)
     if tally is None:
         return []
     return [
@@ -184,7 +195,7 @@ def state(person: Visitor, subject: Subject, vote: VerifiableVote | None) -> dic
     """state.json (see docs/verifiable-ballots.md, "The pages and their scripts")."""
     manifest = _record(vote, "manifest") if vote is not None else None
     everyone = trustees(vote) if vote is not None else []
-    tally = _record(vote, "tally") if vote is not None else None
+    tally = _decryptable(vote) if vote is not None else None
     return {
         "phase": phase_of(vote),
         "step": ceremony_step(vote) if vote is not None else None,
@@ -246,3 +257,68 @@ def audit(vote: VerifiableVote, ballot: object, opening: object) -> dict[str, An
         for q, row in zip(manifest.payload["questions"], choices, strict=True)
     ]
     return {"valid": True, "choices": choices, "answers": answers}
+
+
+# -- verifiable consultations ------------------------------------------------------------------
+
+
+def consultation_vote(consultation: Consultation) -> VerifiableVote | None:
+    """The consultation's own verifiable vote (key ceremony, tallies, decryption), if set up."""
+    return (
+        VerifiableVote.objects.filter(consultation=consultation)
+        .select_related("consultation__coordination")
+        .first()
+    )
+
+
+def consultation_payload(consultation: Consultation) -> dict[str, Any]:
+    """The ``consultation`` record: the rule, quorum and majority, and every consulted
+    assembly with what was frozen at opening (member body, electorate, weight, sectors,
+    region), sorted by assembly."""
+    rows = ConsultedBody.objects.filter(consultation=consultation).order_by("body_id")
+    return {
+        "consultation": consultation.pk,
+        "rule": consultation.rule,
+        "quorum_percent": consultation.quorum_percent,
+        "majority": consultation.majority,
+        "assemblies": [
+            {
+                "assembly": r.body_id,
+                "member_of": r.member_of_id,
+                "electorate": r.electorate,
+                "weight": r.weight,
+                "sectors": sorted(r.sectors),
+                "region": r.region,
+            }
+            for r in rows
+        ],
+    }
+
+
+def parts(vote: VerifiableVote) -> list[VerifiableVote]:
+    """The assemblies' verifiable votes in a consultation, by assembly."""
+    return list(
+        VerifiableVote.objects.filter(part_of=vote)
+        .select_related("poll__body")
+        .order_by("poll__body_id")
+    )
+
+
+def consultation_result(vote: VerifiableVote) -> dict[str, Any] | None:
+    """The ``result`` record of a consultation's board, once decrypted."""
+    result = _record(vote, "result")
+    return result.payload if result is not None else None
+
+
+def consultation_board(vote: VerifiableVote) -> dict[str, Any]:
+    """The consultation's board as the verifiers read it, with the board of every assembly
+    whose encrypted tally is on it (under ``assemblies``, by assembly id)."""
+    found = board(vote)
+    tallied = {
+        r.payload["assembly"]
+        for r in Record.objects.filter(vote=vote, kind="assembly_tally").only("payload")
+    }
+    found["assemblies"] = {
+        str(part.poll.body_id): board(part) for part in parts(vote) if part.poll.body_id in tallied
+    }
+    return found

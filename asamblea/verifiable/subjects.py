@@ -1,7 +1,9 @@
 """What a verifiable vote belongs to: a yes / no / abstain poll, or an approval or plurality
 election. The ceremony, registration, casting, tally and result are the same for both; only
 these few things differ (its body and title, its electorate's rows, its ballot's one question,
-its pages, its live events and how its result closes it)."""
+its pages, its live events and how its result closes it). A consultation's own vote is a
+third kind: its key ceremony and the decryption of its assemblies' tallies, where nobody votes
+(see asamblea.verifiable.consultations)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.urls import reverse
 
+from asamblea.coordination.models import Consultation
 from asamblea.elections.models import Election, Elector
 from asamblea.verifiable.core.simulation import YES_NO_ABSTAIN
 from asamblea.voting.models import Eligibility, Poll
@@ -30,18 +33,21 @@ def election_question(election: Election, names: list[str]) -> Question:
 
 @dataclass(frozen=True)
 class Subject:
-    """A poll or an election (exactly one), seen by the verifiable app."""
+    """A poll, an election or a consultation (exactly one), seen by the verifiable app."""
 
     poll: Poll | None = None
     election: Election | None = None
+    consultation: Consultation | None = None
 
     @property
     def kind(self) -> str:
+        if self.consultation is not None:
+            return "consultation"
         return "poll" if self.poll is not None else "election"
 
     @property
-    def obj(self) -> Poll | Election:
-        found = self.poll if self.poll is not None else self.election
+    def obj(self) -> Poll | Election | Consultation:
+        found = self.poll or self.election or self.consultation
         assert found is not None
         return found
 
@@ -51,10 +57,14 @@ class Subject:
 
     @property
     def body(self) -> Any:
+        if self.consultation is not None:
+            return self.consultation.coordination
         return self.obj.body
 
     @property
     def body_id(self) -> int:
+        if self.consultation is not None:
+            return int(self.consultation.coordination_id)
         return int(self.obj.body_id)
 
     @property
@@ -63,10 +73,12 @@ class Subject:
 
     @property
     def plain_fallback(self) -> bool:
-        return bool(self.obj.plain_fallback)
+        return self.consultation is None and bool(self.obj.plain_fallback)
 
     @property
     def is_verifiable(self) -> bool:
+        if self.consultation is not None:
+            return self.consultation.verifiable
         return bool(self.obj.is_verifiable)
 
     @property
@@ -74,6 +86,8 @@ class Subject:
         """Open to the verifiable vote's steps: a poll open, an election in its voting phase."""
         if self.poll is not None:
             return self.poll.is_open
+        if self.consultation is not None:
+            return self.consultation.is_open
         assert self.election is not None
         return self.election.is_voting
 
@@ -88,12 +102,16 @@ class Subject:
         """The ``VerifiableVote`` lookup for it."""
         if self.poll is not None:
             return {"poll": self.poll}
+        if self.consultation is not None:
+            return {"consultation": self.consultation}
         return {"for_election": self.election}
 
     def electorate(self) -> QuerySet[Any]:
         """Its electorate's rows (``person``, ``weight``, ``voted``)."""
         if self.poll is not None:
             return Eligibility.objects.filter(poll=self.poll)
+        if self.consultation is not None:
+            return Eligibility.objects.none()  # nobody votes in a consultation's own vote
         return Elector.objects.filter(election=self.election)
 
     def progress_event(self) -> tuple[str, dict[str, int]]:
@@ -103,6 +121,8 @@ class Subject:
     def question(self) -> Question:
         if self.poll is not None:
             return (self.poll.title, YES_NO_ABSTAIN, 1, 1)
+        if self.consultation is not None:
+            return (self.consultation.title, YES_NO_ABSTAIN, 1, 1)
         assert self.election is not None
         names = list(
             self.election.candidates.filter(position__isnull=False)
@@ -114,12 +134,17 @@ class Subject:
     def url(self, name: str) -> str:
         """One of its verifiable pages or endpoints (``verifiable:<name>``, elections' ``e_``)."""
         prefix = "" if self.poll is not None else "e_"
+        if self.consultation is not None:
+            prefix = "consultation_" if name != "vote" else "consultation"
+            name = "" if name == "vote" else name
         return reverse(f"verifiable:{prefix}{name}", args=[self.body.slug, self.pk])
 
     def page_url(self) -> str:
         """Its own page (the poll's or the election's)."""
         if self.poll is not None:
             return reverse("voting:detail", args=[self.body.slug, self.pk])
+        if self.consultation is not None:
+            return reverse("coordination:consultation", args=[self.body.slug, self.pk])
         return reverse("elections:detail", args=[self.body.slug, self.pk])
 
     def urls(self) -> dict[str, str]:
@@ -143,4 +168,8 @@ class Subject:
             "close_voting",
             "cancel",
         )
+        if self.consultation is not None:
+            names = ("vote", "setup", "state", "board", "board_json") + tuple(
+                n for n in names if n.startswith("trustee")
+            )
         return {name: self.url(name) for name in names} | {"page": self.page_url()}

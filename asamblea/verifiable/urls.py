@@ -1,5 +1,6 @@
 from django.urls import path
 
+from asamblea.verifiable import consultation_views as cv
 from asamblea.verifiable import views
 
 app_name = "verifiable"
@@ -29,4 +30,19 @@ V = "b/<slug:slug>/p/<int:pk>/verifiable/"
 E = "b/<slug:slug>/e/<int:pk>/verifiable/"
 urlpatterns = [path(V + tail, view, name=name) for tail, view, name in PAGES] + [
     path(E + tail, view, {"kind": "election"}, name="e_" + name) for tail, view, name in PAGES
+]
+# A verifiable consultation's own vote (its trustees among the coordination's delegates).
+K = "c/<slug:slug>/k/<int:pk>/verifiable/"
+urlpatterns += [
+    path(K, cv.page, name="consultation"),
+    path(K + "setup/", cv.setup, name="consultation_setup"),
+    path(K + "state.json", cv.state_json, name="consultation_state"),
+    path(K + "board/", cv.board_page, name="consultation_board"),
+    path(K + "board.json", cv.board_json, name="consultation_board_json"),
+    path(K + "trustee/", cv.trustee_page, name="consultation_trustee"),
+    path(K + "trustee/channel/", cv.trustee_channel, name="consultation_trustee_channel"),
+    path(K + "trustee/commit/", cv.trustee_commit, name="consultation_trustee_commit"),
+    path(K + "trustee/key/", cv.trustee_key, name="consultation_trustee_key"),
+    path(K + "trustee/complaint/", cv.trustee_complaint, name="consultation_trustee_complaint"),
+    path(K + "trustee/decrypt/", cv.trustee_decrypt, name="consultation_trustee_decrypt"),
 ]

@@ -47,7 +47,13 @@ ORDER = (
     "tally",
     "partial_decryption",
     "result",
+    # a consultation's board (after the election key): see _Verifier._consultation
+    "consultation",
+    "assembly_tally",
+    "aggregates",
 )
+RULES = ("head_count", "majority_of_bodies", "weighted")
+MAJORITIES = ("simple", "absolute", "two_thirds")
 
 
 class Invalid(Exception):
@@ -311,6 +317,9 @@ class Report:
     total_weight: int = 0
     result: list[list[int]] | None = None
     answers: list[list[str]] | None = None
+    # a consultation: each decrypted aggregate's (group, key), and the rule's count
+    groups: list[tuple[str, str]] | None = None
+    outcome: list[dict[str, Any]] | None = None
 
 
 def _records(board: object) -> list[Any]:
@@ -344,18 +353,20 @@ def _check_chain(records: list[Any]) -> int | None:
 def verify_board(board: object, workers: int = 1) -> Report:
     """Verify a parsed board; raise :class:`Invalid` naming the first record that fails."""
     records = _records(board)
+    assemblies = board.get("assemblies") if isinstance(board, dict) else None
     broken = _check_chain(records)
     if broken is None:
-        return _Verifier(records, workers).run()
+        return _Verifier(records, workers, assemblies).run()
     if broken:  # what comes before the break is checked first: its failure would come first
-        _Verifier(records[:broken], workers).run()
+        _Verifier(records[:broken], workers, assemblies).run()
     kind = records[broken].get("kind") if isinstance(records[broken], dict) else None
     raise Invalid(broken, str(kind), "its link to the previous record or its own hash is wrong")
 
 
 class _Verifier:
-    def __init__(self, records: list[Any], workers: int) -> None:
+    def __init__(self, records: list[Any], workers: int, assemblies: Any = None) -> None:
         self.records, self.workers, self.pos = records, max(1, workers), 0
+        self.assemblies = assemblies
 
     def _at(self, kind: str) -> Iterator[tuple[int, Any]]:
         """Yield (index, payload) of consecutive records of ``kind`` from the current position."""
@@ -390,6 +401,8 @@ class _Verifier:
         self._check(0, self._manifest, first[1])
         if not self._trustees():
             return self._report("key ceremony")
+        if self.pos < len(self.records) and self.records[self.pos]["kind"] == "consultation":
+            return self._consultation()
         got = self._expect("credentials")
         if got is None:
             return self._report("credentials")
@@ -426,6 +439,8 @@ class _Verifier:
             raise Invalid(self.pos, r["kind"], "nothing may follow the result")
         report.phase = "result"
         return report
+
+    outcome_keys = False
 
     def _manifest(self, payload: object) -> None:
         m = _keys(payload, {"protocol", "group", "election", "title", "questions", "trustees"}, "m")
@@ -588,7 +603,8 @@ class _Verifier:
     def _result(
         self, payload: object, partials: dict[int, list[list[bytes]]], total: int
     ) -> list[list[int]]:
-        p = _keys(payload, {"trustees", "counts"}, "the result")
+        keys = {"trustees", "counts", "outcome"} if self.outcome_keys else {"trustees", "counts"}
+        p = _keys(payload, keys, "the result")
         used = _list(p["trustees"], None, "the result's trustees")
         if len(set(used)) != len(used) or len(used) < self.t or not set(used) <= set(partials):
             raise _Bad("the result must use at least the threshold of published decryptions")
@@ -613,6 +629,231 @@ class _Verifier:
                 if G.add(G.base(n), f) != beta:
                     raise _Bad(f"the count of question {q + 1}, answer {e + 1} is not the tally's")
         return counts
+
+    # --- a consultation's board -------------------------------------------------------------
+
+    def _consultation(self) -> Report:
+        """A consultation's board: after the election key, the ``consultation`` record (rule,
+        quorum, majority, the consulted assemblies frozen at opening), an ``assembly_tally``
+        per assembly that voted (checked against that assembly's own board, given in the file
+        under ``assemblies``), the ``aggregates`` (their products by member body, sector,
+        region and in total), partial decryptions of the aggregates, and the result with the
+        rule's count recomputed here."""
+        index, payload = self._expect("consultation") or (0, None)
+        self.key_index = index - 1  # the election key: the last record of the ceremony
+        self._check(index, self._consultation_record, payload)
+        report = self._report("voting")
+        self.tallies: dict[int, list[tuple[bytes, bytes]]] = {}
+        self.seen_credentials: set[str] = set()
+        self.bound = 0
+        for index, payload in self._at("assembly_tally"):
+            self._check(index, self._assembly_tally, payload, report)
+        got = self._expect("aggregates")
+        if got is None:
+            return report
+        self._check(got[0], self._aggregates, got[1])
+        report.groups = [(g["group"], g["key"]) for g in got[1]["groups"]]
+        partials: dict[int, list[list[bytes]]] = {}
+        for index, payload in self._at("partial_decryption"):
+            self._check(index, self._partial, payload, partials)
+        report.phase = "tally"
+        got = self._expect("result")
+        if got is None:
+            if self.pos < len(self.records):
+                r = self.records[self.pos]
+                raise Invalid(
+                    self.pos, r["kind"], "a partial decryption or the result was expected"
+                )
+            return report
+        self.outcome_keys = True
+        report.result = self._check(got[0], self._result, got[1], partials, self.bound)
+        report.outcome = self._check(got[0], self._outcome, got[1]["outcome"], report.result)
+        if self.pos < len(self.records):
+            r = self.records[self.pos]
+            raise Invalid(self.pos, r["kind"], "nothing may follow the result")
+        report.phase = "result"
+        return report
+
+    def _consultation_record(self, payload: object) -> None:
+        p = _keys(
+            payload,
+            {"consultation", "rule", "quorum_percent", "majority", "assemblies"},
+            "the consultation",
+        )
+        _int(p["consultation"], "the consultation's id")
+        if p["rule"] not in RULES or p["majority"] not in MAJORITIES:
+            raise _Bad("unknown rule or majority")
+        if _int(p["quorum_percent"], "the quorum") > 100:
+            raise _Bad("the quorum is a percentage")
+        fields = {"assembly", "member_of", "electorate", "weight", "sectors", "region"}
+        self.consulted: dict[int, dict[str, Any]] = {}
+        previous = 0
+        for a in _list(p["assemblies"], None, "the assemblies"):
+            a = _keys(a, fields, "an assembly")
+            body = _int(a["assembly"], "an assembly's id", 1)
+            if body <= previous:
+                raise _Bad("the assemblies must be distinct and sorted")
+            previous = body
+            _int(a["member_of"], "a member body's id")
+            _int(a["electorate"], "an electorate")
+            _int(a["weight"], "a weight")
+            sectors = _list(a["sectors"], None, "the sectors")
+            if not all(isinstance(x, str) for x in sectors) or sectors != sorted(set(sectors)):
+                raise _Bad("an assembly's sectors must be distinct sorted text")
+            if not isinstance(a["region"], str):
+                raise _Bad("a region must be text")
+            self.consulted[body] = a
+        if len(self.questions) != 1 or self.questions[0] != (3, 1, 1):
+            raise _Bad("a consultation asks one yes / no / abstain question")
+        self.consultation = p
+
+    def _assembly_tally(self, payload: object, report: Report) -> None:
+        p = _keys(
+            payload,
+            {"assembly", "head", "length", "ballots", "total_weight", "ciphertexts"},
+            "the assembly's tally",
+        )
+        body = p["assembly"]
+        if body not in self.consulted or body in self.tallies:
+            raise _Bad("a tally of an assembly not consulted, or a second one")
+        boards = self.assemblies if isinstance(self.assemblies, dict) else {}
+        board = boards.get(str(body))
+        if board is None:
+            raise _Bad(f"the board of assembly {body} is not in the file")
+        try:
+            own = verify_board(board, self.workers)
+        except Invalid as invalid:
+            raise _Bad(f"assembly {body}'s board fails at {invalid}") from None
+        records = board["records"]
+        prefix = self.key_index
+        if len(records) <= prefix or records[prefix]["hash"] != self.records[prefix]["hash"]:
+            raise _Bad(f"assembly {body}'s board does not start with this election key")
+        if own.phase != "tally" or records[-1]["kind"] != "tally":
+            raise _Bad(f"assembly {body}'s board does not end with its tally")
+        if (p["head"], p["length"]) != (own.head, own.records):
+            raise _Bad(f"the head or length of assembly {body}'s board differs")
+        if (p["ballots"], p["total_weight"]) != (own.counted, own.total_weight):
+            raise _Bad(f"the ballots or total weight of assembly {body} differ from its board")
+        if p["ciphertexts"] != records[-1]["payload"]["ciphertexts"]:
+            raise _Bad(f"the encrypted tally differs from assembly {body}'s board")
+        for r in records:
+            if r["kind"] == "credentials":
+                for c in r["payload"]["credentials"]:
+                    if c["credential"] in self.seen_credentials:
+                        raise _Bad("a credential is registered in two assemblies")
+                    self.seen_credentials.add(c["credential"])
+        (row,) = p["ciphertexts"]
+        self.tallies[body] = [(_pt(a, "a ciphertext"), _pt(b, "a ciphertext")) for a, b in row]
+        self.bound += own.total_weight
+        report.ballots += own.ballots
+        report.counted += own.counted
+        report.total_weight += own.total_weight
+
+    def _expected_groups(self) -> list[dict[str, Any]]:
+        tallied = list(self.tallies)
+        buckets: dict[str, dict[str, list[int]]] = {"member": {}, "sector": {}, "region": {}}
+        for body in tallied:
+            a = self.consulted[body]
+            buckets["member"].setdefault(str(a["member_of"]), []).append(body)
+            for sector in a["sectors"] or [""]:
+                buckets["sector"].setdefault(sector, []).append(body)
+            buckets["region"].setdefault(a["region"], []).append(body)
+        groups = [{"group": "assembly", "key": str(b), "assemblies": [b]} for b in tallied]
+        for name in ("member", "sector", "region"):
+            for key in sorted(buckets[name]):
+                groups.append({"group": name, "key": key, "assemblies": sorted(buckets[name][key])})
+        groups.append({"group": "total", "key": "", "assemblies": sorted(tallied)})
+        return groups
+
+    def _aggregates(self, payload: object) -> None:
+        p = _keys(payload, {"groups", "ciphertexts"}, "the aggregates")
+        if not self.tallies:
+            raise _Bad("aggregates without any assembly's tally")
+        if p["groups"] != self._expected_groups():
+            raise _Bad("the aggregates are not the groups of the assemblies' tallies")
+        rows = _list(p["ciphertexts"], len(p["groups"]), "the aggregates' ciphertexts")
+        self.tally_cts = []
+        for g, row in zip(p["groups"], rows, strict=True):
+            product = [(G.IDENTITY, G.IDENTITY)] * 3
+            for body in g["assemblies"]:
+                product = [
+                    (G.add(a, c), G.add(b, d))
+                    for (a, b), (c, d) in zip(product, self.tallies[body], strict=True)
+                ]
+            if row != [[a.hex(), b.hex()] for a, b in product]:
+                raise _Bad(
+                    f"the aggregate {g['group']} {g['key']!r} is not the product of its tallies"
+                )
+            self.tally_cts.append(product)
+
+    def _outcome(self, outcome: object, counts: list[list[int]]) -> list[dict[str, Any]]:
+        """The consultation's count by its rule, recomputed from the decrypted tallies of the
+        assemblies and what was frozen at opening; it must be the result's ``outcome``."""
+        c = self.consultation
+        decided: dict[int, list[int]] = {}
+        for (group, key), row in zip(
+            [(g["group"], g["key"]) for g in self._expected_groups()], counts, strict=True
+        ):
+            body = int(key) if group == "assembly" else 0
+            # an assembly's count above its frozen electorate is not counted (as the server)
+            if group == "assembly" and sum(row) <= self.consulted[body]["electorate"]:
+                decided[body] = row
+        member: dict[str, list[int]] = {}
+        sector: dict[str, list[int]] = {}
+        region: dict[str, list[int]] = {}
+        for body, a in self.consulted.items():
+            member.setdefault(str(a["member_of"]), []).append(body)
+            for s in a["sectors"] or [""]:
+                sector.setdefault(s, []).append(body)
+            region.setdefault(a["region"], []).append(body)
+        expected = [self._rule_group("total", "", list(self.consulted), decided)]
+        for name, table in (("member", member), ("sector", sector), ("region", region)):
+            expected += [self._rule_group(name, k, table[k], decided) for k in sorted(table)]
+        expected += [self._rule_group("assembly", str(b), [b], decided) for b in self.consulted]
+        if outcome != expected:
+            raise _Bad(f"the {c['rule']} count of the decrypted tallies differs from the result")
+        return expected
+
+    def _rule_group(
+        self, group: str, key: str, bodies: list[int], decided: dict[int, list[int]]
+    ) -> dict[str, Any]:
+        c = self.consultation
+        yes = no = abstain = electorate = 0
+        for body in bodies:
+            a = self.consulted[body]
+            row = decided.get(body)
+            if c["rule"] == "head_count":
+                electorate += a["electorate"]
+                if row is not None:
+                    yes, no, abstain = yes + row[0], no + row[1], abstain + row[2]
+                continue
+            unit = 1 if c["rule"] == "majority_of_bodies" else a["weight"]
+            electorate += unit
+            if row is not None:
+                if row[0] > row[1]:
+                    yes += unit
+                elif row[1] > row[0]:
+                    no += unit
+                else:
+                    abstain += unit
+        cast, q = yes + no + abstain, c["quorum_percent"]
+        quorum = q == 0 or (electorate > 0 and cast * 100 >= q * electorate)
+        majority = {
+            "simple": yes > no,
+            "absolute": 2 * yes > electorate,
+            "two_thirds": yes > 0 and 3 * yes >= 2 * (yes + no),
+        }[c["majority"]]
+        return {
+            "group": group,
+            "key": key,
+            "yes": yes,
+            "no": no,
+            "abstain": abstain,
+            "electorate": electorate,
+            "quorum_met": quorum,
+            "majority_met": majority,
+            "adopted": quorum and majority,
+        }
 
 
 def _chunks(work: list[Any], workers: int) -> list[list[Any]]:
@@ -644,6 +885,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"OK: {report.records} records verify; head {report.head}")
     print(f"phase: {report.phase}; ballots on the board: {report.ballots}; ", end="")
     print(f"counted (last per credential): {report.counted}; total weight {report.total_weight}")
+    if report.outcome is not None and report.groups is not None:
+        for (group, key), counts in zip(report.groups, report.result or [], strict=True):
+            print(f"decrypted {group} {key}: yes {counts[0]}, no {counts[1]}, abstain {counts[2]}")
+        for g in report.outcome:
+            verdict = "adopted" if g["adopted"] else "not adopted"
+            print(
+                f"by the rule, {g['group']} {g['key']}: yes {g['yes']}, no {g['no']}, "
+                f"abstain {g['abstain']} of {g['electorate']}: {verdict}"
+            )
     if report.result is not None and report.answers is not None:
         for q, (answers, counts) in enumerate(zip(report.answers, report.result, strict=True)):
             line = ", ".join(f"{a}: {n}" for a, n in zip(answers, counts, strict=True))

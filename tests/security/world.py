@@ -8,7 +8,6 @@ the permission matrix, the CSRF test, the page scan and the fuzzers all walk the
 from __future__ import annotations
 
 import dataclasses
-
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta

@@ -28,6 +28,7 @@ from asamblea.coordination.actions.consultations import (
     consultation_open,
     consultation_poll_open,
     consultation_record,
+    consultation_result_verified,
 )
 from asamblea.coordination.actions.delegates import (
     election_open,
@@ -74,6 +75,7 @@ __all__ = [
     "consultation_open",
     "consultation_poll_open",
     "consultation_record",
+    "consultation_result_verified",
     "coordination_create",
     "delegate_cast",
     "election_open",

@@ -33,6 +33,7 @@ from asamblea.coordination.queries import (
     require_facilitator_of_coordination,
     voting_member_counts,
 )
+from asamblea.coordination.signals import consultation_closing, consultation_poll_opened
 from asamblea.dates import check_moment
 from asamblea.errors import Conflict, NotAllowed, Refused
 from asamblea.live.events import publish_on_commit
@@ -53,11 +54,14 @@ def consultation_open(
     deadline: datetime,
     quorum_percent: int | None = None,
     majority: str | None = None,
+    verifiable: bool = False,
 ) -> Consultation:
     """Put a coordination motion to every base assembly below it, recursively.
 
     The rule, quorum, majority, and each assembly's electorate, weight (verified active
-    membership), sectors and region are frozen now. The motion row is locked.
+    membership), sectors and region are frozen now. The motion row is locked. ``verifiable``:
+    every assembly decides by a verifiable online vote under one election key, which trustees
+    among the coordination's delegates make next (docs/verifiable-ballots.md).
     """
     require_coordination(coordination)
     require_facilitator_of_coordination(facilitator, coordination)
@@ -80,6 +84,9 @@ def consultation_open(
     consultation = _create_consultation(
         facilitator, coordination, motion, base, rule, deadline, quorum_percent, majority
     )
+    if verifiable:
+        consultation.verifiable = True
+        consultation.save(update_fields=["verifiable"])
     set_state(facilitator, motion, to_state=Motion.State.VOTING)
     record(
         coordination,
@@ -92,6 +99,7 @@ def consultation_open(
             "majority": majority,
             "deadline": deadline.isoformat(timespec="seconds"),
             "assemblies": len(base),
+            "verifiable": verifiable,
         },
     )
     publish_on_commit(channel(coordination), "consultation", {"consultation": consultation.pk})
@@ -162,11 +170,33 @@ def _consulted_open(row: ConsultedBody) -> ConsultedBody:
     return locked
 
 
+def _refuse_if_verifiable(row: ConsultedBody) -> None:
+    if row.consultation.verifiable:
+        raise Conflict(
+            _(
+                "In a verifiable consultation every assembly decides by a verifiable online "
+                "vote: a meeting's vote or a recorded count cannot be verified."
+            ),
+            code="verifiable_online_only",
+        )
+
+
 @transaction.atomic
 def consultation_poll_open(facilitator: Person, row: ConsultedBody, *, secrecy: str) -> Poll:
-    """The assembly decides by an online vote of its members, closing at the deadline."""
+    """The assembly decides by an online vote of its members, closing at the deadline. In a
+    verifiable consultation the vote is always a verifiable one under the consultation's key."""
     require_facilitator(facilitator, row.body)
     locked = _consulted_open(row)
+    if locked.consultation.verifiable:
+        secrecy = Poll.Secrecy.VERIFIABLE
+    elif secrecy == Poll.Secrecy.VERIFIABLE:
+        raise Refused(
+            _(
+                "A verifiable vote in a consultation uses the consultation's election key: "
+                "the coordination chooses it when it opens the consultation."
+            ),
+            code="verifiable_consultation_only",
+        )
     poll = poll_open(
         facilitator,
         locked.body,
@@ -183,6 +213,8 @@ def consultation_poll_open(facilitator: Person, row: ConsultedBody, *, secrecy: 
         "consultation.online_vote_opened",
         {"consultation": locked.consultation_id, "poll": poll.pk},
     )
+    if locked.consultation.verifiable:
+        consultation_poll_opened.send(sender=ConsultedBody, row=locked, poll=poll, by=facilitator)
     return poll
 
 
@@ -197,6 +229,15 @@ def consultation_meeting_vote_open(
     if meeting.body_id != row.body_id:
         raise NotAllowed(_("This meeting belongs to another assembly."))
     locked = _consulted_open(row)
+    _refuse_if_verifiable(locked)
+    if secrecy == Poll.Secrecy.VERIFIABLE:
+        raise Refused(
+            _(
+                "A verifiable vote in a consultation uses the consultation's election key: "
+                "the coordination chooses it when it opens the consultation."
+            ),
+            code="verifiable_consultation_only",
+        )
     poll = poll_open(
         facilitator,
         locked.body,
@@ -238,6 +279,7 @@ def consultation_record(
     if len(note) > 200:
         raise Refused(_("The note is too long (at most 200 characters)."))
     locked = _consulted_open(row)
+    _refuse_if_verifiable(locked)
     if yes + no + abstain > present:
         raise Refused(_("More votes than people present."))
     if present > locked.electorate:
@@ -289,6 +331,8 @@ def settle_consulted(row: ConsultedBody, poll: Poll) -> None:
     if locked.decided:
         return
     result = poll.result or {}
+    if result.get("void_reason") == "verifiable_cancelled":
+        return  # its verifiable vote was cancelled: the assembly did not decide
     counts = [int(Fraction(result.get(k, "0"))) for k in ("yes", "no", "abstain")]
     took_part = int(result.get("participants", sum(counts)))
     if sum(counts) > locked.electorate:
@@ -314,17 +358,53 @@ def consultation_close(by: Person | None, consultation: Consultation) -> Consult
     locked = Consultation.objects.select_for_update().get(pk=consultation.pk)
     if not locked.is_open:
         raise Conflict(_("This consultation is already closed."), code="consultation_closed")
+    if locked.verifiable:
+        # The assemblies' encrypted tallies go on the consultation's board; the result comes
+        # when the trustees have decrypted their products (consultation_result_verified).
+        locked.state = Consultation.State.CLOSED
+        locked.closed_at = timezone.now()
+        locked.save(update_fields=["state", "closed_at"])
+        record(
+            locked.coordination,
+            "consultation.closed",
+            {"consultation": locked.pk, "by": by.pk if by is not None else None, "result": None},
+        )
+        consultation_closing.send(sender=Consultation, consultation=locked, by=by)
+        locked.refresh_from_db()
+        publish_on_commit(
+            channel(locked.coordination_id), "consultation", {"consultation": locked.pk}
+        )
+        return locked
     open_polls = Poll.objects.filter(
         pk__in=ConsultedBody.objects.filter(consultation=locked, decided=False).values("poll_id"),
         state=Poll.State.OPEN,
     )
     for poll in open_polls:
         poll_close(None, poll)
-    result = consultation_aggregate(locked)
     locked.state = Consultation.State.CLOSED
     locked.closed_at = timezone.now()
+    locked.save(update_fields=["state", "closed_at"])
+    _count(by, locked)
+    return locked
+
+
+@transaction.atomic
+def consultation_result_verified(consultation: Consultation) -> Consultation:
+    """The result of a verifiable consultation, once its trustees have decrypted the tallies
+    and each assembly's poll is closed with its decrypted counts (asamblea.verifiable calls it
+    in the transaction of the last partial decryption). No actor."""
+    locked = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    if not locked.verifiable or locked.is_open or locked.result is not None:
+        raise Conflict(_("This consultation is not waiting for its result."), code="wrong_phase")
+    _count(None, locked, event="consultation.result")
+    return locked
+
+
+def _count(by: Person | None, locked: Consultation, *, event: str = "consultation.closed") -> None:
+    """Add up the closed consultation by its rule, store the result, settle the motion."""
+    result = consultation_aggregate(locked)
     locked.result = result.to_dict()
-    locked.save(update_fields=["state", "closed_at", "result"])
+    locked.save(update_fields=["result"])
     motion = Motion.objects.select_for_update().get(pk=locked.motion_id)
     adopted = result.total.outcome.adopted
     set_state(
@@ -335,7 +415,7 @@ def consultation_close(by: Person | None, consultation: Consultation) -> Consult
     )
     record(
         locked.coordination,
-        "consultation.closed",
+        event,
         {
             "consultation": locked.pk,
             "by": by.pk if by is not None else None,
@@ -343,7 +423,6 @@ def consultation_close(by: Person | None, consultation: Consultation) -> Consult
         },
     )
     publish_on_commit(channel(locked.coordination_id), "consultation", {"consultation": locked.pk})
-    return locked
 
 
 def close_due() -> int:

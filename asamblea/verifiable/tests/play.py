@@ -15,6 +15,7 @@ from typing import Any
 from django.test import Client
 from django.urls import reverse
 
+from asamblea.coordination.models import Consultation
 from asamblea.elections.models import Election
 from asamblea.verifiable.core import ballot as B
 from asamblea.verifiable.core import channel, credentials, trustees
@@ -23,17 +24,20 @@ from asamblea.verifiable.core.encoding import hx, parse_point
 from asamblea.voting.models import Poll
 
 
-def url(poll: Poll | Election, name: str) -> str:
-    """A verifiable page or endpoint of a poll, or of an election (``e_`` names)."""
+def url(poll: Poll | Election | Consultation, name: str) -> str:
+    """A verifiable page or endpoint of a poll, of an election (``e_`` names), or of a
+    consultation's own vote (``consultation_`` names: its trustees)."""
+    if isinstance(poll, Consultation):
+        return reverse(f"verifiable:consultation_{name}", args=[poll.coordination.slug, poll.pk])
     prefix = "e_" if isinstance(poll, Election) else ""
     return reverse(f"verifiable:{prefix}{name}", args=[poll.body.slug, poll.pk])
 
 
-def post(client: Client, poll: Poll | Election, name: str, data: Any) -> Any:
+def post(client: Client, poll: Poll | Election | Consultation, name: str, data: Any) -> Any:
     return client.post(url(poll, name), json.dumps(data), content_type="application/json")
 
 
-def state(client: Client, poll: Poll | Election) -> dict[str, Any]:
+def state(client: Client, poll: Poll | Election | Consultation) -> dict[str, Any]:
     response = client.get(url(poll, "state"))
     assert response.status_code == 200, response.content
     return response.json()
@@ -42,7 +46,7 @@ def state(client: Client, poll: Poll | Election) -> dict[str, Any]:
 @dataclass
 class TrusteeBrowser:
     client: Client
-    poll: Poll | Election
+    poll: Poll | Election | Consultation
     code: str = field(default_factory=credentials.new_code)
     x: int = 0
     cheat: bool = False  # sends a wrong share to every other trustee
