@@ -99,8 +99,7 @@ sentences(
         ),
         "consultation.closed": _("The consultation closed."),
         "consultation.result": _(
-            "The trustees decrypted the assemblies' encrypted tallies: the consultation is "
-            "counted."
+            "The trustees decrypted the assemblies' encrypted tallies: the consultation is counted."
         ),
         "solidarity.sent": _(
             "Motion no. %(motion)s was sent to a sister body as a proposal for solidarity."

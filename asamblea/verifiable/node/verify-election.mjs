@@ -25,7 +25,11 @@ const L = RP.Fn.ORDER;
 const G = RP.BASE;
 const SUM = 0xffffffff;
 const KINDS = ['manifest', 'trustee_commitment', 'trustee_key', 'election_key', 'credentials',
-  'ballot', 'tally', 'partial_decryption', 'result'];
+  'ballot', 'tally', 'partial_decryption', 'result',
+  // a consultation's board, after the election key (see Checker.consultation)
+  'consultation', 'assembly_tally', 'aggregates'];
+const RULES = ['head_count', 'majority_of_bodies', 'weighted'];
+const MAJORITIES = ['simple', 'absolute', 'two_thirds'];
 
 class Bad extends Error {}
 class Invalid extends Error {
@@ -203,13 +207,13 @@ export async function verifyBoard(board, workers = 1) {
   if (board === null || typeof board !== 'object' || board.board !== FORMAT || !Array.isArray(board.records) || !board.records.length) throw new Invalid(0, 'board', `not an ${FORMAT} board`);
   const broken = chainBreak(board.records);
   const records = broken === null ? board.records : board.records.slice(0, broken);
-  const report = records.length ? await new Checker(records, workers).run() : null;
+  const report = records.length ? await new Checker(records, workers, board.assemblies).run() : null;
   if (broken !== null) throw new Invalid(broken, String(board.records[broken]?.kind), 'its link to the previous record or its own hash is wrong');
   return report;
 }
 
 class Checker {
-  constructor(records, workers) { this.records = records; this.workers = workers; this.pos = 0; }
+  constructor(records, workers, assemblies) { this.records = records; this.workers = workers; this.pos = 0; this.assemblies = assemblies; }
   expect(kind) {
     if (this.pos >= this.records.length) return null;
     const r = this.records[this.pos];
@@ -232,6 +236,7 @@ class Checker {
     this.phiHex = this.records[0].hash; this.phi = Uint8Array.from(Buffer.from(this.phiHex, 'hex'));
     this.check(i0, () => this.manifest(manifest));
     if (!this.trustees()) return report;
+    if (this.pos < this.records.length && this.records[this.pos].kind === 'consultation') return this.consultation(report);
     report.phase = 'credentials';
     const cr = this.expect('credentials');
     if (!cr) return report;
@@ -370,7 +375,7 @@ class Checker {
     })));
   }
   result(payload, partials, total) {
-    const p = keys(payload, ['trustees', 'counts'], 'the result');
+    const p = keys(payload, this.outcomeKeys ? ['trustees', 'counts', 'outcome'] : ['trustees', 'counts'], 'the result');
     const used = list(p.trustees, undefined, "the result's trustees");
     if (new Set(used).size !== used.length || used.length < this.t || !used.every((j) => partials.has(j))) throw new Bad('the result must use at least the threshold of published decryptions');
     const inv = (a) => { let [r0, r1, s0, s1] = [mod(a), L, 1n, 0n]; while (r1) { const q = r0 / r1; [r0, r1] = [r1, r0 - q * r1]; [s0, s1] = [s1, s0 - q * s1]; } return mod(s0); };
@@ -387,6 +392,169 @@ class Checker {
       if (!mul(G, BigInt(n)).add(F).equals(this.tallyCts[q][e][1])) throw new Bad(`the count of question ${q + 1}, answer ${e + 1} is not the tally's`);
     }));
     return counts;
+  }
+
+  // --- a consultation's board: the consultation (rule, frozen assemblies), each assembly's tally
+  // checked against its own board (in the file under "assemblies"), their products, the partial
+  // decryptions of these aggregates only, and the result with the rule's count recomputed.
+  async consultation(report) {
+    const [ic, pc] = this.expect('consultation');
+    this.keyIndex = ic - 1;
+    this.check(ic, () => this.consultationRecord(pc));
+    report.phase = 'voting';
+    this.tallies = new Map(); this.seen = new Set(); this.bound = 0;
+    while (this.pos < this.records.length && this.records[this.pos].kind === 'assembly_tally') {
+      const index = this.pos; this.pos += 1;
+      let own;
+      try { own = await this.ownBoard(this.records[index].payload); } catch (err) {
+        if (err instanceof Invalid) throw err;
+        throw new Invalid(index, 'assembly_tally', err instanceof Bad ? err.message : 'malformed record');
+      }
+      this.check(index, () => this.assemblyTally(this.records[index].payload, own, report));
+    }
+    const ag = this.expect('aggregates');
+    if (!ag) { this.leftover('an assembly tally or the aggregates were expected here'); return report; }
+    this.check(ag[0], () => this.aggregates(ag[1]));
+    report.groups = ag[1].groups.map((g) => [g.group, g.key]);
+    const partials = new Map();
+    while (this.pos < this.records.length && this.records[this.pos].kind === 'partial_decryption') {
+      const index = this.pos; this.pos += 1;
+      this.check(index, () => this.partial(this.records[index].payload, partials));
+    }
+    report.phase = 'tally';
+    const re = this.expect('result');
+    if (!re) { this.leftover('a partial decryption or the result was expected'); return report; }
+    this.outcomeKeys = true;
+    report.result = this.check(re[0], () => this.result(re[1], partials, this.bound));
+    report.outcome = this.check(re[0], () => this.outcome(re[1].outcome, report.result));
+    this.leftover('nothing may follow the result');
+    report.phase = 'result';
+    return report;
+  }
+  consultationRecord(payload) {
+    const p = keys(payload, ['consultation', 'rule', 'quorum_percent', 'majority', 'assemblies'], 'the consultation');
+    int(p.consultation, "the consultation's id");
+    if (!RULES.includes(p.rule) || !MAJORITIES.includes(p.majority)) throw new Bad('unknown rule or majority');
+    if (int(p.quorum_percent, 'the quorum') > 100) throw new Bad('the quorum is a percentage');
+    this.consulted = new Map();
+    let previous = 0;
+    for (const a of list(p.assemblies, undefined, 'the assemblies')) {
+      keys(a, ['assembly', 'member_of', 'electorate', 'weight', 'sectors', 'region'], 'an assembly');
+      const id = int(a.assembly, "an assembly's id", 1);
+      if (id <= previous) throw new Bad('the assemblies must be distinct and sorted');
+      previous = id;
+      int(a.member_of, "a member body's id"); int(a.electorate, 'an electorate'); int(a.weight, 'a weight');
+      const sectors = list(a.sectors, undefined, 'the sectors');
+      const sorted = [...new Set(sectors)].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+      if (!sectors.every((x) => typeof x === 'string') || canonical(sectors) !== canonical(sorted)) throw new Bad("an assembly's sectors must be distinct sorted text");
+      if (typeof a.region !== 'string') throw new Bad('a region must be text');
+      this.consulted.set(id, a);
+    }
+    if (this.questions.length !== 1 || canonical(this.questions[0]) !== canonical([3, 1, 1])) throw new Bad('a consultation asks one yes / no / abstain question');
+    this.rule = p;
+  }
+  async ownBoard(payload) {
+    const p = keys(payload, ['assembly', 'head', 'length', 'ballots', 'total_weight', 'ciphertexts'], "the assembly's tally");
+    if (!this.consulted.has(p.assembly) || this.tallies.has(p.assembly)) throw new Bad('a tally of an assembly not consulted, or a second one');
+    const board = this.assemblies && typeof this.assemblies === 'object' ? this.assemblies[String(p.assembly)] : undefined;
+    if (!board) throw new Bad(`the board of assembly ${p.assembly} is not in the file`);
+    try { return await verifyBoard(board, this.workers); } catch (err) {
+      if (err instanceof Invalid) throw new Bad(`assembly ${p.assembly}'s board fails at ${err.message}`);
+      throw err;
+    }
+  }
+  assemblyTally(p, own, report) {
+    const board = this.assemblies[String(p.assembly)];
+    const records = board.records;
+    const k = this.keyIndex;
+    if (records.length <= k || records[k].hash !== this.records[k].hash) throw new Bad(`assembly ${p.assembly}'s board does not start with this election key`);
+    if (own.phase !== 'tally' || records.at(-1).kind !== 'tally') throw new Bad(`assembly ${p.assembly}'s board does not end with its tally`);
+    if (p.head !== own.head || p.length !== own.records) throw new Bad(`the head or length of assembly ${p.assembly}'s board differs`);
+    if (p.ballots !== own.counted || p.total_weight !== own.total_weight) throw new Bad(`the ballots or total weight of assembly ${p.assembly} differ from its board`);
+    if (canonical(p.ciphertexts) !== canonical(records.at(-1).payload.ciphertexts)) throw new Bad(`the encrypted tally differs from assembly ${p.assembly}'s board`);
+    for (const r of records) {
+      if (r.kind !== 'credentials') continue;
+      for (const c of r.payload.credentials) {
+        if (this.seen.has(c.credential)) throw new Bad('a credential is registered in two assemblies');
+        this.seen.add(c.credential);
+      }
+    }
+    const [row] = list(p.ciphertexts, 1, "the assembly's ciphertexts");
+    this.tallies.set(p.assembly, list(row, 3, 'a tally row').map(([a, b]) => [pt(a, 'a ciphertext').p, pt(b, 'a ciphertext').p]));
+    this.bound += own.total_weight;
+    report.ballots += own.ballots; report.counted += own.counted; report.total_weight += own.total_weight;
+  }
+  expectedGroups() {
+    const tallied = [...this.tallies.keys()];
+    const buckets = { member: new Map(), sector: new Map(), region: new Map() };
+    const put = (m, k, v) => { if (!m.has(k)) m.set(k, []); m.get(k).push(v); };
+    for (const id of tallied) {
+      const a = this.consulted.get(id);
+      put(buckets.member, String(a.member_of), id);
+      for (const s of a.sectors.length ? a.sectors : ['']) put(buckets.sector, s, id);
+      put(buckets.region, a.region, id);
+    }
+    const byCode = (x, y) => (x < y ? -1 : x > y ? 1 : 0);
+    const groups = tallied.map((id) => ({ group: 'assembly', key: String(id), assemblies: [id] }));
+    for (const name of ['member', 'sector', 'region']) {
+      for (const key of [...buckets[name].keys()].sort(byCode)) groups.push({ group: name, key, assemblies: buckets[name].get(key).sort((x, y) => x - y) });
+    }
+    groups.push({ group: 'total', key: '', assemblies: [...tallied].sort((x, y) => x - y) });
+    return groups;
+  }
+  aggregates(payload) {
+    const p = keys(payload, ['groups', 'ciphertexts'], 'the aggregates');
+    if (!this.tallies.size) throw new Bad("aggregates without any assembly's tally");
+    if (canonical(p.groups) !== canonical(this.expectedGroups())) throw new Bad("the aggregates are not the groups of the assemblies' tallies");
+    const rows = list(p.ciphertexts, p.groups.length, "the aggregates' ciphertexts");
+    this.tallyCts = p.groups.map((g, k) => {
+      let product = [0, 1, 2].map(() => [RP.ZERO, RP.ZERO]);
+      for (const id of g.assemblies) product = product.map(([a, b], e) => [a.add(this.tallies.get(id)[e][0]), b.add(this.tallies.get(id)[e][1])]);
+      if (canonical(rows[k]) !== canonical(product.map(([a, b]) => [a.toHex(), b.toHex()]))) throw new Bad(`the aggregate ${g.group} ${JSON.stringify(g.key)} is not the product of its tallies`);
+      return product;
+    });
+  }
+  outcome(outcome, counts) {
+    const decided = new Map();
+    this.expectedGroups().forEach((g, k) => {
+      if (g.group !== 'assembly') return;
+      const id = Number(g.key);
+      const row = counts[k];
+      // an assembly's count above its frozen electorate is not counted (as the server does)
+      if (row[0] + row[1] + row[2] <= this.consulted.get(id).electorate) decided.set(id, row);
+    });
+    const tables = { member: new Map(), sector: new Map(), region: new Map() };
+    const put = (m, k, v) => { if (!m.has(k)) m.set(k, []); m.get(k).push(v); };
+    for (const [id, a] of this.consulted) {
+      put(tables.member, String(a.member_of), id);
+      for (const s of a.sectors.length ? a.sectors : ['']) put(tables.sector, s, id);
+      put(tables.region, a.region, id);
+    }
+    const byCode = (x, y) => (x < y ? -1 : x > y ? 1 : 0);
+    const expected = [this.ruleGroup('total', '', [...this.consulted.keys()], decided)];
+    for (const name of ['member', 'sector', 'region']) for (const key of [...tables[name].keys()].sort(byCode)) expected.push(this.ruleGroup(name, key, tables[name].get(key), decided));
+    for (const id of this.consulted.keys()) expected.push(this.ruleGroup('assembly', String(id), [id], decided));
+    if (canonical(outcome) !== canonical(expected)) throw new Bad(`the ${this.rule.rule} count of the decrypted tallies differs from the result`);
+    return expected;
+  }
+  ruleGroup(group, key, ids, decided) {
+    const c = this.rule;
+    let yes = 0; let no = 0; let abstain = 0; let electorate = 0;
+    for (const id of ids) {
+      const a = this.consulted.get(id); const row = decided.get(id);
+      if (c.rule === 'head_count') {
+        electorate += a.electorate;
+        if (row) { yes += row[0]; no += row[1]; abstain += row[2]; }
+        continue;
+      }
+      const unit = c.rule === 'majority_of_bodies' ? 1 : a.weight;
+      electorate += unit;
+      if (row) { if (row[0] > row[1]) yes += unit; else if (row[1] > row[0]) no += unit; else abstain += unit; }
+    }
+    const cast = yes + no + abstain; const q = c.quorum_percent;
+    const quorum = q === 0 || (electorate > 0 && cast * 100 >= q * electorate);
+    const majority = { simple: yes > no, absolute: 2 * yes > electorate, two_thirds: yes > 0 && 3 * yes >= 2 * (yes + no) }[c.majority];
+    return { group, key, yes, no, abstain, electorate, quorum_met: quorum, majority_met: majority, adopted: quorum && majority };
   }
 }
 
