@@ -116,6 +116,23 @@ MATRIX: dict[tuple[str, str], tuple[object, ...]] = {
     ("verifiable:open_voting", "POST"):  ("login", 404,    403,     403,     409,     404,     403),
     ("verifiable:close_voting", "POST"): ("login", 404,    403,     403,     409,     404,     403),
     ("verifiable:cancel", "POST"):       ("login", 404,    403,     403,     302,     404,     403),
+    # The public Federation's verifiable consultation in its key ceremony (trustees: dave, North's
+    # delegate, and frank, South's). Its pages are public; choosing the trustees is the
+    # coordination's facilitators' (cora, no role here: 403); the trustees' page and endpoints
+    # are for dave and frank only (the endpoints answer them "not valid JSON": the matrix posts
+    # a form).
+    ("verifiable:consultation", "GET"):  (200,    200,     200,     200,     200,     200,     200),
+    ("verifiable:consultation_setup", "GET"): ("login", 403, 403,   403,     403,     403,     403),
+    ("verifiable:consultation_setup", "POST"): ("login", 403, 403,  403,     403,     403,     403),
+    ("verifiable:consultation_state", "GET"): (200, 200,   200,     200,     200,     200,     200),
+    ("verifiable:consultation_board", "GET"): (200, 200,   200,     200,     200,     200,     200),
+    ("verifiable:consultation_board_json", "GET"): (200, 200, 200,  200,     200,     200,     200),
+    ("verifiable:consultation_trustee", "GET"): ("login", 403, 403, 403,     403,     200,     200),
+    ("verifiable:consultation_trustee_channel", "POST"): (403, 403, 403, 403, 403,   400,     400),
+    ("verifiable:consultation_trustee_commit", "POST"): (403, 403, 403, 403, 403,    400,     400),
+    ("verifiable:consultation_trustee_key", "POST"): (403, 403, 403, 403,   403,     400,     400),
+    ("verifiable:consultation_trustee_complaint", "POST"): (403, 403, 403, 403, 403, 400,     400),
+    ("verifiable:consultation_trustee_decrypt", "POST"): (403, 403, 403, 403, 403,   400,     400),
     # Elections: facilitators run them; members stand, nominate, consent and vote (bob already
     # has carol's nomination, so his own is a conflict; only he may answer it).
     # The same for a verifiable approval election of North in its key ceremony (trustees: alice

@@ -19,6 +19,7 @@ from django.utils import timezone
 from asamblea.accounts.models import Person
 from asamblea.bodies.actions import body_create, invitation_create
 from asamblea.bodies.models import Invitation, Membership
+from asamblea.coordination.actions import consultation_open
 from asamblea.coordination.models import Delegation
 from asamblea.elections import actions as elections
 from asamblea.elections.models import Candidate, Election
@@ -26,6 +27,7 @@ from asamblea.motions.actions import motion_submit
 from asamblea.motions.models import Motion
 from asamblea.testing import PASSPHRASE, Cast, coordination_scene, join, make_cast, make_person
 from asamblea.verifiable.actions import vote_setup
+from asamblea.verifiable.consultations import consultation_setup
 from asamblea.voting.actions import poll_open
 from asamblea.voting.models import Poll
 
@@ -98,6 +100,22 @@ def build() -> World:
     encrypted = elections.voting_open(cast.alice, encrypted)
     vote_setup(cast.alice, encrypted, trustees=[cast.alice, cast.bob], threshold=1)
     extra["verifiable_election"] = encrypted
+    # A verifiable consultation of the Federation in its key ceremony: its trustees are dave
+    # (North's delegate) and frank (South's); cora, who chose them, holds no role here.
+    federation, cora = extra["federation"], extra["cora"]
+    consulted = Motion.objects.create(
+        body=federation, number=4, title="Cifrar", text="Cifrar", state="supported"
+    )
+    verifiable_consultation = consultation_open(
+        cora,
+        federation,
+        consulted,
+        rule="head_count",
+        deadline=timezone.now() + timedelta(days=3),
+        verifiable=True,
+    )
+    consultation_setup(cora, verifiable_consultation, trustees=[dave, cast.frank], threshold=1)
+    extra["verifiable_consultation"] = verifiable_consultation
     return World(
         cast=cast,
         dave=dave,
@@ -138,6 +156,13 @@ def _verifiable_election(w: World) -> dict[str, Any]:
     return {"slug": w.cast.north.slug, "pk": w.extra["verifiable_election"].pk}
 
 
+def _verifiable_consultation(w: World) -> dict[str, Any]:
+    return {
+        "slug": w.extra["federation"].slug,
+        "pk": w.extra["verifiable_consultation"].pk,
+    }
+
+
 def _json_post(w: World) -> dict[str, Any]:
     # Posted as a form by the matrix: the JSON endpoints answer "not valid JSON" (400) to the
     # people allowed to call them, after the permission checks (403 / 404) of the others.
@@ -162,6 +187,20 @@ VERIFIABLE_ROUTES = {
     "open_voting": Route(_verifiable, post=lambda w: {}, get=False),
     "close_voting": Route(_verifiable, post=lambda w: {}, get=False),
     "cancel": Route(_verifiable, post=lambda w: {}, get=False),
+    # the Federation's verifiable consultation (its own vote: trustees, aggregates, board)
+    "consultation": Route(_verifiable_consultation),
+    "consultation_setup": Route(
+        _verifiable_consultation, post=lambda w: {"trustees": [w.dave.pk], "threshold": 1}
+    ),
+    "consultation_state": Route(_verifiable_consultation),
+    "consultation_board": Route(_verifiable_consultation),
+    "consultation_board_json": Route(_verifiable_consultation),
+    "consultation_trustee": Route(_verifiable_consultation),
+    "consultation_trustee_channel": Route(_verifiable_consultation, post=_json_post, get=False),
+    "consultation_trustee_commit": Route(_verifiable_consultation, post=_json_post, get=False),
+    "consultation_trustee_key": Route(_verifiable_consultation, post=_json_post, get=False),
+    "consultation_trustee_complaint": Route(_verifiable_consultation, post=_json_post, get=False),
+    "consultation_trustee_decrypt": Route(_verifiable_consultation, post=_json_post, get=False),
 }
 
 

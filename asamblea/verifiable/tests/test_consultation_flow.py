@@ -15,31 +15,18 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from asamblea.bodies.models import Sector
 from asamblea.coordination.models import Consultation, ConsultedBody
 from asamblea.ledger.actions import verify_chain
 from asamblea.ledger.models import LedgerEntry
 from asamblea.motions.models import Motion
-from asamblea.testing import FederationCast, join, make_delegate, make_federation_cast, make_person
+from asamblea.testing import FederationCast
+from asamblea.verifiable.core import group as G
+from asamblea.verifiable.core import trustees as trustees_core
+from asamblea.verifiable.core.encoding import parse_point
 from asamblea.verifiable.models import Record, VerifiableVote
 from asamblea.verifiable.tests.play import TrusteeBrowser, VoterBrowser, post, state, url
 from asamblea.verifiable.verifier import verify_board
 from asamblea.voting.models import Poll
-
-
-@pytest.fixture
-def fed(db) -> FederationCast:
-    cast = make_federation_cast()
-    cast.north.region, cast.south.region = "Norte", "Sur"
-    cast.north.save(update_fields=["region"])
-    cast.south.save(update_fields=["region"])
-    students = Sector.objects.create(slug="students", name="students")
-    cast.north.sectors.add(students)
-    cast.south.sectors.add(students)
-    make_delegate(cast.bob, cast.north, cast.federation)  # trustees: bob, carol, frank
-    for name in ("sam", "sue"):
-        join(make_person(name), cast.south)
-    return cast
 
 
 def open_consultation(fed: FederationCast, *, rule: str = "head_count") -> Consultation:
@@ -163,6 +150,17 @@ def test_a_verifiable_consultation_end_to_end(fed):
     report = verify_board(board_of(fed, consultation))
     assert report.phase == "tally"
 
+    # A partial decryption whose proof does not verify is refused; the board does not move.
+    s = state(fed.client(fed.frank), consultation)
+    rows = [[(parse_point(a), parse_point(b)) for a, b in row] for row in s["tally"]]
+    forged = trustees_core.partial_decryption(
+        bytes.fromhex(s["fingerprint"]), 3, (trustees[2].x + 1) % G.L, rows
+    )
+    length = main.length
+    refused = post(fed.client(fed.frank), consultation, "trustee_decrypt", {"partial": forged})
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "bad_partial"
+    main.refresh_from_db()
+    assert main.length == length
     assert trustees[2].decrypt().status_code == 200
     again = trustees[2].decrypt()
     assert again.status_code == 409 and again.json()["error"]["code"] == "already_done"
