@@ -187,7 +187,9 @@ VERIFIABLE_ROUTES = {
     "open_voting": Route(_verifiable, post=lambda w: {}, get=False),
     "close_voting": Route(_verifiable, post=lambda w: {}, get=False),
     "cancel": Route(_verifiable, post=lambda w: {}, get=False),
-    # the Federation's verifiable consultation (its own vote: trustees, aggregates, board)
+}
+# the Federation's verifiable consultation (its own vote: trustees, aggregates, board)
+CONSULTATION_ROUTES = {
     "consultation": Route(_verifiable_consultation),
     "consultation_setup": Route(
         _verifiable_consultation, post=lambda w: {"trustees": [w.dave.pk], "threshold": 1}
@@ -968,6 +970,7 @@ ROUTES: dict[str, Route] = {
     "voting:progress": Route(_poll),
     "voting:events": Route(lambda w: {"pk": w.poll.pk}),
     **{f"verifiable:{name}": route for name, route in VERIFIABLE_ROUTES.items()},
+    **{f"verifiable:{name}": route for name, route in CONSULTATION_ROUTES.items()},
     **{
         f"verifiable:e_{name}": dataclasses.replace(route, kwargs=_verifiable_election)
         for name, route in VERIFIABLE_ROUTES.items()
