@@ -49,9 +49,17 @@ def election_create(request: HttpRequest, slug: str) -> HttpResponse:
     require_facilitator(request.user, body)
     form = ElectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        election = elections.election_create(request.user, body, **form.cleaned_data)
-        messages.success(request, _("Election created. Members can now stand or nominate."))
-        return redirect("elections:detail", slug=slug, pk=election.pk)
+        try:
+            election = elections.election_create(request.user, body, **form.cleaned_data)
+        except Refused as refusal:
+            # Settings that do not go together (a ranked method, verifiable): the form again,
+            # with what the facilitator chose and why not.
+            if refusal.status != 400:
+                raise
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, _("Election created. Members can now stand or nominate."))
+            return redirect("elections:detail", slug=slug, pk=election.pk)
     status = 400 if request.method == "POST" else 200
     return render(
         request, "elections/election_form.html", {"body": body, "form": form}, status=status
