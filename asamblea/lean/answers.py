@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl
 
-from django.conf import settings
 from django.db import connection
 from django.http.cookie import parse_cookie
 from django.template.loader import render_to_string
@@ -29,6 +28,7 @@ from asamblea.elections.actions import ElectionReceipt
 from asamblea.elections.models import Election
 from asamblea.errors import Refused
 from asamblea.lean.casts import ELECTION_MAX_FIELDS
+from asamblea.lean.conf import conf
 from asamblea.middleware import CONTENT_SECURITY_POLICY
 from asamblea.voting import casting, receipt_flash
 from asamblea.voting.models import Poll
@@ -58,15 +58,15 @@ def headers_of(scope: dict[str, Any]) -> dict[str, str]:
 
 def language(headers: dict[str, str]) -> str:
     """The language cookie's choice, else the browser's, else the default (as the pages)."""
-    codes = {code for code, _name in settings.LANGUAGES}
-    chosen = parse_cookie(headers.get("cookie", "")).get(settings.LANGUAGE_COOKIE_NAME, "")
+    codes = {code for code, _name in conf().LANGUAGES}
+    chosen = parse_cookie(headers.get("cookie", "")).get(conf().LANGUAGE_COOKIE_NAME, "")
     if chosen in codes:
         return chosen
     for part in headers.get("accept-language", "").split(","):
         code = part.split(";")[0].strip().lower()[:2]
         if code in codes:
             return code
-    return str(settings.LANGUAGE_CODE)
+    return str(conf().LANGUAGE_CODE)
 
 
 async def read_body(receive: ASGIReceive, limit: int = MAX_BODY) -> bytes:

@@ -39,6 +39,7 @@ from asamblea.lean.commit import (
     ProcessAsync,
     Unavailable,
     connect_postgresql,
+    within,
 )
 from asamblea.voting import casting
 
@@ -194,8 +195,7 @@ class LeanApp:
             reader = self._reader(kind)
             if reader.pending() > MAX_PENDING:
                 raise Unavailable
-            async with asyncio.timeout(CAST_TIMEOUT):
-                facts = await reader.submit(kind.item(key, pk))
+            facts = await within(reader.submit(kind.item(key, pk)), CAST_TIMEOUT)
             if isinstance(facts, Unavailable):
                 raise facts
         except (Unavailable, TimeoutError):
@@ -282,8 +282,7 @@ class LeanApp:
             committer = self._committer()
             if committer.pending() > MAX_PENDING:
                 raise Unavailable
-            async with asyncio.timeout(CAST_TIMEOUT):
-                result = await committer.submit(item)
+            result = await within(committer.submit(item), CAST_TIMEOUT)
         except Refused as exc:
             return poll_id, fields, exc
         except (Unavailable, TimeoutError):

@@ -233,6 +233,25 @@ class AsyncCommitter:
                 await close_quietly(conn)
 
 
+async def within(future: asyncio.Future[Any], seconds: float) -> Any:
+    """Wait for ``future`` at most ``seconds``; past that, TimeoutError.
+
+    What ``async with asyncio.timeout(seconds): await future`` does for a future that nobody
+    else awaits, with one timer instead of a timeout context per request (it was 4% of a
+    worker's time under the voter's path). The future is then done (with the TimeoutError), so
+    the writer leaves it alone, as it leaves a cancelled one."""
+    handle = asyncio.get_running_loop().call_later(seconds, _expire, future)
+    try:
+        return await future
+    finally:
+        handle.cancel()
+
+
+def _expire(future: asyncio.Future[Any]) -> None:
+    if not future.done():
+        future.set_exception(TimeoutError())
+
+
 async def close_quietly(conn: Any) -> None:
     try:
         await conn.close()

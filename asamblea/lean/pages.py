@@ -34,23 +34,18 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from html import escape as html_escape
 from types import SimpleNamespace
 from typing import Any
 
-from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.messages.storage.session import SessionStorage
 from django.db import models
 from django.http import HttpResponse
-from django.middleware.csrf import (
-    CSRF_TOKEN_LENGTH,
-    InvalidTokenFormat,
-    _check_token_format,
-)
+from django.middleware.csrf import CSRF_TOKEN_LENGTH
 from django.middleware.gzip import GZipMiddleware
 from django.template.loader import get_template
 from django.utils import formats, timezone, translation
-from django.utils.html import escape
 from django.utils.text import compress_string
 from django.utils.translation import get_language_bidi
 
@@ -58,6 +53,7 @@ from asamblea.accounts.context import FRESH_CODES
 from asamblea.bodies.models import Body, Membership
 from asamblea.lean import csrf, session
 from asamblea.lean.casts import postgresql_dialect, run_plan_async
+from asamblea.lean.conf import conf
 from asamblea.middleware import CONTENT_SECURITY_POLICY
 from asamblea.motions.models import Motion
 from asamblea.voting import casting, receipt_flash
@@ -269,7 +265,7 @@ def variant(
 def language(cookies: dict[str, str], headers: dict[str, str], visitor: session.Visitor) -> str:
     """What ``LocaleMiddleware`` then ``PersonLanguageMiddleware`` choose: the person's own
     language unless a language cookie is set, else the cookie's or the browser's."""
-    if not cookies.get(settings.LANGUAGE_COOKIE_NAME):
+    if not cookies.get(conf().LANGUAGE_COOKIE_NAME):
         return visitor.language
     request = SimpleNamespace(
         COOKIES=cookies, META={"HTTP_ACCEPT_LANGUAGE": headers.get("accept-language", "")}
@@ -290,12 +286,10 @@ def may_serve(scope: dict[str, Any], headers: dict[str, str], cookies: dict[str,
 
 def csrf_secret(cookies: dict[str, str]) -> str | None:
     """The CSRF cookie's secret, as Django's middleware reads it; None: Django must set one."""
-    secret = cookies.get(settings.CSRF_COOKIE_NAME)
+    secret = cookies.get(conf().CSRF_COOKIE_NAME)
     if secret is None:
         return None
-    try:
-        _check_token_format(secret)
-    except InvalidTokenFormat:
+    if not csrf.well_formed(secret):
         return None
     return csrf.unmask(secret) if len(secret) == CSRF_TOKEN_LENGTH else secret
 
@@ -351,7 +345,7 @@ def render(poll_id: int, page: Variant) -> str | None:
         context: dict[str, Any] = {
             # Django's context processors (settings.TEMPLATES), as a logged-in request has them
             **request_context(f"/b/{body.slug}/p/{poll.pk}/"),
-            "LANGUAGES": settings.LANGUAGES,
+            "LANGUAGES": conf().LANGUAGES,
             "LANGUAGE_CODE": translation.get_language(),
             "LANGUAGE_BIDI": get_language_bidi(),
             # the vote page's own (asamblea.voting.views.poll_detail)
@@ -405,13 +399,13 @@ def split(html: str) -> Split:
 def fill(page: Split, facts: Any, token: str, receipt: str | None, language_code: str) -> bytes:
     """The page of one request: its person's name, CSRF token, the progress, the receipt, put
     in the page's places in one pass (what a person typed is never searched for markers)."""
-    thousands = settings.USE_THOUSAND_SEPARATOR
+    thousands = conf().USE_THOUSAND_SEPARATOR
     values = {
-        NAME: escape(facts.visitor.display_name).encode(),
+        NAME: html_escape(facts.visitor.display_name).encode(),  # as Django's escape
         TOKEN: token.encode(),
         VOTED: localized(facts.progress[0], language_code, thousands).encode(),
         ELECTORATE: localized(facts.progress[1], language_code, thousands).encode(),
-        RECEIPT: (RECEIPT if receipt is None else escape(receipt)).encode(),
+        RECEIPT: (RECEIPT if receipt is None else html_escape(receipt)).encode(),
     }
     out = [page.pieces[0]]
     for marker, piece in zip(page.markers, page.pieces[1:], strict=True):
@@ -478,13 +472,13 @@ def csrf_cookie(secret: str) -> str:
     """The ``Set-Cookie`` of the CSRF cookie, as ``CsrfViewMiddleware`` writes it (Django's
     own ``set_cookie``, run once a second: only the expiry date changes)."""
     options = (
-        settings.CSRF_COOKIE_NAME,
-        settings.CSRF_COOKIE_AGE,
-        settings.CSRF_COOKIE_DOMAIN,
-        settings.CSRF_COOKIE_PATH,
-        settings.CSRF_COOKIE_SECURE,
-        settings.CSRF_COOKIE_HTTPONLY,
-        settings.CSRF_COOKIE_SAMESITE,
+        conf().CSRF_COOKIE_NAME,
+        conf().CSRF_COOKIE_AGE,
+        conf().CSRF_COOKIE_DOMAIN,
+        conf().CSRF_COOKIE_PATH,
+        conf().CSRF_COOKIE_SECURE,
+        conf().CSRF_COOKIE_HTTPONLY,
+        conf().CSRF_COOKIE_SAMESITE,
     )
     return f"{options[0]}={secret}{_csrf_cookie_attributes(int(time.time()), options)}"
 

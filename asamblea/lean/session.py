@@ -14,13 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.core import signing
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from asamblea.accounts.models import Person
+from asamblea.lean.conf import conf
 from asamblea.voting import casting
 
 SESSION_KEY_SHAPE = re.compile(r"[a-z0-9]{8,64}")  # Django's keys: [a-z0-9]{32}
@@ -33,7 +33,7 @@ _SESSION_HASH_SALT = "django.contrib.auth.models.AbstractBaseUser.get_session_au
 
 def session_key(cookies: dict[str, str]) -> str:
     """The session cookie's key, or "" when it is missing or not shaped like a key."""
-    key = cookies.get(settings.SESSION_COOKIE_NAME, "")
+    key = cookies.get(conf().SESSION_COOKIE_NAME, "")
     return key if SESSION_KEY_SHAPE.fullmatch(key) else ""
 
 
@@ -86,7 +86,7 @@ def visitors_plan(
             memo.remember(memo.sessions, data, session)
         if not isinstance(session, dict):
             continue
-        if session.get(BACKEND_SESSION_KEY) not in settings.AUTHENTICATION_BACKENDS:
+        if session.get(BACKEND_SESSION_KEY) not in conf().AUTHENTICATION_BACKENDS:
             continue
         try:
             person_id = int(session[SESSION_KEY])
@@ -144,7 +144,7 @@ _memos: list[_Memo] = []
 
 
 def _memo() -> _Memo:
-    keys = (str(settings.SECRET_KEY), *map(str, settings.SECRET_KEY_FALLBACKS))
+    keys = (str(conf().SECRET_KEY), *map(str, conf().SECRET_KEY_FALLBACKS))
     if not _memos or _memos[0].keys != keys:
         _memos[:] = [_Memo(keys)]
     return _memos[0]
@@ -158,11 +158,7 @@ def person_id(key: str) -> int | None:
 def hash_matches(password: str, session_hash: str, *, fallbacks: bool = True) -> bool:
     """Whether ``session_hash`` is the session hash of ``password`` under the current secret
     key or a fallback (as ``get_user`` accepts, before it rotates the session's hash)."""
-    keys = (
-        [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
-        if fallbacks
-        else [settings.SECRET_KEY]
-    )
+    keys = [conf().SECRET_KEY, *conf().SECRET_KEY_FALLBACKS] if fallbacks else [conf().SECRET_KEY]
     for secret in keys:
         expected = salted_hmac(
             _SESSION_HASH_SALT, password, secret=secret, algorithm="sha256"

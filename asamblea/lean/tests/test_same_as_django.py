@@ -433,3 +433,27 @@ def test_host_decisions_are_djangos(host, scheme):
 def test_generated_origins_and_referers_get_djangos_decision(origin, referer, scheme):
     sent = Sent(scheme=scheme, origin=origin, referer=referer, cookie=SECRET, form_token=MASKED)
     assert leans_csrf(sent) == djangos_csrf(sent)
+
+
+def test_token_format_is_djangos():
+    from django.middleware.csrf import (
+        CSRF_ALLOWED_CHARS,
+        InvalidTokenFormat,
+        _check_token_format,
+        _get_new_csrf_string,
+        _mask_cipher_secret,
+    )
+
+    from asamblea.lean.csrf import well_formed
+
+    secret = _get_new_csrf_string()
+    samples = [secret, _mask_cipher_secret(secret), "", "a", secret[:-1], secret + "a"]
+    samples += [secret[:5] + bad + secret[6:] for bad in ("-", "_", " ", "\n", "é", "0", "Z")]
+    samples += [CSRF_ALLOWED_CHARS[:32], "!" * 32, "a" * 64, "a" * 63, "a" * 65]
+    for token in samples:
+        try:
+            _check_token_format(token)
+            django_says = True
+        except InvalidTokenFormat:
+            django_says = False
+        assert well_formed(token) is django_says, token
