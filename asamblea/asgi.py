@@ -1,6 +1,6 @@
 """The ASGI entry point: Django for pages and forms, the lean endpoint for ``/cast/``, the
 open vote page and the open election ballot page (which it hands back to Django when Django
-must answer),
+must answer), the encrypted ballots of verifiable polls,
 the lean live-stream endpoint for ``/live/`` (meetings, votes, consultations, pledges).
 
 Both run in every worker process; the lean endpoint shares Django's settings, database and
@@ -19,6 +19,7 @@ django_pages = get_asgi_application()
 from asamblea.busy import Saturation  # noqa: E402
 from asamblea.coordination import live as consultation_live  # noqa: E402
 from asamblea.lean.app import PAGE_KINDS, PREFIX, LeanApp  # noqa: E402 - needs Django set up
+from asamblea.lean.verifiable_cast import PATH as VERIFIABLE_CAST  # noqa: E402
 from asamblea.live.asgi import SSEApp  # noqa: E402
 from asamblea.live.broker import broker  # noqa: E402
 from asamblea.meetings import live as meeting_live  # noqa: E402
@@ -55,6 +56,7 @@ async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] == "http" and (
         scope["path"].startswith(PREFIX)
         or any(kind.pattern.match(scope["path"]) for kind in PAGE_KINDS)
+        or VERIFIABLE_CAST.match(scope["path"])
     ):
         await cast_application(scope, receive, send)
     elif scope["type"] == "lifespan":

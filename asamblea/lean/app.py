@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from asamblea.elections.actions import ElectionReceipt
 from asamblea.errors import Refused
-from asamblea.lean import answers, casts, csrf, election_page, session
+from asamblea.lean import answers, casts, csrf, election_page, session, verifiable_cast
 from asamblea.lean import pages as vote_page
 from asamblea.lean.commit import (
     CAST_TIMEOUT,
@@ -111,6 +111,7 @@ class LeanApp:
         self.readers: dict[str, Committer | AsyncCommitter] = {}  # the pages' reads, by kind
         self.rendered = vote_page.Cache()
         self.rendering: dict[tuple[Any, ...], asyncio.Future[vote_page.Split | None]] = {}
+        self.verifiable = verifiable_cast.VerifiableCasts()  # encrypted ballots
 
     def _committer(self) -> Committer | AsyncCommitter:
         self.committer = self._started(self.committer, self.process, self.process_async)
@@ -139,6 +140,7 @@ class LeanApp:
         for one in [committer, *readers]:
             if one is not None:
                 await one.aclose()
+        await self.verifiable.aclose()
 
     def shutdown(self) -> None:
         """Stop from outside any event loop (tests): SQLite writers are joined; PostgreSQL
@@ -148,10 +150,14 @@ class LeanApp:
         for one in [committer, *readers]:
             if isinstance(one, Committer):
                 one.stop()
+        self.verifiable.shutdown()
 
     async def __call__(
         self, scope: dict[str, Any], receive: answers.ASGIReceive, send: answers.ASGISend
     ) -> None:
+        if verifiable_cast.PATH.match(scope.get("path", "")):
+            await self.verifiable(scope, receive, send)
+            return
         headers = answers.headers_of(scope)
         for kind in PAGE_KINDS:
             if kind.pattern.match(scope.get("path", "")):

@@ -514,7 +514,12 @@ def voting_open(facilitator: Person, vote: VerifiableVote) -> VerifiableVote:
 def ballot_check(vote: VerifiableVote, ballot: object) -> dict[str, Any]:
     """Check a ballot's shape, every point's group membership, every proof and the signature
     (``core.ballot.verify``), outside any transaction: the costly part of a cast."""
-    election = queries.election(vote)
+    return ballot_verified(queries.election(vote), ballot)
+
+
+def ballot_verified(election: B.Election | None, ballot: object) -> dict[str, Any]:
+    """:func:`ballot_check` against the vote's ``election`` (``queries.election``) read
+    beforehand: no database, so it can run on any thread (the lean endpoint's pool)."""
     if election is None or not isinstance(ballot, dict) or not B.verify(election, ballot):
         raise Refused(_("This ballot does not verify: it was not counted."), code="bad_ballot")
     return ballot
@@ -527,7 +532,7 @@ def ballot_cast(person: Person, vote: VerifiableVote, *, ballot: object) -> Reco
     if vote.phase != Phase.OPEN:
         raise Conflict(_("Voting is not open."), code="voting_closed")
     checked = ballot_check(vote, ballot)
-    (stored,) = _store_ballots(vote, [(person, checked)])
+    (stored,) = ballots_append(vote, [(person, checked)])
     if isinstance(stored, Refused):
         raise stored
     return stored
@@ -552,17 +557,19 @@ def ballots_cast(
             results.append(None)
         except Refused as refusal:
             results.append(refusal)
-    stored = iter(_store_ballots(vote, good) if good else [])
+    stored = iter(ballots_append(vote, good) if good else [])
     return [next(stored) if r is None else r for r in results]
 
 
 @transaction.atomic
-def _store_ballots(
+def ballots_append(
     vote: VerifiableVote, casts: Sequence[tuple[Person, dict[str, Any]]]
 ) -> list[Record | Refused]:
-    """Append verified ballots to the board in one transaction: one read of the casters'
-    credentials, one lock of the vote's row, one read of the trackers already on the board,
-    one insert of the records, one update of the board's head."""
+    """Append ballots already verified (:func:`ballot_verified`) to the board in one
+    transaction: one read of the casters' credentials, one lock of the vote's row, one read of
+    the trackers already on the board, one insert of the records, one update of the board's
+    head. Each cast gets its record or its refusal (not registered, not the caster's own
+    credential, voting closed, replayed); a caller acknowledges only after this returns."""
     mine = dict(
         Credential.objects.filter(
             vote_id=vote.pk, person_id__in={person.pk for person, _ballot in casts}
