@@ -15,11 +15,15 @@ at once. ``--profile N`` first prints the queries of a cast and a CPU profile of
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import multiprocessing
 import os
 import sys
 import tempfile
 import time
+from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -99,44 +103,33 @@ def _profile(vote_pk: int, work: list[tuple[int, dict[str, Any]]]) -> None:
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--ballots", type=int, default=2000)
-    parser.add_argument("--processes", type=int, default=2)
-    parser.add_argument("--batch", type=int, default=100, help="ballots per group commit")
-    parser.add_argument("--profile", type=int, default=0, help="profile this many casts first")
-    args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL"):
-        os.environ["ASAMBLEA_DATA_DIR"] = tempfile.mkdtemp(prefix="asamblea-bench-")
-    _django()
-    from django.core.management import call_command
-    from django.db import connection
-
+def _setup_vote(
+    n: int, processes: int, extra: int = 0
+) -> tuple[Any, list[Any], list[str], Any, list[Any]]:
+    """A verifiable poll open for voting: one trustee, ``n`` members each with a registered
+    credential, and one ballot per member encrypted beforehand in ``processes`` worker
+    processes (the browsers' work); ``extra`` more ballots of the first members (warm-up)."""
     from asamblea.accounts.models import Person
     from asamblea.bodies.actions import body_create
     from asamblea.bodies.models import Membership
     from asamblea.verifiable import actions, queries
-    from asamblea.verifiable.core import ballot as B
     from asamblea.verifiable.core import channel, credentials, trustees
     from asamblea.verifiable.core.encoding import hx
-    from asamblea.verifiable.models import Credential, Record
+    from asamblea.verifiable.models import Credential
     from asamblea.voting.actions import poll_open
     from asamblea.voting.models import Eligibility
 
-    call_command("migrate", verbosity=0)
-    n = args.ballots
-    print(
-        f"{connection.vendor}; {os.cpu_count()} cores; load average "
-        f"{os.getloadavg()[0]:.1f}; {n:,} ballots",
-        flush=True,
-    )
     suffix = os.getpid()
     facilitator = Person.objects.create_user(f"vbench-{suffix}", "x" * 12, display_name="F")
-    body = body_create(facilitator, name=f"VBench {suffix}", kind="district", visibility="public")
+    body = body_create(facilitator, name=f"VBench {suffix}", kind="district", visibility="members")
     voters = Person.objects.bulk_create(
-        [Person(username=f"vb{suffix}-{i}", display_name=f"V{i}") for i in range(n)],
+        [
+            Person(username=f"vb{suffix}-{i}", display_name=f"V{i}", password="!bench-no-login")
+            for i in range(n)
+        ],
         batch_size=5000,
     )
+    voters = list(Person.objects.filter(username__startswith=f"vb{suffix}-").order_by("pk"))
     Membership.objects.bulk_create([Membership(person=p, body=body) for p in voters], 5000)
     poll = poll_open(facilitator, body, title="Bench", secrecy="verifiable")
     vote = actions.vote_setup(facilitator, poll, trustees=[facilitator], threshold=1)
@@ -169,12 +162,299 @@ def main() -> None:
     shape = tuple((q.answers, q.min, q.max) for q in election.questions)
     jobs = [
         (fingerprint, election.public_key, shape, vote.election_id, code, i % 3)
-        for i, code in enumerate(codes)
+        for i, code in enumerate(codes + codes[:extra])
     ]
     t0 = time.perf_counter()
-    with multiprocessing.Pool(args.processes) as pool:
+    with multiprocessing.Pool(processes) as pool:
         ballots = pool.map(_encrypt, jobs, chunksize=64)
     print(f"encrypted beforehand (the browsers' work) in {time.perf_counter() - t0:.1f} s")
+    return vote, voters, codes, election, ballots
+
+
+WARM_UP = 200
+
+
+def http_main(args: argparse.Namespace) -> None:
+    """The endpoint the vote page's script posts to, end to end: uvicorn with ``--workers``
+    processes on the production ASGI application (:mod:`asamblea.asgi`, so the lean app's
+    verifiable cast path), ``--ballots`` logged-in voters each sending their ballot (encrypted
+    beforehand) as the page does (JSON, session and CSRF cookies, ``X-CSRFToken``), ``--clients``
+    requests at a time over keep-alive connections, a 503 sent again after a pause. Afterwards
+    every acknowledged tracker is checked on the board, and the board's chain."""
+    os.environ.setdefault("BENCH_PG_DB", "asamblea_bench_vcast")
+    sys.path.insert(0, str(ROOT))
+    from bench.vote_load import (
+        Server,
+        _client,
+        configure,
+        free_port,
+        fresh_database,
+        machine,
+        percentile,
+        settle,
+    )
+    from bench.voter_flow import group_cpu
+
+    data_dir = ROOT / "var" / f"bench-vcast-{args.http}"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = configure(args.http, data_dir)
+    fresh_database(args.http, data_dir)
+    _django()
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.core.management import call_command
+    from django.db import connection
+    from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from asamblea.verifiable import queries
+    from asamblea.verifiable.models import Record
+
+    call_command("migrate", verbosity=0)
+    n = args.ballots
+    vote, voters, _codes, _election, ballots = _setup_vote(n, args.processes, extra=WARM_UP)
+    store, backend = SessionStore(), settings.AUTHENTICATION_BACKENDS[0]
+    expire = timezone.now() + timedelta(days=1)
+    sessions, rows = [], []
+    for person in voters:
+        key = store._get_new_session_key()
+        data = {
+            SESSION_KEY: str(person.pk),
+            BACKEND_SESSION_KEY: backend,
+            HASH_SESSION_KEY: person.get_session_auth_hash(),
+        }
+        rows.append(Session(session_key=key, session_data=store.encode(data), expire_date=expire))
+        sessions.append(key)
+    Session.objects.bulk_create(rows, batch_size=5000)
+    path = reverse("verifiable:cast", args=[vote.poll.body.slug, vote.poll_id])
+    port = free_port()
+
+    def request(voter: int, ballot: dict[str, Any]) -> bytes:
+        secret = _get_new_csrf_string()
+        body = json.dumps({"ballot": ballot}).encode()
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            f"Cookie: sessionid={sessions[voter]}; csrftoken={secret}\r\n"
+            f"X-CSRFToken: {_mask_cipher_secret(secret)}\r\n\r\n"
+        )
+        return head.encode() + body
+
+    warm = [request(i, b) for i, b in enumerate(ballots[n:])]
+    measured = [request(i, b) for i, b in enumerate(ballots[:n])]
+    print(f"request size {len(measured[0])} bytes; machine: {json.dumps(machine(args.http))}")
+    connection.close()
+    settle()
+    server = Server(port, args.workers, env)
+    server.start()
+    assert server.process is not None
+    pgid = server.process.pid
+    try:
+        asyncio.run(_client(warm, port, min(args.clients, 32), True, time.monotonic() + 600))
+        print(f"warm-up: {len(warm)} ballots (not counted)", flush=True)
+        load0, busy0, server0 = os.getloadavg()[0], _busy(), group_cpu(pgid)
+        client0, started = time.process_time(), time.perf_counter()
+        results = asyncio.run(_client(measured, port, args.clients, True, time.monotonic() + 1200))
+        elapsed = time.perf_counter() - started
+        server_cpu, client_cpu = group_cpu(pgid) - server0, time.process_time() - client0
+        busy = _busy() - busy0
+    finally:
+        server.stop()
+    statuses = Counter(r.get("status") for r in results)
+    retried = sum(r.get("retried_503", 0) for r in results)
+    latencies = [r["total"] for r in results if "total" in r]
+    ok = statuses.get(200, 0)
+    print(
+        f"HTTP cast path, {args.http}, {args.workers} workers, {args.clients} clients: "
+        f"{n} ballots in {elapsed:.1f} s = {n / elapsed:.0f} ballots/s acknowledged "
+        f"({ok} x 200; statuses {dict(statuses)}; {retried} answers 503 sent again); "
+        f"p50 {percentile(latencies, 0.5) * 1000:.0f} ms, p99 "
+        f"{percentile(latencies, 0.99) * 1000:.0f} ms"
+    )
+    print(
+        f"CPU per ballot: server (uvicorn and its workers) {server_cpu / n * 1000:.2f} ms, "
+        f"client {client_cpu / n * 1000:.2f} ms, whole machine {busy / n * 1000:.2f} ms "
+        f"(cores busy {busy / elapsed:.2f} of {os.cpu_count()}); load average "
+        f"{load0:.1f} before, {os.getloadavg()[0]:.1f} after"
+    )
+    vote.refresh_from_db()
+    stored = set(Record.objects.filter(vote=vote, kind="ballot").values_list("tracker", flat=True))
+    assert len(stored) == n + len(warm), (len(stored), n + len(warm))
+    board = queries.board(vote)
+    assert board["records"][-1]["hash"] == vote.head
+    print(f"board: {len(stored)} ballots, every request acknowledged once, chain head {vote.head}")
+
+
+def _busy() -> float:
+    """Seconds of CPU the whole machine spent (every core, user + system), from /proc/stat."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    ticks = [int(x) for x in fields]
+    idle = ticks[3] + ticks[4]
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def stages_main(args: argparse.Namespace) -> None:
+    """Where the CPU of an HTTP cast goes: ``--stages`` requests through the lean app
+    (:class:`asamblea.lean.app.LeanApp`) in this process, ``--clients`` at a time, on SQLite,
+    with the CPU of each stage's threads measured apart (admission on the reader thread,
+    verification on the pool, the group commit on the writer thread) and the event loop's
+    share (reading requests, CSRF, JSON, answers) profiled."""
+    import cProfile
+    import pstats
+    import threading
+
+    os.environ["ASAMBLEA_DATA_DIR"] = tempfile.mkdtemp(prefix="asamblea-bench-")
+    _django()
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.core.management import call_command
+    from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret
+    from django.urls import reverse
+
+    from asamblea.lean import verifiable_cast
+    from asamblea.lean.app import LeanApp
+    from asamblea.verifiable import actions
+
+    call_command("migrate", verbosity=0)
+    n = args.stages
+    vote, voters, _codes, _election, ballots = _setup_vote(n, args.processes)
+    sessions = []
+    for person in voters:
+        store = SessionStore()
+        store[SESSION_KEY] = str(person.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = person.get_session_auth_hash()
+        store.save()
+        sessions.append(store.session_key)
+    path = reverse("verifiable:cast", args=[vote.poll.body.slug, vote.poll_id])
+    spent: dict[str, float] = Counter()
+    lock = threading.Lock()
+
+    def timed(name: str, fn: Any) -> Any:
+        def wrapper(*a: Any, **k: Any) -> Any:
+            t0 = time.thread_time()
+            try:
+                return fn(*a, **k)
+            finally:
+                with lock:
+                    spent[name] += time.thread_time() - t0
+
+        return wrapper
+
+    verifiable_cast.admit = timed("admission (reader thread)", verifiable_cast.admit)
+    verifiable_cast.store = timed("group commit (writer thread)", verifiable_cast.store)
+    actions.ballot_verified = timed("verification (pool)", actions.ballot_verified)
+    requests = []
+    for key, ballot in zip(sessions, ballots, strict=True):
+        secret = _get_new_csrf_string()
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "scheme": "http",
+            "path": path,
+            "headers": [
+                (b"host", b"127.0.0.1"),
+                (b"content-type", b"application/json"),
+                (b"cookie", f"sessionid={key}; csrftoken={secret}".encode()),
+                (b"x-csrftoken", _mask_cipher_secret(secret).encode()),
+            ],
+        }
+        requests.append((scope, json.dumps({"ballot": ballot}).encode()))
+    app = LeanApp()
+    statuses: Counter[int] = Counter()
+
+    async def one(scope: dict[str, Any], body: bytes) -> None:
+        sent = False
+
+        async def receive() -> dict[str, Any]:
+            nonlocal sent
+            if sent:
+                await asyncio.sleep(3600)
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                statuses[message["status"]] += 1
+
+        await app(scope, receive, send)
+
+    async def run() -> None:
+        queue = list(requests)
+
+        async def client() -> None:
+            while queue:
+                await one(*queue.pop())
+
+        await asyncio.gather(*(client() for _ in range(args.clients)))
+
+    profiler = cProfile.Profile(time.thread_time)
+    c0, t0 = time.process_time(), time.perf_counter()
+    loop0 = time.thread_time()
+    profiler.enable()
+    asyncio.run(run())
+    profiler.disable()
+    loop_cpu = time.thread_time() - loop0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+    app.shutdown()
+    print(f"{n} casts in-process, {args.clients} at a time: statuses {dict(statuses)}")
+    print(
+        f"wall {elapsed:.1f} s; process CPU {cpu / n * 1000:.2f} ms per cast; load average "
+        f"{os.getloadavg()[0]:.1f}"
+    )
+    print(f"  event loop (HTTP, CSRF, JSON, answers): {loop_cpu / n * 1000:.2f} ms per cast")
+    for name, seconds in spent.items():
+        print(f"  {name}: {seconds / n * 1000:.2f} ms per cast")
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--ballots", type=int, default=2000)
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--batch", type=int, default=100, help="ballots per group commit")
+    parser.add_argument("--profile", type=int, default=0, help="profile this many casts first")
+    parser.add_argument(
+        "--http",
+        choices=["sqlite", "postgres"],
+        help="instead: the HTTP path end to end, uvicorn with --workers, --clients at once",
+    )
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument(
+        "--stages",
+        type=int,
+        default=0,
+        help="instead: this many casts through the lean app in-process, CPU per stage",
+    )
+    args = parser.parse_args()
+    if args.stages:
+        stages_main(args)
+        return
+    if args.http:
+        http_main(args)
+        return
+    if not os.environ.get("DATABASE_URL"):
+        os.environ["ASAMBLEA_DATA_DIR"] = tempfile.mkdtemp(prefix="asamblea-bench-")
+    _django()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from asamblea.verifiable import queries
+    from asamblea.verifiable.core import ballot as B
+    from asamblea.verifiable.models import Record
+
+    call_command("migrate", verbosity=0)
+    n = args.ballots
+    print(
+        f"{connection.vendor}; {os.cpu_count()} cores; load average "
+        f"{os.getloadavg()[0]:.1f}; {n:,} ballots",
+        flush=True,
+    )
+    vote, voters, _codes, election, ballots = _setup_vote(n, args.processes)
 
     sample = ballots[: min(500, n)]
     c0, t0 = time.process_time(), time.perf_counter()

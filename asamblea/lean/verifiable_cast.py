@@ -122,14 +122,23 @@ def _claim(item: ToStore, state: str) -> bool:
 # Admission: a batch of requests on the reader's connection
 
 
-def admit(items: Sequence[Asked]) -> list[Admitted | Refused]:
-    """Stage 1 for a batch, in the order of checks of Django's view: the poll (404 for whoever
-    may not see it and is not in its electorate), logged in, in the electorate, a readable
-    body, the rate limit, a vote whose ballot box is open."""
-    dialect = casting.django_dialect()
-    visitors = casting.run_plan(session.visitors_plan([i.session_key for i in items], dialect))
-    polls: dict[tuple[str, int], tuple[Poll | None, VerifiableVote | None]] = {}
-    for slug, poll_id in {(i.slug, i.poll_id) for i in items}:
+OPEN_VOTES_FOR = 1.0  # seconds an open vote's rows are reused by the next batches
+
+
+class OpenVotes:
+    """The poll and vote rows of open votes, read once a second rather than once a batch (the
+    reader's thread only). Only a vote open for voting before its closing time is kept; the
+    writer checks the phase again under the vote's lock, so a vote closed meanwhile refuses
+    the ballot there ("Voting is closed.")."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, int], tuple[float, Poll, VerifiableVote]] = {}
+
+    def get(self, slug: str, poll_id: int) -> tuple[Poll | None, VerifiableVote | None]:
+        now = time.monotonic()
+        kept = self.rows.get((slug, poll_id))
+        if kept is not None and kept[0] > now and not kept[1].is_past_closing_time():
+            return kept[1], kept[2]
         poll = (
             Poll.objects.select_related("body")
             .filter(body__slug=slug, pk=poll_id, secrecy=Poll.Secrecy.VERIFIABLE)
@@ -138,7 +147,23 @@ def admit(items: Sequence[Asked]) -> list[Admitted | Refused]:
         vote = queries.vote_of(poll) if poll is not None else None
         if vote is not None:
             vote = actions.close_if_due(vote)  # as the view's _require_vote
-        polls[(slug, poll_id)] = (poll, vote)
+        if len(self.rows) > 256:
+            self.rows.clear()
+        if poll is not None and vote is not None and vote.phase == VerifiableVote.Phase.OPEN:
+            self.rows[(slug, poll_id)] = (now + OPEN_VOTES_FOR, poll, vote)
+        else:
+            self.rows.pop((slug, poll_id), None)
+        return poll, vote
+
+
+def admit(items: Sequence[Asked], open_votes: OpenVotes | None = None) -> list[Admitted | Refused]:
+    """Stage 1 for a batch, in the order of checks of Django's view: the poll (404 for whoever
+    may not see it and is not in its electorate), logged in, in the electorate, a readable
+    body, the rate limit, a vote whose ballot box is open."""
+    open_votes = open_votes if open_votes is not None else OpenVotes()
+    dialect = casting.django_dialect()
+    visitors = casting.run_plan(session.visitors_plan([i.session_key for i in items], dialect))
+    polls = {key: open_votes.get(*key) for key in {(i.slug, i.poll_id) for i in items}}
     people = {v.person_id for v in visitors.values()}
     eligible = set(
         Eligibility.objects.filter(
@@ -235,7 +260,8 @@ class VerifiableCasts:
     def _started(self) -> tuple[Committer, Committer, ThreadPoolExecutor]:
         with self.lock:
             if self.reader is None or self.writer is None or self.pool is None:
-                self.reader = Committer(admit, writers=1)
+                open_votes = OpenVotes()
+                self.reader = Committer(lambda items: admit(items, open_votes), writers=1)
                 self.writer = Committer(store, writers=1)
                 self.pool = ThreadPoolExecutor(
                     max_workers=os.cpu_count() or 2, thread_name_prefix="verify"

@@ -204,7 +204,7 @@ def _interval(
         raise _Bad(f"{what}: its challenges do not add up to its hash")
     for (a, b), c, s, m in zip(pairs, cs, ss, allowed, strict=True):
         if G.base(s) != G.add(a, G.mul(c, alpha)) or G.mul(s, y) != G.add(
-            b, G.mul(c, G.sub(beta, G.base(m)))
+            b, G.mul(c, G.sub(beta, G.small(m)))
         ):
             raise _Bad(f"{what} does not verify")
 

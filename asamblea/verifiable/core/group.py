@@ -75,6 +75,21 @@ def base(k: int) -> bytes:
     return out.raw
 
 
+_SMALL: dict[int, bytes] = {}
+
+
+def small(m: int) -> bytes:
+    """``g^m`` for a public small ``m`` (the allowed values of an interval proof: 0, 1, a
+    question's ``min..max``), computed once per process; not for secrets (it is not
+    constant-time)."""
+    found = _SMALL.get(m)
+    if found is None:
+        found = base(m)
+        if 0 <= m < 1024:
+            _SMALL[m] = found
+    return found
+
+
 def mul(k: int, p: bytes) -> bytes:
     """``p^k`` (written multiplicatively, as in the specifications)."""
     k %= L

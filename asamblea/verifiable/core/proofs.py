@@ -104,7 +104,7 @@ def interval_verify(
     for (a, b), c, s, m in zip(commitments, challenges, responses, allowed, strict=True):
         if G.base(s) != G.add(a, G.mul(c, alpha)):
             return False
-        if G.mul(s, public_key) != G.add(b, G.mul(c, G.sub(beta, G.base(m)))):
+        if G.mul(s, public_key) != G.add(b, G.mul(c, G.sub(beta, G.small(m)))):
             return False
     return True
 
