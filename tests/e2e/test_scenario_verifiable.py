@@ -29,6 +29,7 @@ from asamblea.motions.actions import motion_submit
 from asamblea.testing import PASSPHRASE, join, make_person
 from asamblea.verifiable.core import channel, trustees
 from asamblea.verifiable.core.encoding import parse_point
+from asamblea.verifiable.models import Trustee
 from asamblea.verifiable.tests.test_node_verifier import node
 from asamblea.verifiable.verifier import verify_board
 from asamblea.voting.models import Poll
@@ -49,6 +50,23 @@ def _patient_expect():
     expect.set_options(timeout=WAIT)
     yield
     expect.set_options(timeout=5_000)  # Playwright's default, for the other modules
+
+
+def compare_fingerprints(page, poll, username):
+    """What a trustee does before sending shares: compare the channel keys' fingerprints out of
+    band (here, with the keys the server stored), then let the page send the shares. The page
+    computes every fingerprint in the browser, its own key's from the code."""
+    expect(page.locator("#verifiable-trustee-compared")).to_be_visible(timeout=90_000)
+    keys = Trustee.objects.filter(vote__poll=poll, index__isnull=False).select_related("person")
+    for trustee in keys:
+        expect(page.locator(f"#verifiable-fingerprint-{trustee.index}")).to_have_text(
+            channel.key_fingerprint(trustee.channel_key)
+        )
+        if trustee.person.username == username:
+            expect(page.locator("#verifiable-my-fingerprint")).to_contain_text(
+                channel.key_fingerprint(trustee.channel_key)
+            )
+    page.locator("#verifiable-trustee-compared").click()
 
 
 def context_for(browser, viewport, *, javascript=True, language="en"):
@@ -153,6 +171,8 @@ def test_a_verifiable_vote_from_opening_to_a_result_both_verifiers_accept(browse
             page.locator("#verifiable-trustee-start-saved").check()
             page.locator("#verifiable-trustee-start").click()
             trustee_pages[name] = page
+        for name, page in trustee_pages.items():
+            compare_fingerprints(page, poll, name)
         # Each page takes its next step as soon as the others are ready (polling state.json).
         for page in trustee_pages.values():
             expect(page.locator("#verifiable-trustee-waiting")).to_contain_text(
@@ -351,11 +371,15 @@ def test_a_dishonest_trustees_bad_share_is_caught_and_the_ceremony_restarts_with
         pages["diego"].route("**/trustee/commit/", tamper)
         pages["diego"].locator("#verifiable-trustee-start-saved").check()
         pages["diego"].locator("#verifiable-trustee-start").click()
+        for name, page in pages.items():
+            compare_fingerprints(page, poll, name)
 
         # Bruno's page complains; the server excludes Diego; Bruno and Carmen start again.
         expect(pages["diego"].locator("#verifiable-trustee-waiting")).to_contain_text(
             "not a trustee of this vote", timeout=90_000
         )
+        for name in ("bruno", "carmen"):  # a new ceremony: new channel keys to compare
+            compare_fingerprints(pages[name], poll, name)
         for name in ("bruno", "carmen"):
             expect(pages[name].locator("#verifiable-trustee-waiting")).to_contain_text(
                 "The key ceremony is done", timeout=90_000

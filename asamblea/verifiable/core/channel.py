@@ -73,6 +73,20 @@ def channel_key_payload(fingerprint: bytes, index: int, secret: int) -> Payload:
     return {"trustee": index, "channel_key": hx(key), "proof": proof}
 
 
+def key_fingerprint(channel_key: str) -> str:
+    """A short, human-comparable form of a channel key (hex), for trustees to compare out of
+    band before sending shares (the server relays the keys, so only people can tell that the
+    key shown for a trustee is really theirs): SHA-256 over the length-prefixed
+    ``tag("channel-fingerprint")`` and the key's 32 bytes, its first 16 bytes written as 8
+    groups of 4 hex digits. ``ceremony.js``'s ``channelKeyFingerprint`` computes the same."""
+    h = hashlib.sha256()
+    for part in (tag("channel-fingerprint"), parse_point(channel_key)):
+        h.update(u32(len(part)))
+        h.update(part)
+    digits = h.digest()[:16].hex()
+    return " ".join(digits[k : k + 4] for k in range(0, 32, 4))
+
+
 def check_channel_key(fingerprint: bytes, index: int, payload: Payload) -> bool:
     """The channel key is a group element and its proof holds (False for any malformed input)."""
     try:

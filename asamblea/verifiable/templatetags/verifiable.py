@@ -8,6 +8,7 @@ from typing import Any
 from django import template
 
 from asamblea.verifiable import actions, queries
+from asamblea.verifiable.core.channel import key_fingerprint
 from asamblea.verifiable.subjects import Subject
 
 register = template.Library()
@@ -40,3 +41,9 @@ def verifiable_poll(context: dict[str, Any], poll: Any) -> dict[str, Any]:
 @register.inclusion_tag("verifiable/_poll_block.html", takes_context=True)
 def verifiable_election(context: dict[str, Any], election: Any) -> dict[str, Any]:
     return _block(context, Subject(election=election))
+
+
+@register.filter
+def channel_fingerprint(channel_key: str) -> str:
+    """A trustee's channel key as trustees compare it out of band (``core.channel``)."""
+    return key_fingerprint(channel_key) if channel_key else ""

@@ -209,3 +209,26 @@ def test_the_servers_checks_refuse_what_does_not_hold() -> None:
     assert not trustees.check_partial_decryption(
         phi, 1, {"trustee": 1, "factors": [[]]}, alpha, tally_
     )
+
+
+def test_channel_key_fingerprints_are_the_same_in_javascript_and_python() -> None:
+    """The fingerprint a trustee's browser computes of a channel key (``ceremony.js``) is the one
+    the server's page shows (``core.channel.key_fingerprint``): 8 groups of 4 hex digits."""
+    keys = [hx(G.base(k)) for k in (1, 2, 7, G.random_scalar(), G.random_scalar())]
+    module = (NODE_TESTS.parents[2] / "static/asamblea/verifiable/ceremony.js").as_uri()
+    script = (
+        f"import {{ channelKeyFingerprint }} from {json.dumps(module)};\n"
+        f"console.log(JSON.stringify({json.dumps(keys)}.map(channelKeyFingerprint)));"
+    )
+    done = subprocess.run(  # noqa: S603 - our own module
+        [node(), "--input-type=module", "-e", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={"PATH": "/usr/bin:/bin:/usr/local/bin"},
+    )
+    expected = [channel.key_fingerprint(k) for k in keys]
+    assert json.loads(done.stdout) == expected
+    assert all(len(f) == 39 and len(f.split(" ")) == 8 for f in expected)
+    assert len(set(expected)) == len(keys)

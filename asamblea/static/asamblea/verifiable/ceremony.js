@@ -13,7 +13,7 @@
 // docs/verifiable-ballots.md ("The trustees' ceremony").
 
 import { ristretto255 } from './vendor/noble-curves/ed25519.js';
-import { sha512 } from './vendor/noble-hashes/sha2.js';
+import { sha256, sha512 } from './vendor/noble-hashes/sha2.js';
 import { hashToScalar, newCredentialCode, normalizeCode, randomScalar } from './ballot.js';
 
 const RP = ristretto255.Point;
@@ -116,6 +116,15 @@ export function checkCommitment(fingerprint, index, threshold, payload) {
   const phi = fromHex(fingerprint);
   if (payload.trustee !== index || payload.coefficients.length !== threshold || payload.proofs.length !== threshold) return false;
   return payload.coefficients.every((h, k) => schnorrVerify(payload.proofs[k], point(h), 'coefficient', [phi, u32(index), u32(k), point(h).toBytes()]));
+}
+
+/** A short form of a channel key (hex) for trustees to compare out of band before sending
+ * shares: SHA-256 over the length-prefixed tag "channel-fingerprint" and the key's 32 bytes,
+ * the first 16 bytes as 8 groups of 4 hex digits (core/channel.py key_fingerprint). */
+export function channelKeyFingerprint(channelKeyHex) {
+  const parts = [enc.encode('asamblea-verifiable/1|channel-fingerprint'), point(channelKeyHex).toBytes()];
+  const digest = sha256(concatBytes(...parts.flatMap((p) => [u32(p.length), p])));
+  return toHex(digest.slice(0, 16)).match(/.{4}/g).join(' ');
 }
 
 export function checkChannelKey(fingerprint, index, payload) {

@@ -4,13 +4,14 @@
 // kept only in this page's memory, and typed again to decrypt. While the page stays open with
 // the code, each step runs as soon as the others are ready (state.json is polled).
 
-import { ceremonyStart, channelKeyPayload, commitmentPayload, deriveTrustee, expectedVerificationKey,
-  keyPayload, newTrusteeCode, partialDecryption, receiveShares, recoverKeyShare, sharesFor } from './ceremony.js';
+import { ceremonyStart, channelKeyFingerprint, channelKeyPayload, commitmentPayload, deriveTrustee,
+  expectedVerificationKey, keyPayload, newTrusteeCode, partialDecryption, receiveShares, recoverKeyShare,
+  sharesFor } from './ceremony.js';
 import { el, field, post, root, say, shownOnce, status, t, watch } from './page.js';
 
 const app = document.getElementById('verifiable-trustee-app');
 const d = root ? root.dataset : {};
-const my = { code: null, busy: false, state: null, view: null, failed: null };
+const my = { code: null, busy: false, state: null, view: null, failed: null, compared: null, mine: null };
 const line = status('verifiable-trustee-status');
 const box = el('div', { id: 'verifiable-trustee-step' });
 
@@ -117,12 +118,39 @@ function typedCode() {
   return form;
 }
 
+// Channel keys pass through the server, so trustees compare their fingerprints out of band
+// before sending shares: this browser computes every fingerprint itself from the keys, and
+// its own key's from the code, and the commit step waits until the trustee says they match.
+
+function showFingerprints(s) {
+  for (const x of s.trustees || []) {
+    const cell = document.getElementById(`verifiable-fingerprint-${x.index}`);
+    if (cell && x.channel_key) cell.textContent = channelKeyFingerprint(x.channel_key);
+  }
+  const mine = document.getElementById('verifiable-my-fingerprint');
+  if (!mine || !my.code || !s.fingerprint || !s.me || !s.me.trustee) return;
+  const key = `${s.fingerprint}:${my.code}`;
+  if (!my.mine || my.mine.key !== key) {
+    my.mine = { key, print: channelKeyFingerprint(deriveTrustee(s.fingerprint, my.code, s.threshold).channelPublic) };
+  }
+  mine.textContent = t('trustee-my-fingerprint', { fingerprint: my.mine.print });
+  mine.hidden = false;
+}
+
+function compareView(s) {
+  const go = el('button', { type: 'button', id: 'verifiable-trustee-compared' }, t('trustee-compared'));
+  go.addEventListener('click', () => { my.compared = s.fingerprint; advance(); });
+  return el('div', { id: 'verifiable-trustee-compare' }, el('p', {}, t('trustee-compare')), el('p', {}, go));
+}
+
 async function advance() {
   const s = my.state;
   if (!s || my.busy) return;
+  try { showFingerprints(s); } catch { /* a malformed key: the server's checks refused it */ }
   const step = todo(s);
-  const view = step && !my.code ? `code:${step}` : `wait:${s.phase}:${s.step}:${step}`;
-  if (step && my.code && my.failed !== `${s.fingerprint}:${step}`) {
+  const gated = step === 'commit' && my.code && my.compared !== s.fingerprint;
+  const view = step && !my.code ? `code:${step}` : gated ? `compare:${s.fingerprint}` : `wait:${s.phase}:${s.step}:${step}`;
+  if (step && my.code && !gated && my.failed !== `${s.fingerprint}:${step}`) {
     my.busy = true;
     say(line, t('working'));
     try {
@@ -138,8 +166,8 @@ async function advance() {
   }
   if (view !== my.view) {
     my.view = view;
-    box.replaceChildren(step && !my.code ? codeView(step) : el('p', { id: 'verifiable-trustee-waiting' }, waiting(s)));
-  } else if (!step || my.code) {
+    box.replaceChildren(step && !my.code ? codeView(step) : gated ? compareView(s) : el('p', { id: 'verifiable-trustee-waiting' }, waiting(s)));
+  } else if ((!step || my.code) && !gated) {
     const w = document.getElementById('verifiable-trustee-waiting');
     if (w) w.textContent = waiting(s);
   }
