@@ -1,7 +1,7 @@
-"""Encrypted ballots of verifiable polls at load: ``POST /b/<slug>/p/<poll>/verifiable/cast/``
-(the address the vote page's script posts to) served by the lean app, beside Django's view of
-the same address (:func:`asamblea.verifiable.views.cast`, which answers it under WSGI and on
-the test server).
+"""Encrypted ballots at load: ``POST /b/<slug>/p/<poll>/verifiable/cast/`` (a verifiable poll)
+and ``/b/<slug>/e/<election>/verifiable/cast/`` (a verifiable election), the addresses the vote
+page's script posts to, served by the lean app, beside Django's view of the same address
+(:func:`asamblea.verifiable.views.cast`, which answers it under WSGI and on the test server).
 
 A request goes through three stages, each taking whatever has arrived meanwhile:
 
@@ -51,17 +51,19 @@ from django.utils.translation import gettext_lazy as _
 from asamblea import ratelimit
 from asamblea.accounts.models import Person
 from asamblea.bodies.queries import can_view
+from asamblea.elections.models import Election
 from asamblea.errors import Conflict, NotAllowed, Refused
 from asamblea.lean import answers, csrf, session
 from asamblea.lean.casts import retrying, unavailable
 from asamblea.lean.commit import CAST_TIMEOUT, Committer, Unavailable, drop_connection
 from asamblea.verifiable import actions, queries
-from asamblea.verifiable.core.ballot import Election
+from asamblea.verifiable.core import ballot as B
 from asamblea.verifiable.models import Record, VerifiableVote
+from asamblea.verifiable.subjects import Subject
 from asamblea.voting import casting
-from asamblea.voting.models import Eligibility, Poll
+from asamblea.voting.models import Poll
 
-PATH = re.compile(r"^/b/([-a-zA-Z0-9_]+)/p/([0-9]{1,12})/verifiable/cast/$")
+PATH = re.compile(r"^/b/([-a-zA-Z0-9_]+)/(p|e)/([0-9]{1,12})/verifiable/cast/$")
 MAX_BODY = 256 * 1024  # as Django's view (asamblea.verifiable.views.MAX_BODY)
 log = logging.getLogger(__name__)
 
@@ -78,12 +80,18 @@ def _bad_json() -> Refused:
 
 @dataclass
 class Asked:
-    """A request to admit: who (session key), which poll, and whether its body was readable."""
+    """A request to admit: who (session key), which vote (the body's slug, "poll" or
+    "election", its id), and whether its body was readable."""
 
     session_key: str
     slug: str
-    poll_id: int
+    kind: str
+    pk: int
     readable: bool
+
+    @property
+    def names(self) -> tuple[str, str, int]:
+        return (self.slug, self.kind, self.pk)
 
 
 @dataclass
@@ -92,7 +100,7 @@ class Admitted:
 
     person_id: int
     vote: VerifiableVote
-    election: Election | None
+    election: B.Election | None
     language: str
 
 
@@ -125,35 +133,51 @@ def _claim(item: ToStore, state: str) -> bool:
 OPEN_VOTES_FOR = 1.0  # seconds an open vote's rows are reused by the next batches
 
 
-class OpenVotes:
-    """The poll and vote rows of open votes, read once a second rather than once a batch (the
-    reader's thread only). Only a vote open for voting before its closing time is kept; the
-    writer checks the phase again under the vote's lock, so a vote closed meanwhile refuses
-    the ballot there ("Voting is closed.")."""
-
-    def __init__(self) -> None:
-        self.rows: dict[tuple[str, int], tuple[float, Poll, VerifiableVote]] = {}
-
-    def get(self, slug: str, poll_id: int) -> tuple[Poll | None, VerifiableVote | None]:
-        now = time.monotonic()
-        kept = self.rows.get((slug, poll_id))
-        if kept is not None and kept[0] > now and not kept[1].is_past_closing_time():
-            return kept[1], kept[2]
-        poll = (
-            Poll.objects.select_related("body")
-            .filter(body__slug=slug, pk=poll_id, secrecy=Poll.Secrecy.VERIFIABLE)
+def subject_of(slug: str, kind: str, pk: int) -> Subject | None:
+    """The verifiable poll (``kind`` "poll") or election at this address, as the view's."""
+    if kind == "election":
+        election = (
+            Election.objects.select_related("body")
+            .filter(body__slug=slug, pk=pk, secrecy=Election.Secrecy.VERIFIABLE)
             .first()
         )
-        vote = queries.vote_of(poll) if poll is not None else None
+        return Subject(election=election) if election is not None else None
+    poll = (
+        Poll.objects.select_related("body")
+        .filter(body__slug=slug, pk=pk, secrecy=Poll.Secrecy.VERIFIABLE)
+        .first()
+    )
+    return Subject(poll=poll) if poll is not None else None
+
+
+Found = tuple[Subject | None, VerifiableVote | None]
+
+
+class OpenVotes:
+    """The poll's (or election's) and the vote's rows of open votes, read once a second rather
+    than once a batch (the reader's thread only). Only a vote open for voting before its
+    closing time is kept; the writer checks the phase again under the vote's lock, so a vote
+    closed meanwhile refuses the ballot there ("Voting is closed.")."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str, int], tuple[float, Subject, VerifiableVote]] = {}
+
+    def get(self, names: tuple[str, str, int]) -> Found:
+        now = time.monotonic()
+        kept = self.rows.get(names)
+        if kept is not None and kept[0] > now and not kept[1].is_past_closing_time():
+            return kept[1], kept[2]
+        subject = subject_of(*names)
+        vote = queries.vote_of(subject) if subject is not None else None
         if vote is not None:
             vote = actions.close_if_due(vote)  # as the view's _require_vote
         if len(self.rows) > 256:
             self.rows.clear()
-        if poll is not None and vote is not None and vote.phase == VerifiableVote.Phase.OPEN:
-            self.rows[(slug, poll_id)] = (now + OPEN_VOTES_FOR, poll, vote)
+        if subject is not None and vote is not None and vote.phase == VerifiableVote.Phase.OPEN:
+            self.rows[names] = (now + OPEN_VOTES_FOR, subject, vote)
         else:
-            self.rows.pop((slug, poll_id), None)
-        return poll, vote
+            self.rows.pop(names, None)
+        return subject, vote
 
 
 def admit(items: Sequence[Asked], open_votes: OpenVotes | None = None) -> list[Admitted | Refused]:
@@ -163,23 +187,23 @@ def admit(items: Sequence[Asked], open_votes: OpenVotes | None = None) -> list[A
     open_votes = open_votes if open_votes is not None else OpenVotes()
     dialect = casting.django_dialect()
     visitors = casting.run_plan(session.visitors_plan([i.session_key for i in items], dialect))
-    polls = {key: open_votes.get(*key) for key in {(i.slug, i.poll_id) for i in items}}
+    found = {names: open_votes.get(names) for names in {i.names for i in items}}
     people = {v.person_id for v in visitors.values()}
-    eligible = set(
-        Eligibility.objects.filter(
-            poll_id__in={pk for _s, pk in polls}, person_id__in=people
-        ).values_list("poll_id", "person_id")
-    )
+    eligible: dict[tuple[str, str, int], set[int]] = {}
+    for names, (subject, _vote) in found.items():
+        if subject is not None:
+            electorate = subject.electorate().filter(person_id__in=people)
+            eligible[names] = set(electorate.values_list("person_id", flat=True))
     results: list[Admitted | Refused | None] = [None] * len(items)
     limited: list[int] = []
     for index, item in enumerate(items):
-        poll, _vote = polls[(item.slug, item.poll_id)]
+        subject, _vote = found[item.names]
         visitor = visitors.get(item.session_key)
         person_id = visitor.person_id if visitor is not None else None
-        if poll is None:
+        if subject is None:
             results[index] = _not_found()
-        elif (poll.pk, person_id) not in eligible:
-            results[index] = _outsider(poll, person_id)
+        elif person_id not in eligible[item.names]:
+            results[index] = _outsider(subject, person_id)
         elif not item.readable:
             results[index] = _bad_json()
         else:
@@ -189,7 +213,7 @@ def admit(items: Sequence[Asked], open_votes: OpenVotes | None = None) -> list[A
     )
     for index, allowed in zip(limited, verdicts, strict=True):
         item = items[index]
-        _poll, vote = polls[(item.slug, item.poll_id)]
+        _subject, vote = found[item.names]
         visitor = visitors[item.session_key]
         if not allowed:
             results[index] = Refused(
@@ -208,10 +232,10 @@ def admit(items: Sequence[Asked], open_votes: OpenVotes | None = None) -> list[A
     return [r if r is not None else unavailable() for r in results]
 
 
-def _outsider(poll: Poll, person_id: int | None) -> Refused:
-    """Someone not in the electorate: "no such vote" if they may not see the poll either."""
+def _outsider(subject: Subject, person_id: int | None) -> Refused:
+    """Someone not in the electorate: "no such vote" if they may not see the vote either."""
     person = Person.objects.filter(pk=person_id).first() if person_id is not None else None
-    if not can_view(person if person is not None else AnonymousUser(), poll.body):
+    if not can_view(person if person is not None else AnonymousUser(), subject.body):
         return _not_found()
     if person is None:
         return NotAllowed(_("Log in to vote."), code="login_required")
@@ -305,7 +329,10 @@ class VerifiableCasts:
         body = await answers.read_body(receive, MAX_BODY)
         csrf.check_csrf(scope, headers, cookies, "")
         ballot, readable = _ballot(body)
-        asked = Asked(session.session_key(cookies), match.group(1), int(match.group(2)), readable)
+        kind = "election" if match.group(2) == "e" else "poll"
+        asked = Asked(
+            session.session_key(cookies), match.group(1), kind, int(match.group(3)), readable
+        )
         reader, writer, pool = self._started()
         if self.queued >= MAX_QUEUED or reader.pending() + writer.pending() >= MAX_QUEUED:
             return unavailable(), None

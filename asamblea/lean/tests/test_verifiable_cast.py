@@ -16,6 +16,7 @@ from django.db import DatabaseError
 from django.test import Client
 
 from asamblea.accounts.models import Person
+from asamblea.elections.models import Election
 from asamblea.lean import verifiable_cast
 from asamblea.lean.app import LeanApp
 from asamblea.verifiable import actions, queries
@@ -63,7 +64,7 @@ def session_of(person: Person | None) -> str | None:
 
 
 def scope(
-    poll: Poll,
+    poll: Poll | Election,
     person: Person | None,
     *,
     csrf: tuple[str, str] | None = None,
@@ -94,7 +95,9 @@ def scope(
     }
 
 
-def lean(app: LeanApp, poll: Poll, person: Person | None, body: Any, **extra: Any) -> Answer:
+def lean(
+    app: LeanApp, poll: Poll | Election, person: Person | None, body: Any, **extra: Any
+) -> Answer:
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     return asyncio.run(call(app, scope(poll, person, **extra), raw))
 
@@ -309,3 +312,36 @@ def test_a_ballot_whose_request_gave_up_is_not_stored(cast, open_vote):
     assert isinstance(result, Record)
     assert not verifiable_cast._claim(kept, "dropped")  # taken: its request waits for it
     assert [r.tracker for r in ballots(poll)] == [result.tracker]
+
+
+def test_a_verifiable_election_s_ballots_go_through_the_same_path(cast, lean_app):
+    from asamblea.elections import actions as elections
+
+    election = elections.election_create(
+        cast.alice, cast.north, title="Comisión", method="approval", seats=1, secrecy="verifiable"
+    )
+    for name in ("Ana", "Beto", "Coral"):
+        elections.option_add(cast.alice, election, name=name)
+    election = elections.voting_open(cast.alice, election)
+    setup = {"trustees": [cast.alice.pk, cast.bob.pk], "threshold": 1}
+    assert cast.client(cast.alice).post(url(election, "setup"), setup).status_code == 302
+    trustees = [TrusteeBrowser(cast.client(p), election) for p in (cast.alice, cast.bob)]
+    for step in ("channel", "commit", "key"):
+        for t in trustees:
+            assert getattr(t, step)().status_code == 200
+    voter = VoterBrowser(cast.client(cast.bob), election)
+    assert voter.register().status_code == 200
+    assert cast.client(cast.alice).post(url(election, "open_voting")).status_code == 302
+    ballot, _opening = voter.encrypt_marks([1, 0, 1])
+    answer = lean(lean_app, election, cast.bob, {"ballot": ballot})
+    assert answer.status == 200, answer.body
+    (row,) = Record.objects.filter(vote__for_election=election, kind="ballot")
+    assert answer.body == {"tracker": row.tracker, "index": row.index, "head": row.hash}
+    again, _opening = voter.encrypt_marks([1, 1, 1])
+    forged = copy.deepcopy(again)
+    forged["answers"][0]["sum_proof"]["responses"][0] = "00" * 32
+    refused = lean(lean_app, election, cast.bob, {"ballot": forged})
+    assert (refused.status, refused.body["error"]["code"]) == (400, "bad_ballot")
+    outsider = lean(lean_app, election, cast.oscar, {"ballot": again})
+    assert (outsider.status, outsider.body["error"]["code"]) == (404, "not_found")
+    assert Record.objects.filter(vote__for_election=election, kind="ballot").count() == 1
