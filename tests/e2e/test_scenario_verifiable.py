@@ -24,6 +24,7 @@ import pytest
 from playwright.sync_api import expect
 
 from asamblea.bodies.actions import body_create
+from asamblea.elections.models import Election
 from asamblea.ledger.models import LedgerEntry
 from asamblea.motions.actions import motion_submit
 from asamblea.testing import PASSPHRASE, join, make_person
@@ -52,12 +53,13 @@ def _patient_expect():
     expect.set_options(timeout=5_000)  # Playwright's default, for the other modules
 
 
-def compare_fingerprints(page, poll, username):
+def compare_fingerprints(page, subject, username):
     """What a trustee does before sending shares: compare the channel keys' fingerprints out of
     band (here, with the keys the server stored), then let the page send the shares. The page
     computes every fingerprint in the browser, its own key's from the code."""
     expect(page.locator("#verifiable-trustee-compared")).to_be_visible(timeout=90_000)
-    keys = Trustee.objects.filter(vote__poll=poll, index__isnull=False).select_related("person")
+    mine = {"vote__for_election" if isinstance(subject, Election) else "vote__poll": subject}
+    keys = Trustee.objects.filter(**mine, index__isnull=False).select_related("person")
     for trustee in keys:
         expect(page.locator(f"#verifiable-fingerprint-{trustee.index}")).to_have_text(
             channel.key_fingerprint(trustee.channel_key)

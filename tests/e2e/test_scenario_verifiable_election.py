@@ -28,6 +28,7 @@ from tests.e2e.test_scenario_verifiable import (  # noqa: F401 - the fixture is 
     PHONE,
     PROJECTOR,
     _patient_expect,
+    compare_fingerprints,
     context_for,
     log_in,
     register,
@@ -93,6 +94,8 @@ def test_a_verifiable_approval_election_from_creation_to_its_result(browser, sit
             codes[name] = page.locator("#verifiable-code").inner_text()
             page.locator("#verifiable-trustee-start-saved").check()
             page.locator("#verifiable-trustee-start").click()
+        for name in ("bruno", "carmen"):
+            compare_fingerprints(phones[name].pages[-1], election, name)
         for name in ("bruno", "carmen"):
             page = phones[name].pages[-1]
             expect(page.locator("#verifiable-trustee-waiting")).to_contain_text(
