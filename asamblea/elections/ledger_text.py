@@ -28,6 +28,10 @@ sentences(
         "election.candidate_withdrew": _("%(person)s withdrew from %(election)s."),
         "election.voting_opened": _("%(by)s opened the voting in %(election)s."),
         "election.seed": _("The tie-break seed of %(election)s was fixed (see the details)."),
-        "election.closed": _("%(by)s closed %(election)s and the count was published."),
+        "election.closed": first_of(
+            _("%(by)s closed %(election)s and the count was published."),
+            # A verifiable election closes when its trustees' decryptions are combined.
+            _("%(election)s closed and the count was published."),
+        ),
     }
 )

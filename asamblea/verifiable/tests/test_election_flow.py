@@ -120,6 +120,9 @@ def test_a_verifiable_approval_election_end_to_end(cast):
     assert result_page.status_code == 200
     assert b"verifiable-counts-table" in result_page.content and b"Coral" in result_page.content
     assert LedgerEntry.objects.filter(kind="verifiable.phase").count() >= 5
+    ledger = cast.client(cast.bob).get(reverse("bodies:ledger", args=[cast.north.slug]))
+    assert ledger.status_code == 200
+    assert "closed and the count was published." in ledger.content.decode()
 
 
 @pytest.mark.django_db
