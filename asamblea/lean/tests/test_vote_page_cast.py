@@ -246,3 +246,33 @@ def test_without_javascript_the_asgi_lean_app_hands_an_election_ballot_to_the_pa
     scope["headers"].append((b"accept", HTML.encode()))
     asyncio.run(call(app, scope, b""))
     assert seen == ["/cast/e/7/"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_lean_endpoint_refuses_an_ordinary_ballot_in_a_verifiable_election():
+    """Issue 15: a verifiable election takes encrypted ballots only, unless its facilitator
+    allowed ordinary ones; the lean endpoint casts through the election's own routine, which
+    refuses it, and nothing is written."""
+    from asamblea.elections import actions as elections
+    from asamblea.elections.models import ElectionBallot, Elector
+
+    world = make_cast()
+    election = elections.election_create(
+        world.alice, world.north, title="Comisión", method="approval", secrecy="verifiable"
+    )
+    elections.option_add(world.alice, election, name="Ana")
+    election = elections.voting_open(world.alice, election)
+    app = LeanApp()
+    try:
+        client = Client()
+        client.force_login(world.carol)
+        scope = request_scope(
+            election.pk, session_key=client.cookies["sessionid"].value, csrf=csrf_pair()
+        )
+        scope["path"] = f"/cast/e/{election.pk}/"
+        answer = asyncio.run(call(app, scope, json.dumps({"mark": "0"}).encode()))
+        assert (answer.status, answer.code) == (409, "encrypted_only")
+        assert not ElectionBallot.objects.filter(election=election).exists()
+        assert not Elector.objects.filter(election=election, voted=True).exists()
+    finally:
+        app.shutdown()
