@@ -20,6 +20,7 @@ from asamblea.errors import Conflict, Refused
 from asamblea.ledger.models import LedgerEntry
 from asamblea.verifiable.core import ballot as B
 from asamblea.verifiable.models import Record, VerifiableVote
+from asamblea.verifiable.subjects import election_question
 from asamblea.verifiable.tests.play import TrusteeBrowser, VoterBrowser, post, state, url
 from asamblea.verifiable.verifier import verify_board
 from asamblea.voting.actions import poll_open
@@ -273,3 +274,14 @@ def test_a_vote_belongs_to_exactly_one_poll_or_election(cast):
     for kwargs in ({}, {"poll": poll, "for_election": election}):
         with pytest.raises(IntegrityError), transaction.atomic():
             VerifiableVote.objects.create(**kwargs)
+
+
+def test_the_ballots_bounds_are_those_of_the_ordinary_ballot():
+    """At least one mark (the ordinary form refuses a blank ballot); approval up to every
+    candidate; plurality up to the seats, never more than the candidates."""
+    names = ["Ana", "Beto", "Coral"]
+    cases = {("approval", 1): (1, 3), ("approval", 2): (1, 3), ("plurality", 1): (1, 1)}
+    cases |= {("plurality", 2): (1, 2), ("plurality", 5): (1, 3)}
+    for (method, seats), bounds in cases.items():
+        election = Election(title="T", method=method, seats=seats)
+        assert election_question(election, names) == ("T", tuple(names), *bounds)
