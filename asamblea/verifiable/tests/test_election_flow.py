@@ -248,6 +248,11 @@ def test_ordinary_ballots_only_where_allowed_and_counted_apart(cast):
         reverse("elections:result", args=[cast.north.slug, election.pk])
     )
     assert b"counted apart" in page.content
+    spanish = cast.client(cast.bob, "es").get(
+        reverse("elections:result", args=[cast.north.slug, election.pk])
+    )
+    assert "1 voto ordinario (no verificable), contado aparte" in spanish.content.decode()
+    assert "1 papeleta cifrada, descifrada por los custodios" in spanish.content.decode()
     assert cast.client(cast.bob).get(detail).status_code == 200
 
 
