@@ -290,3 +290,19 @@ def test_the_ballots_bounds_are_those_of_the_ordinary_ballot():
     for (method, seats), bounds in cases.items():
         election = Election(title="T", method=method, seats=seats)
         assert election_question(election, names) == ("T", tuple(names), *bounds)
+
+
+@pytest.mark.django_db
+def test_trustees_are_chosen_only_once_voting_opened_and_only_for_a_verifiable_election(cast):
+    nominating = elections.election_create(
+        cast.alice, cast.north, title="Comisión", method="approval", secrecy="verifiable"
+    )
+    elections.option_add(cast.alice, nominating, name="Ana")
+    data = {"trustees": [cast.alice.pk], "threshold": 1}
+    early = cast.client(cast.alice).post(url(nominating, "setup"), data)
+    assert early.status_code == 409  # the ballot and the electorate are not fixed yet
+    ordinary = elections.election_create(cast.alice, cast.north, title="Otra", method="approval")
+    assert cast.client(cast.alice).post(url(ordinary, "setup"), data).status_code == 404
+    bob = cast.client(cast.bob).post(url(elections.voting_open(cast.alice, nominating), "setup"))
+    assert bob.status_code == 403
+    assert not VerifiableVote.objects.exists()
