@@ -242,6 +242,29 @@ def group_cpu(pgid: int) -> float:
     return total / ticks
 
 
+def database_cpu(db: str) -> float:
+    """CPU seconds of the PostgreSQL backends serving the benchmark's database (their process
+    titles name it); 0 on SQLite, whose work is inside the server's processes."""
+    if db != "postgres":
+        return 0.0
+    from bench.vote_load import PG_BENCH_DB
+
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = (entry / "cmdline").read_bytes()
+            if not title.startswith(b"postgres:") or f" {PG_BENCH_DB} ".encode() not in title:
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def check(poll_id: int, results: list[dict[str, Any]]) -> dict[str, Any]:
     """Stored against acknowledged: every acknowledged ballot stored once, nothing else."""
     django_setup()
@@ -271,7 +294,7 @@ def report(
     statuses: Counter[int],
     retries: int,
     poll_id: int,
-    cpu: tuple[float, float] = (0.0, 0.0),
+    cpu: tuple[float, float, float] = (0.0, 0.0, 0.0),
 ) -> dict[str, Any]:
     took = [r["took"] for r in results]
     five = sum(count for status, count in statuses.items() if status >= 500)
@@ -289,6 +312,7 @@ def report(
         # this client, which shares the cores with it
         "server_cpu_us_per_flow": round(cpu[0] / max(len(results), 1) * 1e6),
         "client_cpu_us_per_flow": round(cpu[1] / max(len(results), 1) * 1e6),
+        "database_cpu_us_per_flow": round(cpu[2] / max(len(results), 1) * 1e6),
         "check": check(poll_id, results),
     }
     print(f"{name}:", json.dumps(out, indent=2))
@@ -356,27 +380,38 @@ def main() -> None:
             ("JS flow (GET page, POST form as the script does)", js_id, js_page, True),
         ):
             server_cpu, client_cpu = group_cpu(pgid), time.process_time()
+            db_cpu = database_cpu(args.db)
             elapsed, results, statuses, retries = asyncio.run(
                 run_flows(port, electorate, page, args.concurrency, js, seed=poll_id)
             )
-            cpu = (group_cpu(pgid) - server_cpu, time.process_time() - client_cpu)
+            cpu = (
+                group_cpu(pgid) - server_cpu,
+                time.process_time() - client_cpu,
+                database_cpu(args.db) - db_cpu,
+            )
             figures[name] = report(name, elapsed, results, statuses, retries, poll_id, cpu)
         lean = [
             cast_request(port, f"/cast/{lean_id}/", s, c, "yes")
             for s, c in zip(electorate.sessions, electorate.csrf, strict=True)
         ]
         server_cpu, client_cpu = group_cpu(pgid), time.process_time()
+        db_cpu = database_cpu(args.db)
         started = time.perf_counter()
         answers = asyncio.run(_client(lean, port, args.concurrency, True, time.monotonic() + 600))
         lean_rate = len(lean) / (time.perf_counter() - started)
-        lean_cpu = (group_cpu(pgid) - server_cpu, time.process_time() - client_cpu)
+        lean_cpu = (
+            group_cpu(pgid) - server_cpu,
+            time.process_time() - client_cpu,
+            database_cpu(args.db) - db_cpu,
+        )
         lean_ok = sum(a.get("status") == 200 for a in answers)
         lean_p99 = percentile([a["latency"] for a in answers if "latency" in a], 0.99)
         print(
             f"lean /cast/ reference: {lean_rate:.1f} casts/s ({lean_ok} acknowledged, "
             f"p99 {lean_p99 * 1000:.1f} ms; CPU per cast: server "
             f"{lean_cpu[0] / len(lean) * 1e6:.0f} us, "
-            f"client {lean_cpu[1] / len(lean) * 1e6:.0f} us)"
+            f"client {lean_cpu[1] / len(lean) * 1e6:.0f} us, "
+            f"database {lean_cpu[2] / len(lean) * 1e6:.0f} us)"
         )
         for name, out in figures.items():
             print(

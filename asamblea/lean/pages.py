@@ -51,7 +51,7 @@ from django.utils.translation import get_language_bidi
 
 from asamblea.accounts.context import FRESH_CODES
 from asamblea.bodies.models import Body, Membership
-from asamblea.lean import csrf, session
+from asamblea.lean import csrf, session, turnout
 from asamblea.lean.casts import postgresql_dialect, run_plan_async
 from asamblea.lean.conf import conf
 from asamblea.middleware import CONTENT_SECURITY_POLICY
@@ -127,7 +127,8 @@ def voters_plan(
     """What a vote page says of its voters, for the polls' or elections' ``ids`` (``column`` of
     the ``electorate`` table: Eligibility's ``poll_id``, Elector's ``election_id``), in three
     queries: each person's membership (role, status) of each body, whether they are in the
-    electorate and have voted, and the turnout of each."""
+    electorate and have voted, and the turnout of each (not asked again for a count
+    :mod:`asamblea.lean.turnout` remembers)."""
     bodies, body_params = casting.among("body_id", body_ids, dialect)
     people, people_params = casting.among("person_id", person_ids, dialect)
     rows = yield (
@@ -144,12 +145,20 @@ def voters_plan(
         [*among_params, *people_params],
     )
     voters = {(pk, person): bool(voted) for pk, person, voted in rows}
-    rows = yield (
-        f"SELECT {column}, SUM(CASE WHEN voted THEN 1 ELSE 0 END), COUNT(*) "  # noqa: S608
-        f"FROM {table} WHERE {among} GROUP BY {column}",
-        among_params,
-    )
-    progress = {pk: (int(voted or 0), int(total)) for pk, voted, total in rows}
+    subject = column.removesuffix("_id")
+    progress = turnout.fresh(subject, ids)
+    missing = [pk for pk in ids if pk not in progress]
+    if missing:
+        among, among_params = casting.among(column, missing, dialect)
+        rows = yield (
+            f"SELECT {column}, SUM(CASE WHEN voted THEN 1 ELSE 0 END), COUNT(*) "  # noqa: S608
+            f"FROM {table} WHERE {among} GROUP BY {column}",
+            among_params,
+        )
+        counted = dict.fromkeys(missing, (0, 0))
+        counted.update({pk: (int(voted or 0), int(total)) for pk, voted, total in rows})
+        turnout.remember(subject, counted)
+        progress.update(counted)
     return memberships, voters, progress
 
 

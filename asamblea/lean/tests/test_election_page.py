@@ -23,6 +23,7 @@ from asamblea.lean import app as lean_app
 from asamblea.lean import election_page
 from asamblea.lean.app import LeanApp
 from asamblea.lean.tests.test_pages import DJANGO, assert_same_page, lean_page, logged_in
+from asamblea.live.events import publish_now
 from asamblea.testing import Cast, join, make_cast, make_person
 from asamblea.voting import receipt_flash
 from tests.lean_client import csrf_pair
@@ -66,6 +67,8 @@ def url(election: Election) -> str:
 
 def voted(election: Election, person) -> None:
     assert Elector.objects.filter(election=election, person=person).update(voted=True) == 1
+    # What a real cast sends after it commits, and the lean page's remembered turnout hears.
+    publish_now("channel", "election.progress", {"election": election.pk})
 
 
 @pytest.mark.parametrize(
