@@ -68,6 +68,7 @@ ONE_DATABASE = (
     "asamblea/publishing/tests/test_atom.py",
     "asamblea/surveys/tests/test_results.py",
     "asamblea/verifiable/tests/test_ceremony_js.py",
+    "asamblea/verifiable/tests/test_consultation_verifier.py",
     "asamblea/verifiable/tests/test_core.py",
     "asamblea/verifiable/tests/test_node_verifier.py",
     "asamblea/verifiable/tests/test_vectors.py",
