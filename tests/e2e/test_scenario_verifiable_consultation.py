@@ -29,6 +29,8 @@ from asamblea.coordination import actions as coordination
 from asamblea.coordination.models import Consultation, ConsultedBody
 from asamblea.motions.models import Motion
 from asamblea.testing import affiliate, join, make_delegate, make_person
+from asamblea.verifiable.core import channel
+from asamblea.verifiable.models import Trustee
 from asamblea.verifiable.tests.test_node_verifier import node
 from asamblea.verifiable.verifier import verify_board
 from tests.e2e.test_scenario_verifiable import (
@@ -43,6 +45,24 @@ from tests.e2e.test_scenario_verifiable import (
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def compare_fingerprints(page, consultation, username):
+    """Before sending shares, each trustee compares the channel keys' fingerprints out of band
+    (here, with the keys the server stored), then lets the page send the shares."""
+    expect(page.locator("#verifiable-trustee-compared")).to_be_visible(timeout=90_000)
+    keys = Trustee.objects.filter(
+        vote__consultation=consultation, index__isnull=False
+    ).select_related("person")
+    for trustee in keys:
+        expect(page.locator(f"#verifiable-fingerprint-{trustee.index}")).to_have_text(
+            channel.key_fingerprint(trustee.channel_key)
+        )
+        if trustee.person.username == username:
+            expect(page.locator("#verifiable-my-fingerprint")).to_contain_text(
+                channel.key_fingerprint(trustee.channel_key)
+            )
+    page.locator("#verifiable-trustee-compared").click()
 
 
 def test_a_verifiable_consultation_from_two_assemblies_to_a_combined_verified_result(
@@ -113,6 +133,8 @@ def test_a_verifiable_consultation_from_two_assemblies_to_a_combined_verified_re
             page.locator("#verifiable-trustee-start-saved").check()
             page.locator("#verifiable-trustee-start").click()
             pages[name] = page
+        for name, page in pages.items():
+            compare_fingerprints(page, consultation, name)
         for page in pages.values():
             expect(page.locator("#verifiable-trustee-waiting")).to_contain_text(
                 "The key ceremony is done", timeout=90_000
