@@ -18,7 +18,7 @@ from asamblea.bodies.models import Body
 from asamblea.bodies.queries import active_membership
 from asamblea.coordination.actions import consultation_close
 from asamblea.coordination.models import Consultation
-from asamblea.coordination.queries import can_view_coordination
+from asamblea.coordination.queries import can_view_coordination, is_delegate, visible_names
 from asamblea.errors import Conflict, NotAllowed, Refused
 from asamblea.verifiable import actions, consultations, queries
 from asamblea.verifiable.forms import ConsultationSetupForm
@@ -73,6 +73,9 @@ def _context(request: HttpRequest, consultation: Consultation) -> dict[str, Any]
     vote = queries.consultation_vote(consultation)
     membership = active_membership(request.user, consultation.coordination)
     me = queries.me(request.user, Subject(consultation=consultation), vote)
+    parts = queries.parts(vote) if vote is not None else []
+    insider = membership is not None or is_delegate(request.user, consultation.coordination)
+    named = visible_names(request.user, [p.poll.body for p in parts], insider)
     return {
         "body": consultation.coordination,
         "consultation": consultation,
@@ -82,7 +85,8 @@ def _context(request: HttpRequest, consultation: Consultation) -> dict[str, Any]
         "me": me,
         "is_facilitator": membership is not None and membership.is_facilitator,
         "trustees": queries.trustees(vote) if vote is not None else [],
-        "parts": queries.parts(vote) if vote is not None else [],
+        # each assembly voting, named only to those who may see it named (as on the result)
+        "parts": [(p, named.get(p.poll.body_id, False)) for p in parts],
         "fingerprint": queries.fingerprint(vote).hex() if vote is not None else "",
         "public_key": queries.public_key(vote) if vote is not None else None,
         "questions_json": "[]",

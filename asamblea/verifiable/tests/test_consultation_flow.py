@@ -114,6 +114,14 @@ def test_a_verifiable_consultation_end_to_end(fed):
 
     north = assembly_vote(fed, consultation, fed.north, fed.alice)
     south = assembly_vote(fed, consultation, fed.south, fed.frank)
+    # The consultation's page lists the assemblies voting; members-only North is not named to
+    # the public (as on the result), public South is, with a link to its board.
+    page_url = reverse("verifiable:consultation", args=[fed.federation.slug, consultation.pk])
+    listing = fed.client(None).get(page_url).content.decode()
+    assert "A members-only body" in listing and "North" not in listing
+    assert reverse("verifiable:board", args=[fed.south.slug, south.pk]) in listing
+    insider = fed.client(fed.cora).get(page_url).content.decode()
+    assert reverse("verifiable:board", args=[fed.north.slug, north.pk]) in insider
     # Each assembly's board starts with the consultation's ceremony: the same fingerprint.
     for poll in (north, south):
         part = VerifiableVote.objects.get(poll=poll)
