@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -146,6 +147,18 @@ def trustee_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     context = _context(request, consultation)
     if context["me"] is None or context["me"]["trustee"] is None:
         raise NotAllowed(_("You are not a trustee of this vote."), code="not_trustee")
+    args = [consultation.coordination.slug, consultation.pk]
+    context["urls"] = {
+        name: reverse(f"verifiable:consultation_{name}", args=args)
+        for name in (
+            "state",
+            "trustee_channel",
+            "trustee_commit",
+            "trustee_key",
+            "trustee_complaint",
+            "trustee_decrypt",
+        )
+    }
     return render(request, "verifiable/consultation_trustee.html", context)
 
 
