@@ -65,10 +65,13 @@ def visitors_plan(
         return {}
     store = SessionStore()
     condition, params = casting.among("session_key", keys, dialect)
+    # The expiry is read as a column, not put in the WHERE clause: with it there, PostgreSQL's
+    # generic plan for this prepared statement walked the expire_date index over every
+    # unexpired session and filtered each by key (4 ms for 2,000 sessions, growing with them).
     rows = yield (
-        f"SELECT session_key, session_data FROM {SESSION_TABLE} "  # noqa: S608 - our table name
-        f"WHERE {condition} AND expire_date > %s",
-        [*params, dialect.now],
+        f"SELECT session_key, session_data, expire_date > %s FROM {SESSION_TABLE} "  # noqa: S608
+        f"WHERE {condition}",
+        [dialect.now, *params],
     )
     claims: dict[str, tuple[int, str, frozenset[str]]] = {}
     # What SessionStore.decode does per session (django.core.signing.loads), with the signer
@@ -76,7 +79,9 @@ def visitors_plan(
     # session, as there.
     signer = signing.TimestampSigner(salt=store.key_salt)
     memo = _memo()
-    for key, data in rows:
+    for key, data, unexpired in rows:
+        if not unexpired:
+            continue  # an expired session is no session, as Django's get_decoded
         session = memo.sessions.get(data, _UNKNOWN)
         if session is _UNKNOWN:
             try:
