@@ -51,6 +51,10 @@ log = logging.getLogger(__name__)
 # halved the batches and doubled the statements per page).
 WRITERS = 2
 READERS = 1
+# A page read waits 2 ms for company before it starts: on a quiet machine pages
+# came one or two to a read (five statements each); at 256 voters at a time this raised the
+# no-JS flow from 1,113 to ~1,470 flows/s and cut its p99 from 370 to ~240-280 ms.
+GATHER = 0.002
 
 PREFIX = "/cast/"
 PATH = re.compile(r"^/cast/([0-9]{1,12})/$")
@@ -126,7 +130,7 @@ class LeanApp:
 
     def _reader(self, kind: PageKind) -> Committer | AsyncCommitter:
         reader = self._started(
-            self.readers.get(kind.name), kind.read, kind.read_async, tasks=READERS
+            self.readers.get(kind.name), kind.read, kind.read_async, tasks=READERS, gather=GATHER
         )
         self.readers[kind.name] = reader
         return reader
@@ -138,12 +142,13 @@ class LeanApp:
         aprocess: ProcessAsync,
         *,
         tasks: int = WRITERS,
+        gather: float = 0.0,
     ) -> Committer | AsyncCommitter:
         if isinstance(current, AsyncCommitter) and current.loop is not asyncio.get_running_loop():
             current = None  # a new event loop (tests run one per request): start afresh
         if current is None:
             if connection.vendor == "postgresql":
-                current = AsyncCommitter(aprocess, self.connect, writers=tasks)
+                current = AsyncCommitter(aprocess, self.connect, writers=tasks, gather=gather)
             else:
                 current = Committer(process, writers=1)
         return current

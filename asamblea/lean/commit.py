@@ -171,11 +171,15 @@ class AsyncCommitter:
         *,
         writers: int = 2,
         max_batch: int = 1000,
+        gather: float = 0.0,
     ) -> None:
         self.process = process
         self.connect = connect
         self.writers = writers
         self.max_batch = max_batch
+        # Seconds to wait, once an item arrives, for others to join its batch: a batch's
+        # statements cost the same for one item or fifty (0: take what is queued at once).
+        self.gather = gather
         self.loop = asyncio.get_running_loop()
         self.queue: asyncio.Queue[Pending] = asyncio.Queue()
         self.tasks = [
@@ -207,6 +211,8 @@ class AsyncCommitter:
         try:
             while True:
                 batch = [await self.queue.get()]
+                if self.gather:
+                    await asyncio.sleep(self.gather)
                 while len(batch) < self.max_batch and not self.queue.empty():
                     batch.append(self.queue.get_nowait())
                 items = [pending.item for pending in batch]

@@ -44,6 +44,36 @@ def test_items_queued_together_are_processed_as_one_batch():
     assert batches == [[0, 1, 2, 3, 4]]
 
 
+def test_with_a_gather_window_items_arriving_just_after_join_the_batch():
+    """A reader with ``gather`` waits that long after the first item: items submitted a moment
+    later go in the same batch; without it they make a batch of their own."""
+
+    def batches_for(gather: float) -> list[list[int]]:
+        batches: list[list[int]] = []
+
+        async def process(items, conn):
+            batches.append(list(items))
+            return list(items)
+
+        async def connect():
+            return FakeConnection()
+
+        async def main():
+            committer = AsyncCommitter(process, connect, writers=1, gather=gather)
+            first = committer.submit(0)
+            for _ in range(3):  # the writer takes item 0 and starts its batch (or its wait)
+                await asyncio.sleep(0)
+            later = [committer.submit(n) for n in (1, 2)]
+            await asyncio.gather(first, *later)
+            await committer.aclose()
+
+        run(main())
+        return batches
+
+    assert batches_for(0.5) == [[0, 1, 2]]
+    assert batches_for(0.0) == [[0], [1, 2]]
+
+
 async def one_after_another(process, connect) -> tuple[object, object]:
     """Submit "a", wait for its answer, then "b", through one writer."""
     committer = AsyncCommitter(process, connect, writers=1)
