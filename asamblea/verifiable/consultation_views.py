@@ -23,9 +23,9 @@ from asamblea.coordination.queries import can_view_coordination, is_delegate, vi
 from asamblea.errors import Conflict, NotAllowed, Refused
 from asamblea.verifiable import actions, consultations, queries
 from asamblea.verifiable.forms import ConsultationSetupForm
-from asamblea.verifiable.models import Trustee, VerifiableVote
+from asamblea.verifiable.models import VerifiableVote
 from asamblea.verifiable.subjects import Subject
-from asamblea.verifiable.views import _body, _person, json_endpoint
+from asamblea.verifiable.views import _body, _person, _trustee_of, json_endpoint
 from asamblea.web import form_refusal, handles_refusal
 
 
@@ -60,14 +60,7 @@ def _require_vote(consultation: Consultation) -> VerifiableVote:
 
 
 def _trustee(request: HttpRequest, consultation: Consultation) -> tuple[Any, VerifiableVote]:
-    person = _person(request)
-    vote = queries.consultation_vote(consultation)
-    if (
-        vote is None
-        or not Trustee.objects.filter(vote=vote, person=person, index__isnull=False).exists()
-    ):
-        raise NotAllowed(_("You are not a trustee of this vote."), code="not_trustee")
-    return person, vote
+    return _trustee_of(request, queries.consultation_vote(consultation))
 
 
 def _context(request: HttpRequest, consultation: Consultation) -> dict[str, Any]:

@@ -131,8 +131,13 @@ def _voter(request: HttpRequest, poll: Subject) -> Person:
 
 def _trustee(request: HttpRequest, poll: Subject) -> tuple[Person, VerifiableVote]:
     """The logged-in person, a trustee of the poll's verifiable vote."""
+    return _trustee_of(request, queries.vote_of(poll))
+
+
+def _trustee_of(request: HttpRequest, vote: VerifiableVote | None) -> tuple[Person, VerifiableVote]:
+    """The logged-in person, a trustee of ``vote`` (a poll's, an election's or a
+    consultation's)."""
     person = _person(request)
-    vote = queries.vote_of(poll)
     if (
         vote is None
         or not Trustee.objects.filter(vote=vote, person=person, index__isnull=False).exists()
