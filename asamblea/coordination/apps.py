@@ -13,6 +13,12 @@ class CoordinationConfig(AppConfig):
         poll_closed.connect(on_poll_closed, dispatch_uid="coordination.on_poll_closed")
         poll_closing.connect(on_poll_closing, dispatch_uid="coordination.on_poll_closing")
 
+        # A verifiable delegate election settles when its approval election closes.
+        from asamblea.coordination.actions import on_election_closed
+        from asamblea.elections.signals import election_closed
+
+        election_closed.connect(on_election_closed, dispatch_uid="coordination.on_election_closed")
+
         from asamblea.bodies.signals import recorded
         from asamblea.coordination.anchoring import on_recorded
 

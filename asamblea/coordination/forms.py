@@ -116,12 +116,31 @@ class ElectionForm(forms.Form):
         label=_("Term (days)"), min_value=1, max_value=MAX_TERM_DAYS, initial=180
     )
     closes_at = BoundedDateTimeField(label=_("Closes at (optional)"), required=False)
+    secrecy = forms.ChoiceField(
+        label=_("Secrecy"),
+        choices=[
+            ("secret", _("Secret ballot (one yes / no vote per candidate)")),
+            (
+                "verifiable",
+                _(
+                    "Verifiable secret ballot (one approval election, encrypted in the "
+                    "browser; you then choose its trustees on the election's page)"
+                ),
+            ),
+        ],
+        initial="secret",
+        required=False,
+    )
 
     def __init__(self, *args: Any, body: Body, **kwargs: Any) -> None:
         from asamblea.accounts.models import Person
         from asamblea.coordination.queries import coordinations_of, election_candidates
 
         super().__init__(*args, **kwargs)
+        if not body.is_assembly:
+            # A coordinating body's delegates vote in the open: no choice to offer (a posted
+            # "verifiable" still reaches the action, which refuses it with the reason).
+            self.fields["secrecy"].widget = forms.HiddenInput()
         self.fields["coordination"].choices = [
             (c.slug, c.name) for c in coordinations_of(body).order_by("name")
         ]
@@ -131,6 +150,9 @@ class ElectionForm(forms.Form):
                 "display_name"
             )
         ]
+
+    def clean_secrecy(self) -> str:
+        return self.cleaned_data.get("secrecy") or "secret"
 
 
 class MandateForm(forms.Form):

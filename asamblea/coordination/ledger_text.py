@@ -59,6 +59,10 @@ sentences(
             "An election of delegates of %(body)s to %(coordination)s opened."
         ),
         "delegate.elected": _("Delegates of %(body)s to %(coordination)s were elected."),
+        "delegate.election_cancelled": _(
+            "The election of delegates of %(body)s to %(coordination)s closed with nobody "
+            "elected: its verifiable election was cancelled."
+        ),
         "delegate.recall_opened": _(
             "A vote to recall %(delegate)s as delegate to %(coordination)s opened."
         ),

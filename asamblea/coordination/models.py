@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from asamblea.bodies.models import Body
 from asamblea.coordination.aggregate import Position, Rule, Weighting
+from asamblea.elections.models import Election
 from asamblea.motions.models import Motion
 from asamblea.voting.models import Poll
 
@@ -145,7 +146,11 @@ class AffiliationRequest(models.Model):
 class DelegateElection(models.Model):
     """A body elects ``seats`` delegates to a coordination. Each candidate has a yes / no vote
     of the body's members (for a coordinating body, of its delegates, weighed by its statute);
-    a yes is an approval, and approval voting fills the seats."""
+    a yes is an approval, and approval voting fills the seats.
+
+    An assembly may instead hold it as one verifiable approval election (``election``, in
+    :mod:`asamblea.elections`): its candidacies then have no poll, and the election's decrypted
+    marks per candidate are the approvals when it closes."""
 
     class State(models.TextChoices):
         OPEN = "open", _("Open")
@@ -159,6 +164,11 @@ class DelegateElection(models.Model):
     opened_by = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, related_name="+")
     opened_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # A verifiable delegate election: the approval election its facilitator runs on the
+    # election's own verifiable pages (None: one secret poll per candidate, or delegates' votes).
+    election = models.OneToOneField(
+        Election, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-opened_at"]
@@ -170,7 +180,8 @@ class Candidacy(models.Model):
     )
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     # An assembly votes on each candidate by a poll of its members; a coordinating body by a
-    # vote of its own delegates (exactly one of the two is set).
+    # vote of its own delegates (at most one of the two is set; neither in a verifiable
+    # delegate election, whose candidates are on the ballot of its one election).
     poll = models.OneToOneField(
         Poll, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )

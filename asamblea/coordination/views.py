@@ -497,7 +497,7 @@ def election_open(request: HttpRequest, slug: str) -> HttpResponse:
     coordination = _body_by_slug(request, data["coordination"])
     require_coordination(coordination)
     candidates = list(Person.objects.filter(pk__in=data["candidates"]))
-    actions.election_open(
+    election = actions.election_open(
         request.user,
         body,
         coordination,
@@ -505,7 +505,17 @@ def election_open(request: HttpRequest, slug: str) -> HttpResponse:
         seats=data["seats"],
         term_days=data["term_days"],
         closes_at=data["closes_at"],
+        secrecy=data["secrecy"],
     )
+    if election.election_id is not None:
+        messages.success(
+            request,
+            _(
+                "The verifiable election is open: choose its trustees and the threshold, then "
+                "run its key ceremony, registration and vote on this page."
+            ),
+        )
+        return redirect("elections:detail", slug=slug, pk=election.election_id)
     messages.success(request, _("The election is open: each candidate has a vote."))
     return redirect("coordination:body", slug=slug)
 

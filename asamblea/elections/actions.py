@@ -48,6 +48,7 @@ from asamblea.elections.queries import (
     recount,
     stored_ballots,
 )
+from asamblea.elections.signals import election_closed
 from asamblea.errors import Conflict, NotAllowed, Refused
 from asamblea.live.events import publish_on_commit
 from asamblea.voting.ballot_box import rewrite_electorate, shuffle_ballots
@@ -162,6 +163,18 @@ def nominate(
     election row (``FOR UPDATE``), so no nomination slips in after voting opens, and the unique
     constraint on (election, person) against a double nomination.
     """
+    return _nominate(nominator, election, nominee=nominee, statement=statement, named=False)
+
+
+def _nominate(
+    nominator: Person,
+    election: Election,
+    *,
+    nominee: Person | None,
+    statement: str,
+    named: bool,
+) -> Candidate:
+    """:func:`nominate`; ``named``: the nominee stands without being asked (see :func:`elect`)."""
     body = election.body
     require_member(nominator, body)
     nominee = nominee if nominee is not None else nominator
@@ -176,6 +189,7 @@ def nominate(
     if not locked.is_nominating:
         raise Conflict(_("Nominations for this election are closed."), code="nominations_closed")
     self_nominated = nominee.pk == nominator.pk
+    stands = self_nominated or named
     try:
         with transaction.atomic():
             candidate = Candidate.objects.create(
@@ -184,7 +198,7 @@ def nominate(
                 name=nominee.display_name[:120],
                 statement=statement.strip(),
                 nominated_by=nominator,
-                status=Candidate.Status.ACCEPTED if self_nominated else Candidate.Status.PENDING,
+                status=Candidate.Status.ACCEPTED if stands else Candidate.Status.PENDING,
             )
     except IntegrityError as exc:
         raise Conflict(
@@ -199,7 +213,8 @@ def nominate(
             "person": nominee.pk,
             "by": nominator.pk,
             "consented": self_nominated,
-        },
+        }
+        | ({"named": True} if named and not self_nominated else {}),
     )
     publish_on_commit(_channel(locked), "election.nominations", {"election": locked.pk})
     return candidate
@@ -490,6 +505,7 @@ def election_close(by: Person, election: Election) -> Election:
             ).hexdigest(),
         },
     )
+    election_closed.send(sender=Election, election=locked, by=by)
     publish_on_commit(_channel(locked), "election.closed", {"election": locked.pk})
     return locked
 
@@ -569,6 +585,7 @@ def election_close_verified(
             ).hexdigest(),
         },
     )
+    election_closed.send(sender=Election, election=locked, by=by)
     publish_on_commit(_channel(locked), "election.closed", {"election": locked.pk})
     return locked
 
@@ -588,13 +605,20 @@ def elect(
     candidates: Iterable[Any] = (),
     secrecy: str = Election.Secrecy.SECRET,
     purpose: str = "",
+    named: bool = False,
 ) -> Election:
     """Start an election in ``body`` and nominate ``candidates`` (persons who are members).
 
     This is the entry point for other apps: delegate elections call it with the seats to fill.
-    Each candidate other than the facilitator must still consent (:func:`nomination_answer`);
-    members may add nominations; a facilitator then calls :func:`voting_open` and, when the
-    vote is over, :func:`election_close`. Read the outcome with
+    Each candidate other than the facilitator must still consent (:func:`nomination_answer`),
+    unless ``named``: the calling app's own rules put the candidates on the ballot as the
+    facilitator named them (a delegate election: its facilitator names the candidates, as for
+    its ordinary ballot, and nobody is asked), so they stand at once and their
+    ``election.nominated`` entry says ``"named": true`` (``"consented"`` stays false: nobody
+    consented here). Members may add nominations; a facilitator then calls
+    :func:`voting_open` and, when the vote is over, :func:`election_close` (a verifiable
+    election closes through its trustees, :func:`election_close_verified`); either close sends
+    :data:`asamblea.elections.signals.election_closed`. Read the outcome with
     :func:`asamblea.elections.queries.winners`.
     ``purpose`` is a free label recorded in the ledger (e.g. ``"delegation:<body id>"``), so
     the caller can find its elections again: ``Election.objects.filter(purpose=...)``.
@@ -609,5 +633,5 @@ def elect(
         purpose=purpose,
     )
     for person in candidates:
-        nominate(facilitator, election, nominee=person)
+        _nominate(facilitator, election, nominee=person, statement="", named=named)
     return election

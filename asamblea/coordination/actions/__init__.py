@@ -6,6 +6,8 @@ Each function checks rights, writes in one transaction, records in the ledgers c
 publishes live events after commit. Votes of an assembly's own members (joining, electing,
 recalling, deciding a mandate or a consultation online) are ordinary polls of that assembly;
 :func:`on_poll_closed` (in ``settling``) settles what they decide, inside the poll's closing
+transaction; a verifiable delegate election is an election of :mod:`asamblea.elections`,
+settled by :func:`on_election_closed` (in ``delegates``) inside that election's closing
 transaction.
 """
 
@@ -32,6 +34,7 @@ from asamblea.coordination.actions.consultations import (
 )
 from asamblea.coordination.actions.delegates import (
     election_open,
+    on_election_closed,
     recall_open,
 )
 from asamblea.coordination.actions.forwarding import (
@@ -83,6 +86,7 @@ __all__ = [
     "mandate_set",
     "mandate_vote_open",
     "motion_forward",
+    "on_election_closed",
     "on_poll_closed",
     "on_poll_closing",
     "recall_open",

@@ -1,5 +1,9 @@
 """Delegates: electing them by the members' approval, filling seats, and recalling them at any
 time by the members' vote.
+
+An assembly elects either by one secret yes / no poll per candidate, or (its facilitator's
+choice) by one verifiable approval election in :mod:`asamblea.elections`, run on that
+election's verifiable pages; :func:`on_election_closed` settles it when the election closes.
 """
 
 from __future__ import annotations
@@ -43,7 +47,9 @@ from asamblea.coordination.queries import (
     election_candidates,
     statute_of,
 )
+from asamblea.elections.actions import elect, voting_open
 from asamblea.elections.methods.plurality import count_approval
+from asamblea.elections.models import Election
 from asamblea.errors import Conflict, Refused
 from asamblea.live.events import publish_on_commit
 from asamblea.motions.models import TITLE_MAX
@@ -61,16 +67,46 @@ def election_open(
     seats: int,
     term_days: int,
     closes_at: datetime | None = None,
+    secrecy: str = Election.Secrecy.SECRET,
 ) -> DelegateElection:
     """Open the election of ``seats`` delegates by the body's members: one secret yes / no poll
     per candidate, where yes approves. Approval voting fills the seats when every poll closed.
 
+    With ``secrecy`` ``"verifiable"`` (an assembly only) it is instead one verifiable approval
+    election of the members (:func:`asamblea.elections.actions.elect`, ``purpose``
+    ``"delegation:<this election's id>"``) with the candidates named here on its ballot; they
+    stand without being asked, as in the ordinary delegate election, and its voting opens at
+    once (the candidates and the electorate are fixed now, as the polls fix them). Its
+    facilitator then chooses its trustees and runs it on the election's verifiable pages; it has
+    no closing time (its facilitator closes the ballot box). Its close settles this election
+    (:func:`on_election_closed`).
+
     A coordinating body elects its own delegates to a higher coordination the same way, but its
     voters are its delegates: each candidate is a motion on its agenda decided by a delegates'
-    vote (weighed by its statute), and the yes weight of that vote is the approval.
+    vote (weighed by its statute), and the yes weight of that vote is the approval. Its
+    delegates vote in the open by design, so the verifiable ballot is refused for it.
     """
     require_facilitator(facilitator, body)
     require_member_body(body, coordination)
+    if secrecy not in (Election.Secrecy.SECRET, Election.Secrecy.VERIFIABLE):
+        raise Refused(_("Choose a valid secrecy."), code="bad_secrecy")
+    if secrecy == Election.Secrecy.VERIFIABLE and not body.is_assembly:
+        raise Refused(
+            _(
+                "A coordinating body elects its delegates by its delegates' votes, which are "
+                "public by design: a verifiable secret ballot is only for an assembly's "
+                "members."
+            ),
+            code="verifiable_not_for_coordination",
+        )
+    if secrecy == Election.Secrecy.VERIFIABLE and closes_at is not None:
+        raise Refused(
+            _(
+                "A verifiable election has no closing time: its facilitator closes the ballot "
+                "box on the election's verifiable page. Leave the closing time empty."
+            ),
+            code="verifiable_no_closing_time",
+        )
     if not 1 <= seats <= MAX_SEATS:
         raise Refused(_("Elect between 1 and 10 delegates."))
     if not 1 <= term_days <= MAX_TERM_DAYS:
@@ -88,7 +124,12 @@ def election_open(
         term_days=term_days,
         opened_by=facilitator,
     )
+    if secrecy == Election.Secrecy.VERIFIABLE:
+        _open_verifiable(facilitator, election, people)
     for order, person in enumerate(people):
+        if election.election_id is not None:
+            Candidacy.objects.create(election=election, person=person, order=order)
+            continue
         title = str(
             _("Delegate to %(coordination)s: %(name)s")
             % {"coordination": coordination.name, "name": person.display_name}
@@ -111,9 +152,31 @@ def election_open(
             "seats": seats,
             "term_days": term_days,
             "candidates": [p.pk for p in people],
-        },
+        }
+        | ({"verifiable_election": election.election_id} if election.election_id else {}),
     )
     return election
+
+
+def _open_verifiable(facilitator: Person, election: DelegateElection, people: list[Any]) -> None:
+    """The one verifiable approval election of ``election`` (see :func:`election_open`)."""
+    title = str(
+        _("Delegates of %(body)s to %(coordination)s")
+        % {"body": election.body.name, "coordination": election.coordination.name}
+    )[:TITLE_MAX]
+    approval = elect(
+        facilitator,
+        election.body,
+        title=title,
+        seats=election.seats,
+        method=Election.Method.APPROVAL,
+        candidates=people,
+        secrecy=Election.Secrecy.VERIFIABLE,
+        purpose=f"delegation:{election.pk}",
+        named=True,
+    )
+    election.election = voting_open(facilitator, approval)
+    election.save(update_fields=["election"])
 
 
 def settle_election(candidacy: Candidacy, poll: Poll) -> None:
@@ -157,17 +220,76 @@ def settle_vote_election(candidacy: Candidacy) -> None:
     _fill_seats(election, candidacies, counts)
 
 
+def on_election_closed(
+    sender: Any, election: Election, by: Person | None = None, **kwargs: Any
+) -> None:
+    """Receiver of :data:`asamblea.elections.signals.election_closed`, inside the close's
+    transaction: a verifiable delegate election settles when its approval election closes.
+
+    Each candidate's approvals are the election's marks for them (the trustees' decrypted
+    marks plus the ordinary ballots its facilitator allowed, as the election counted them);
+    the seats are filled by :func:`_fill_seats` with the candidates in ballot order and the
+    election's own seed, so ties fall exactly as on the election's result page. A cancelled
+    election (no valid count) closes the delegate election with nobody elected. Locks the
+    delegate election's row; once it is closed a second close changes nothing. No actor."""
+    delegate_election = (
+        DelegateElection.objects.select_for_update()
+        .select_related("body", "coordination")
+        .filter(election=election)
+        .first()
+    )
+    if delegate_election is None or delegate_election.state != DelegateElection.State.OPEN:
+        return
+    result = election.result or {}
+    if result.get("valid") is False:
+        _close_without_result(delegate_election, election)
+        return
+    positions = dict(
+        election.candidates.filter(position__isnull=False).values_list("person_id", "position")
+    )
+    votes = result["trace"]["votes"]
+    candidacies = sorted(
+        delegate_election.candidacies.select_related("person"),
+        key=lambda c: (positions.get(c.person_id, len(votes)), c.order),
+    )
+    counts = {
+        c.person_id: int(votes[positions[c.person_id]]) if c.person_id in positions else 0
+        for c in candidacies
+    }
+    for c in candidacies:
+        Candidacy.objects.filter(pk=c.pk).update(approvals=counts[c.person_id])
+        c.approvals = counts[c.person_id]
+    _fill_seats(delegate_election, candidacies, counts, seed=election.seed)
+
+
+def _close_without_result(delegate_election: DelegateElection, election: Election) -> None:
+    delegate_election.state = DelegateElection.State.CLOSED
+    delegate_election.closed_at = timezone.now()
+    delegate_election.save(update_fields=["state", "closed_at"])
+    record_both(
+        delegate_election.body,
+        delegate_election.coordination,
+        "delegate.election_cancelled",
+        {"election": delegate_election.pk, "verifiable_election": election.pk, "elected": []},
+    )
+
+
 def _fill_seats(
-    election: DelegateElection, candidacies: list[Candidacy], counts: dict[int, int]
+    election: DelegateElection,
+    candidacies: list[Candidacy],
+    counts: dict[int, int],
+    *,
+    seed: str | None = None,
 ) -> None:
     # Approval voting from the shared counting methods: a yes on a candidate's poll is one
-    # approval mark; ties at the last seat are drawn by the seeded lot. Nobody is elected
-    # without at least one approval.
+    # approval mark; ties at the last seat are drawn by the seeded lot (a verifiable delegate
+    # election's: its election's seed, committed in the ledger when its voting opened). Nobody
+    # is elected without at least one approval.
     counted = count_approval(
         [str(c.person_id) for c in candidacies],
         [(frozenset({i}), counts.get(c.person_id, 0)) for i, c in enumerate(candidacies)],
         election.seats,
-        seed=f"delegate-election:{election.pk}",
+        seed=seed if seed is not None else f"delegate-election:{election.pk}",
     )
     winners = [candidacies[i].person_id for i in counted.elected if counted.votes[i] > 0]
     election.state = DelegateElection.State.CLOSED
@@ -195,7 +317,8 @@ def _fill_seats(
             "draws": [list(d.order) for d in counted.draws],
             "elected": winners,
             "term_ends": term_ends.isoformat(timespec="seconds"),
-        },
+        }
+        | ({"verifiable_election": election.election_id} if election.election_id else {}),
     )
 
 

@@ -65,3 +65,33 @@ def test_names_with_line_breaks_still_make_a_valid_blt(cast):
     assert parsed.candidates == ('Plan "A" revised', "Plan B")
     recount = count_meek_stv(parsed.candidates, parsed.ballots, 1, seed=election.seed)
     assert list(recount.winners) == election.result["winners"]
+
+
+@pytest.mark.django_db
+def test_named_candidates_stand_at_once_and_the_close_is_signalled(cast):
+    from asamblea.elections.signals import election_closed
+
+    election = elections.elect(
+        cast.alice,
+        cast.north,
+        title="Delegates",
+        seats=1,
+        method="approval",
+        candidates=[cast.bob, cast.carol],
+        purpose="delegation:7",
+        named=True,
+    )
+    assert {c.status for c in election.candidates.all()} == {"accepted"}
+    heard = []
+
+    def receiver(sender, election, by, **kwargs):
+        heard.append((election.pk, election.is_closed, by.pk))
+
+    election_closed.connect(receiver, dispatch_uid="test.heard")
+    try:
+        election = elections.voting_open(cast.alice, election)
+        elections.ballot_cast(cast.bob, election, form={"mark": ["0"]})
+        elections.election_close(cast.alice, election)
+    finally:
+        election_closed.disconnect(dispatch_uid="test.heard")
+    assert heard == [(election.pk, True, cast.alice.pk)]
