@@ -19,8 +19,10 @@ Everything a coordination counts is here, so it can be read and tested on its ow
 * **consultations** (:func:`aggregate`): one motion decided by many base assemblies, added up
   under a rule fixed when it opened:
 
-  - ``head_count``: every individual ballot counts once; the electorate is the sum of the
-    assemblies' frozen electorates.
+  - ``head_count``: every individual ballot counts once, with its elector's vote weight (as in
+    any poll); the electorate is the sum of the assemblies' frozen electorates in the same
+    units: each elector of the vote that decided an assembly weighing more than 1 adds its
+    weight above 1 (``BodyResult.extra_weight``).
   - ``majority_of_bodies``: each assembly that decided counts one for its position; the
     electorate is the number of assemblies.
   - ``weighted``: each assembly counts its frozen weight (verified active membership at
@@ -262,7 +264,9 @@ class BodyResult:
     """One base assembly in a consultation, with everything frozen when it opened.
 
     ``decided`` is False until the assembly has decided (by any means); its counts are then
-    the individual yes / no / abstain of its members, at most ``electorate`` in all.
+    the individual yes / no / abstain of its members, each with their vote weight, at most
+    ``weighted_electorate`` in all: the frozen ``electorate`` (people) plus ``extra_weight``,
+    the weight above 1 of the electors of the vote that decided (0 when everyone weighs 1).
     """
 
     body: int
@@ -276,12 +280,19 @@ class BodyResult:
     no: int = 0
     abstain: int = 0
     participants: int = 0
+    extra_weight: int = 0
 
     def __post_init__(self) -> None:
-        if min(self.electorate, self.weight, self.yes, self.no, self.abstain) < 0:
+        values = (self.electorate, self.weight, self.yes, self.no, self.abstain, self.extra_weight)
+        if min(values) < 0:
             raise ValueError("counts and weights cannot be negative")
-        if self.yes + self.no + self.abstain > self.electorate:
+        if self.yes + self.no + self.abstain > self.weighted_electorate:
             raise ValueError(f"body {self.body}: more ballots than electors")
+
+    @property
+    def weighted_electorate(self) -> int:
+        """The electorate in the units of the counts (vote weights)."""
+        return self.electorate + self.extra_weight
 
     @property
     def position(self) -> str | None:
@@ -334,7 +345,7 @@ def _contribution(rule: Rule, result: BodyResult) -> tuple[Tally, int]:
     """What one assembly adds to the tally, and to the electorate, under ``rule``."""
     if rule is Rule.HEAD_COUNT:
         tally = Tally(result.yes, result.no, result.abstain) if result.decided else Tally()
-        return tally, result.electorate
+        return tally, result.weighted_electorate
     unit = 1 if rule is Rule.MAJORITY_OF_BODIES else result.weight
     if not result.decided or result.position is None:
         return Tally(), unit

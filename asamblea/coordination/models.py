@@ -445,7 +445,11 @@ class Consultation(models.Model):
 
 class ConsultedBody(models.Model):
     """One base assembly in a consultation: its electorate, weight, sectors and region frozen at
-    opening, how it decided and its counts."""
+    opening, how it decided and its counts.
+
+    ``extra_weight`` is set when the assembly decides by an online vote whose electors weigh
+    more than 1 (the sum of their weights minus one each): its counts are weighted, so its
+    electorate in the count's units is ``electorate + extra_weight``."""
 
     class Means(models.TextChoices):
         ONLINE = "online", _("Online vote")
@@ -468,6 +472,7 @@ class ConsultedBody(models.Model):
     no = models.PositiveIntegerField(default=0)
     abstain = models.PositiveIntegerField(default=0)
     participants = models.PositiveIntegerField(default=0)
+    extra_weight = models.PositiveIntegerField(default=0)
     note = models.CharField(max_length=200, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
 

@@ -248,6 +248,7 @@ def consultation_rows(consultation: Consultation) -> list[agg.BodyResult]:
             no=row["no"],
             abstain=row["abstain"],
             participants=row["participants"],
+            extra_weight=row["extra_weight"],
         )
         for row in ConsultedBody.objects.filter(consultation=consultation)
         .order_by("body_id")
@@ -263,6 +264,7 @@ def consultation_rows(consultation: Consultation) -> list[agg.BodyResult]:
             "no",
             "abstain",
             "participants",
+            "extra_weight",
         )
     ]
 

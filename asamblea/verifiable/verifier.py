@@ -320,6 +320,9 @@ class Report:
     # a consultation: each decrypted aggregate's (group, key), and the rule's count
     groups: list[tuple[str, str]] | None = None
     outcome: list[dict[str, Any]] | None = None
+    # a consultation: the assemblies whose decrypted count exceeds their electorate (in vote
+    # weights), so that the rule does not count them (as the server does not)
+    not_counted: list[int] | None = None
 
 
 def _records(board: object) -> list[Any]:
@@ -645,6 +648,7 @@ class _Verifier:
         report = self._report("voting")
         self.tallies: dict[int, list[tuple[bytes, bytes]]] = {}
         self.seen_credentials: set[str] = set()
+        self.extra_weight: dict[int, int] = {}
         self.bound = 0
         for index, payload in self._at("assembly_tally"):
             self._check(index, self._assembly_tally, payload, report)
@@ -668,6 +672,7 @@ class _Verifier:
         self.outcome_keys = True
         report.result = self._check(got[0], self._result, got[1], partials, self.bound)
         report.outcome = self._check(got[0], self._outcome, got[1]["outcome"], report.result)
+        report.not_counted = self.not_counted
         if self.pos < len(self.records):
             r = self.records[self.pos]
             raise Invalid(self.pos, r["kind"], "nothing may follow the result")
@@ -736,12 +741,16 @@ class _Verifier:
             raise _Bad(f"the ballots or total weight of assembly {body} differ from its board")
         if p["ciphertexts"] != records[-1]["payload"]["ciphertexts"]:
             raise _Bad(f"the encrypted tally differs from assembly {body}'s board")
+        extra = 0
         for r in records:
             if r["kind"] == "credentials":
                 for c in r["payload"]["credentials"]:
                     if c["credential"] in self.seen_credentials:
                         raise _Bad("a credential is registered in two assemblies")
                     self.seen_credentials.add(c["credential"])
+                    extra += c["weight"] - 1
+        # its electors' weight above 1: the assembly's electorate in the units of its counts
+        self.extra_weight[body] = extra
         (row,) = p["ciphertexts"]
         self.tallies[body] = [(_pt(a, "a ciphertext"), _pt(b, "a ciphertext")) for a, b in row]
         self.bound += own.total_weight
@@ -791,13 +800,21 @@ class _Verifier:
         assemblies and what was frozen at opening; it must be the result's ``outcome``."""
         c = self.consultation
         decided: dict[int, list[int]] = {}
+        self.not_counted: list[int] = []
         for (group, key), row in zip(
             [(g["group"], g["key"]) for g in self._expected_groups()], counts, strict=True
         ):
-            body = int(key) if group == "assembly" else 0
-            # an assembly's count above its frozen electorate is not counted (as the server)
-            if group == "assembly" and sum(row) <= self.consulted[body]["electorate"]:
+            if group != "assembly":
+                continue
+            body = int(key)
+            # the counts are weighted by the electors' vote weights: the bound is the electorate
+            # frozen at opening in the same units (each registered elector weighing more than 1
+            # adds its weight above 1); an assembly's count above it is not counted (as the
+            # server does not count it)
+            if sum(row) <= self.consulted[body]["electorate"] + self.extra_weight[body]:
                 decided[body] = row
+            else:
+                self.not_counted.append(body)
         member: dict[str, list[int]] = {}
         sector: dict[str, list[int]] = {}
         region: dict[str, list[int]] = {}
@@ -825,6 +842,7 @@ class _Verifier:
             if c["rule"] == "head_count":
                 electorate += a["electorate"]
                 if row is not None:
+                    electorate += self.extra_weight[body]
                     yes, no, abstain = yes + row[0], no + row[1], abstain + row[2]
                 continue
             unit = 1 if c["rule"] == "majority_of_bodies" else a["weight"]
@@ -888,6 +906,8 @@ def main(argv: list[str] | None = None) -> int:
     if report.outcome is not None and report.groups is not None:
         for (group, key), counts in zip(report.groups, report.result or [], strict=True):
             print(f"decrypted {group} {key}: yes {counts[0]}, no {counts[1]}, abstain {counts[2]}")
+        for body in report.not_counted or []:
+            print(f"not counted: assembly {body} (its count exceeds its electorate)")
         for g in report.outcome:
             verdict = "adopted" if g["adopted"] else "not adopted"
             print(

@@ -9,6 +9,7 @@ from datetime import datetime
 from fractions import Fraction
 
 from django.db import transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -41,7 +42,7 @@ from asamblea.meetings.models import Meeting
 from asamblea.motions.actions import set_state
 from asamblea.motions.models import Motion
 from asamblea.voting.actions import poll_close, poll_open
-from asamblea.voting.models import Poll
+from asamblea.voting.models import Eligibility, Poll
 
 
 @transaction.atomic
@@ -292,11 +293,20 @@ def consultation_record(
 
 
 def _decide_row(
-    row: ConsultedBody, means: str, yes: int, no: int, abstain: int, took_part: int, note: str
+    row: ConsultedBody,
+    means: str,
+    yes: int,
+    no: int,
+    abstain: int,
+    took_part: int,
+    note: str,
+    *,
+    extra_weight: int = 0,
 ) -> None:
     row.means = means
     row.decided = True
     row.yes, row.no, row.abstain, row.participants = yes, no, abstain, took_part
+    row.extra_weight = extra_weight
     row.note = note
     row.decided_at = timezone.now()
     row.save()
@@ -311,7 +321,8 @@ def _decide_row(
             "no": no,
             "abstain": abstain,
             "took_part": took_part,
-        },
+        }
+        | ({"extra_weight": extra_weight} if extra_weight else {}),
     )
     publish_on_commit(
         channel(row.consultation.coordination_id),
@@ -335,17 +346,37 @@ def settle_consulted(row: ConsultedBody, poll: Poll) -> None:
         return  # its verifiable vote was cancelled: the assembly did not decide
     counts = [int(Fraction(result.get(k, "0"))) for k in ("yes", "no", "abstain")]
     took_part = int(result.get("participants", sum(counts)))
-    if sum(counts) > locked.electorate:
-        # The electorate frozen at opening bounds every assembly's count (people who joined
-        # since cannot add to it). Such a result is recorded in both ledgers, not counted.
+    extra = _extra_weight(poll)
+    if sum(counts) > locked.electorate + extra:
+        # The electorate frozen at opening, in the counts' units (each elector of this vote
+        # weighing more than 1 adds its weight above 1), bounds every assembly's count: people
+        # who joined since cannot add to it. Such a result is recorded in both ledgers, not
+        # counted.
         record_both(
             locked.body,
             locked.consultation.coordination,
             "consultation.result_not_counted",
-            {"consultation": locked.consultation_id, "poll": poll.pk, "counts": counts},
+            {
+                "consultation": locked.consultation_id,
+                "poll": poll.pk,
+                "counts": counts,
+                "electorate": locked.electorate + extra,
+            },
         )
         return
-    _decide_row(locked, locked.means or "online", *counts, took_part, "")
+    _decide_row(locked, locked.means or "online", *counts, took_part, "", extra_weight=extra)
+
+
+def _extra_weight(poll: Poll) -> int:
+    """The weight above 1 of the electors of an assembly's vote: its electorate snapshot, or
+    for a verifiable vote the members who registered a credential (its board's credentials,
+    which carry their weights; registering flips ``voted``), so that the verifiers recompute
+    the same number from the board."""
+    electors = Eligibility.objects.filter(poll=poll, weight__gt=1)
+    if poll.is_verifiable:
+        electors = electors.filter(voted=True)
+    sums = electors.aggregate(total=Sum("weight"), n=Count("pk"))
+    return int(sums["total"] or 0) - int(sums["n"] or 0)
 
 
 @transaction.atomic

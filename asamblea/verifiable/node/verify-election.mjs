@@ -402,7 +402,7 @@ class Checker {
     this.keyIndex = ic - 1;
     this.check(ic, () => this.consultationRecord(pc));
     report.phase = 'voting';
-    this.tallies = new Map(); this.seen = new Set(); this.bound = 0;
+    this.tallies = new Map(); this.seen = new Set(); this.extraWeight = new Map(); this.bound = 0;
     while (this.pos < this.records.length && this.records[this.pos].kind === 'assembly_tally') {
       const index = this.pos; this.pos += 1;
       let own;
@@ -427,6 +427,7 @@ class Checker {
     this.outcomeKeys = true;
     report.result = this.check(re[0], () => this.result(re[1], partials, this.bound));
     report.outcome = this.check(re[0], () => this.outcome(re[1].outcome, report.result));
+    report.not_counted = this.notCounted;
     this.leftover('nothing may follow the result');
     report.phase = 'result';
     return report;
@@ -472,13 +473,17 @@ class Checker {
     if (p.head !== own.head || p.length !== own.records) throw new Bad(`the head or length of assembly ${p.assembly}'s board differs`);
     if (p.ballots !== own.counted || p.total_weight !== own.total_weight) throw new Bad(`the ballots or total weight of assembly ${p.assembly} differ from its board`);
     if (canonical(p.ciphertexts) !== canonical(records.at(-1).payload.ciphertexts)) throw new Bad(`the encrypted tally differs from assembly ${p.assembly}'s board`);
+    let extra = 0;
     for (const r of records) {
       if (r.kind !== 'credentials') continue;
       for (const c of r.payload.credentials) {
         if (this.seen.has(c.credential)) throw new Bad('a credential is registered in two assemblies');
         this.seen.add(c.credential);
+        extra += c.weight - 1;
       }
     }
+    // its electors' weight above 1: the assembly's electorate in the units of its counts
+    this.extraWeight.set(p.assembly, extra);
     const [row] = list(p.ciphertexts, 1, "the assembly's ciphertexts");
     this.tallies.set(p.assembly, list(row, 3, 'a tally row').map(([a, b]) => [pt(a, 'a ciphertext').p, pt(b, 'a ciphertext').p]));
     this.bound += own.total_weight;
@@ -516,12 +521,16 @@ class Checker {
   }
   outcome(outcome, counts) {
     const decided = new Map();
+    this.notCounted = [];
     this.expectedGroups().forEach((g, k) => {
       if (g.group !== 'assembly') return;
       const id = Number(g.key);
       const row = counts[k];
-      // an assembly's count above its frozen electorate is not counted (as the server does)
-      if (row[0] + row[1] + row[2] <= this.consulted.get(id).electorate) decided.set(id, row);
+      // the counts are weighted by the electors' vote weights: the bound is the electorate frozen
+      // at opening in the same units (each registered elector weighing more than 1 adds its weight
+      // above 1); an assembly's count above it is not counted (as the server does not count it)
+      if (row[0] + row[1] + row[2] <= this.consulted.get(id).electorate + this.extraWeight.get(id)) decided.set(id, row);
+      else this.notCounted.push(id);
     });
     const tables = { member: new Map(), sector: new Map(), region: new Map() };
     const put = (m, k, v) => { if (!m.has(k)) m.set(k, []); m.get(k).push(v); };
@@ -544,7 +553,7 @@ class Checker {
       const a = this.consulted.get(id); const row = decided.get(id);
       if (c.rule === 'head_count') {
         electorate += a.electorate;
-        if (row) { yes += row[0]; no += row[1]; abstain += row[2]; }
+        if (row) { electorate += this.extraWeight.get(id); yes += row[0]; no += row[1]; abstain += row[2]; }
         continue;
       }
       const unit = c.rule === 'majority_of_bodies' ? 1 : a.weight;
@@ -575,7 +584,10 @@ async function verifyFile(file, workers, asJson) {
   try {
     const report = await verifyBoard(board, workers);
     if (asJson) console.log(JSON.stringify({ ok: true, ...report }));
-    else console.log(`OK: ${report.records} records verify; head ${report.head}; phase ${report.phase}; ballots ${report.ballots}; counted ${report.counted}; result ${JSON.stringify(report.result)}`);
+    else {
+      console.log(`OK: ${report.records} records verify; head ${report.head}; phase ${report.phase}; ballots ${report.ballots}; counted ${report.counted}; result ${JSON.stringify(report.result)}`);
+      for (const id of report.not_counted || []) console.log(`not counted: assembly ${id} (its count exceeds its electorate)`);
+    }
     return 0;
   } catch (err) {
     if (!(err instanceof Invalid)) throw err;

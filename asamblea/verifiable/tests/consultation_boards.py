@@ -20,11 +20,23 @@ from asamblea.verifiable.core.board import GENESIS, record_hash
 from asamblea.verifiable.core.encoding import hx, parse_point
 
 # assembly id: (member body, electorate, weight, sectors, region, votes as (choice, weight))
-ASSEMBLIES: dict[int, tuple[int, int, int, list[str], str, list[tuple[int, int]]]] = {
+Table = dict[int, tuple[int, int, int, list[str], str, list[tuple[int, int]]]]
+ASSEMBLIES: Table = {
     11: (5, 4, 4, ["students"], "Norte", [(0, 1), (0, 1), (1, 1)]),  # yes 2, no 1
     12: (6, 3, 3, ["students", "workers"], "Sur", [(1, 1), (2, 1)]),  # no 1, abstain 1
     13: (6, 2, 2, [], "Sur", []),  # never voted: no tally
 }
+# A member of 11 with a vote weight of 3: 11 counts yes 4, no 1 (5, above its 4 people; its
+# electorate in vote weights is 4 + 2 = 6), and is counted.
+WEIGHTED: Table = ASSEMBLIES | {
+    11: (5, 4, 4, ["students"], "Norte", [(0, 3), (0, 1), (1, 1)]),
+}
+# 12 counts 4 ballots of weight 1 with 3 electors at opening: above its electorate even in vote
+# weights (nobody weighs more than 1), so it is not counted, by the server nor the verifiers.
+STUFFED: Table = ASSEMBLIES | {
+    12: (6, 3, 3, ["students", "workers"], "Sur", [(1, 1), (2, 1), (1, 1), (1, 1)]),
+}
+TABLES = {"plain": ASSEMBLIES, "weighted": WEIGHTED, "stuffed": STUFFED}
 
 
 def _append(records: list[dict[str, Any]], kind: str, payload: Any) -> None:
@@ -63,7 +75,10 @@ def _assembly_board(
 
 
 @functools.cache
-def _honest(rule: str) -> dict[str, Any]:
+def _honest(rule: str, table: str, count_all: bool = False) -> dict[str, Any]:
+    """``count_all``: a forged result that counts every assembly's decrypted tally, even one
+    above its electorate (its electorate raised to fit: what a dishonest server would claim)."""
+    assemblies = TABLES[table]
     s = S.setup([], trustee_count=3, threshold=2, title="Huelga general")
     prefix = [r for r in s.board.to_json()["records"] if r["kind"] != "credentials"]
     main = copy.deepcopy(prefix)
@@ -76,7 +91,7 @@ def _honest(rule: str) -> dict[str, Any]:
             "sectors": sectors,
             "region": region,
         }
-        for body, (member, electorate, weight, sectors, region, _v) in ASSEMBLIES.items()
+        for body, (member, electorate, weight, sectors, region, _v) in assemblies.items()
     ]
     _append(
         main,
@@ -90,7 +105,7 @@ def _honest(rule: str) -> dict[str, Any]:
         },
     )
     boards, tallies, bound = {}, {}, 0
-    for body, (*_rest, votes) in ASSEMBLIES.items():
+    for body, (*_rest, votes) in assemblies.items():
         if not votes:
             continue
         records, t, count, total = _assembly_board(prefix, s, votes, body)
@@ -122,9 +137,19 @@ def _honest(rule: str) -> dict[str, Any]:
         _append(main, "partial_decryption", payload)
         partials[j] = [[parse_point(f["factor"]) for f in row] for row in payload["factors"]]
     counts = tally.combine(rows, partials, bound)
-    decided = {
+    decrypted = {
         int(g["key"]): c for g, c in zip(groups, counts, strict=True) if g["group"] == "assembly"
     }
+    # as the server: each assembly's electorate in vote weights is its electorate at opening
+    # plus its electors' weight above 1; a count above it is not counted
+    extra = {body: sum(w - 1 for _c, w in v) for body, (*_rest, v) in assemblies.items()}
+    decided = {
+        body: c
+        for body, c in decrypted.items()
+        if count_all or sum(c) <= assemblies[body][1] + extra[body]
+    }
+    for body, c in decided.items():
+        extra[body] = max(extra[body], sum(c) - assemblies[body][1])
     results = [
         agg.BodyResult(
             body=body,
@@ -137,8 +162,9 @@ def _honest(rule: str) -> dict[str, Any]:
             yes=decided.get(body, [0, 0, 0])[0],
             no=decided.get(body, [0, 0, 0])[1],
             abstain=decided.get(body, [0, 0, 0])[2],
+            extra_weight=extra[body] if body in decided else 0,
         )
-        for body, (member, electorate, weight, sectors, region, _v) in ASSEMBLIES.items()
+        for body, (member, electorate, weight, sectors, region, _v) in assemblies.items()
     ]
     result = agg.aggregate(results, agg.Rule(rule), Fraction(50, 100), agg.Majority.SIMPLE)
     _append(
@@ -149,9 +175,16 @@ def _honest(rule: str) -> dict[str, Any]:
     return {"board": "asamblea-verifiable/1", "records": main, "assemblies": boards}
 
 
-def honest(rule: str = "head_count") -> dict[str, Any]:
-    """A fresh copy of the honest consultation's board (with its assemblies' boards)."""
-    return copy.deepcopy(_honest(rule))
+def honest(rule: str = "head_count", table: str = "plain") -> dict[str, Any]:
+    """A fresh copy of the honest consultation's board (with its assemblies' boards), with the
+    assemblies of ``TABLES[table]``."""
+    return copy.deepcopy(_honest(rule, table))
+
+
+def counted_above_electorate(rule: str = "head_count") -> dict[str, Any]:
+    """The ``stuffed`` consultation whose result counts assembly 12 anyway: a tally above the
+    electorate, claimed as counted."""
+    return copy.deepcopy(_honest(rule, "stuffed", True))
 
 
 def rechain(records: list[dict[str, Any]], start: int = 0) -> None:

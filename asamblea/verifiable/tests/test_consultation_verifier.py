@@ -42,6 +42,57 @@ def test_the_weighted_rule_counts_each_assembly_with_its_weight() -> None:
     assert total["adopted"] is True
 
 
+def test_an_assembly_with_a_weighted_member_is_counted_in_vote_weights() -> None:
+    """A member of 11 weighs 3: 11's decrypted yes 4, no 1 exceed its 4 people, but not its
+    electorate in vote weights (4 + 2 from the credentials on its board): it is counted, and
+    the head count's electorate is in the same units."""
+    report = verify_board(CB.honest(table="weighted"))
+    assert report.result is not None and report.groups is not None and report.outcome is not None
+    decrypted = dict(zip(report.groups, report.result, strict=True))
+    assert decrypted[("assembly", "11")] == [4, 1, 0]
+    assert report.not_counted == []
+    total = report.outcome[0]
+    # 11: yes 4, no 1 of 6; 12: no 1, abstain 1 of 3; 13 did not vote: 2
+    assert (total["yes"], total["no"], total["abstain"], total["electorate"]) == (4, 2, 1, 11)
+    assert total["adopted"] is True
+    by_body = {g["key"]: g for g in report.outcome if g["group"] == "assembly"}
+    assert (by_body["11"]["yes"], by_body["11"]["electorate"]) == (4, 6)
+    assert report.total_weight == 7
+
+
+def test_a_count_above_the_electorate_is_not_counted() -> None:
+    """12 counts 4 ballots with 3 electors at opening, all weighing 1: the verifier does not
+    count it (as the server does not) and says so; a result that counts it is refused."""
+    report = verify_board(CB.honest(table="stuffed"))
+    assert report.not_counted == [12]
+    assert report.outcome is not None
+    total = report.outcome[0]
+    assert (total["yes"], total["no"], total["abstain"], total["electorate"]) == (2, 1, 0, 9)
+    forged = CB.counted_above_electorate()
+    with pytest.raises(Invalid) as caught:
+        verify_board(forged)
+    assert caught.value.index == first(forged, "result")
+    assert "count of the decrypted tallies differs" in caught.value.reason
+
+
+def test_node_agrees_on_weighted_and_stuffed_assemblies(tmp_path: Path) -> None:
+    boards = [
+        CB.honest(table="weighted"),
+        CB.honest("weighted", table="weighted"),
+        CB.honest(table="stuffed"),
+        CB.counted_above_electorate(),
+    ]
+    verdicts = run_node(tmp_path, *boards)
+    for board, verdict in zip(boards[:3], verdicts[:3], strict=True):
+        report = verify_board(board)
+        assert verdict["ok"] is True, verdict
+        assert verdict["result"] == report.result and verdict["outcome"] == report.outcome
+        assert verdict["not_counted"] == report.not_counted
+    assert verdicts[2]["not_counted"] == [12]
+    assert verdicts[3]["ok"] is False
+    assert verdicts[3]["index"] == first(boards[3], "result") == python_verdict(boards[3])
+
+
 def tampered() -> dict[str, tuple[dict[str, Any], int]]:
     """Each kind of tampering with a consultation's board: the board and the record to name."""
     out: dict[str, tuple[dict[str, Any], int]] = {}
