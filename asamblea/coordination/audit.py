@@ -14,16 +14,36 @@ from asamblea.ledger.chain import canonical_json
 from asamblea.voting.audit import closing_entries
 
 
-def audit_consultation(consultation: Consultation, entries: list[dict]) -> list[str]:
+def audit_consultation(
+    consultation: Consultation, entries: list[dict], results: list[dict] | None = None
+) -> list[str]:
+    """``entries``: its ``consultation.closed`` ledger entries; ``results``: its
+    ``consultation.result`` entries. A verifiable consultation's close publishes no result
+    (its trustees decrypt after it): the ``consultation.result`` entry does, always."""
     name = f"consultation {consultation.pk} of body:{consultation.coordination_id}"
     problems = []
+    if consultation.verifiable and consultation.result is None:
+        # closed, waiting for its trustees to decrypt: no result yet to recount
+        if len(entries) != 1:
+            problems.append(f"{name}: {len(entries)} 'consultation.closed' ledger entries")
+        return problems
     recounted = consultation_aggregate(consultation).to_dict()
     stored = consultation.result or {}
     if canonical_json(recounted) != canonical_json(stored):
         problems.append(f"{name}: adding up the assemblies' results gives another result")
     if len(entries) != 1:
         problems.append(f"{name}: {len(entries)} 'consultation.closed' ledger entries, expected 1")
-    elif canonical_json(entries[0].get("result")) != canonical_json(stored.get("total")):
+        return problems
+    published = entries
+    if consultation.verifiable:
+        results = results or []
+        if len(results) != 1 or entries[0].get("result") is not None:
+            problems.append(
+                f"{name}: {len(results)} 'consultation.result' ledger entries, expected 1"
+            )
+            return problems
+        published = results
+    if canonical_json(published[0].get("result")) != canonical_json(stored.get("total")):
         problems.append(f"{name}: the stored result differs from the one the ledger recorded")
     return problems
 
@@ -51,9 +71,12 @@ def audit_coordination() -> Iterator[tuple[str, list[str]]]:
     for consultation in closed.select_related("coordination"):
         chain = consultation.coordination.ledger_chain
         found = closing_entries(chain, "consultation.closed", "consultation")
+        results = closing_entries(chain, "consultation.result", "consultation")
         yield (
             f"consultation {consultation.pk}",
-            audit_consultation(consultation, found.get(consultation.pk, [])),
+            audit_consultation(
+                consultation, found.get(consultation.pk, []), results.get(consultation.pk, [])
+            ),
         )
     votes = CoordinationVote.objects.filter(state=CoordinationVote.State.CLOSED).order_by("pk")
     for vote in votes.select_related("coordination"):

@@ -19,6 +19,7 @@ from asamblea.ledger.chain import canonical_json
 from asamblea.ledger.models import LedgerEntry
 from asamblea.voting.models import Ballot, Eligibility, Poll
 from asamblea.voting.queries import count
+from asamblea.voting.rules import Tally
 
 # Keys a "closed without a valid count" result sets by decision, not by counting.
 _VOID_KEYS = frozenset({"quorum_met", "majority_met", "adopted"})
@@ -48,7 +49,16 @@ def audit_poll(poll: Poll, entries: list[dict[str, Any]]) -> list[str]:
     elif not _same(entries[0].get("result"), result):
         problems.append(f"{name}: the stored result differs from the one the ledger recorded")
     void = result.get("valid") is False
-    recounted = count(poll, with_hands=not void).to_dict()
+    verifiable = result.get("verifiable") if poll.is_verifiable else None
+    elsewhere = None
+    if isinstance(verifiable, dict) and verifiable.get("counts"):
+        # a verifiable poll: the counts its trustees decrypted (checked on its board by
+        # ``asamblea verify-election``) are added to its ordinary ballots, as at its closing
+        yes, no, abstain = verifiable["counts"][0]
+        elsewhere = Tally(yes, no, abstain)
+    recounted = count(
+        poll, with_hands=not void and not poll.is_verifiable, counted_elsewhere=elsewhere
+    ).to_dict()
     for key, value in recounted.items():
         if void and key in _VOID_KEYS:
             continue
@@ -56,11 +66,27 @@ def audit_poll(poll: Poll, entries: list[dict[str, Any]]) -> list[str]:
             problems.append(
                 f"{name}: recount gives {key} = {value!r}, the stored result {result.get(key)!r}"
             )
+    ballots = Ballot.objects.filter(poll=poll).count()
+    if poll.is_verifiable:
+        # Registering a credential takes a member's place as a ballot would, so the members
+        # marked as voted are the ordinary ballots and the credentials; those who took part
+        # are the ordinary ballots stored and the encrypted ones counted on the board.
+        ordinary = result.get("ordinary_ballots")
+        if ordinary != ballots:
+            problems.append(
+                f"{name}: {ballots} ordinary ballots stored, the result says {ordinary}"
+            )
+        counted = int(verifiable.get("ballots") or 0) if isinstance(verifiable, dict) else 0
+        if result.get("participants") != ballots + counted:
+            problems.append(
+                f"{name}: {ballots} ordinary and {counted} encrypted ballots, the result says "
+                f"{result.get('participants')} took part"
+            )
+        return problems
     electronic = Eligibility.objects.filter(poll=poll, voted=True).count()
     stored = result.get("electronic", result.get("participants"))
     if stored != electronic:
         problems.append(f"{name}: {electronic} voters marked as voted, the result says {stored}")
-    ballots = Ballot.objects.filter(poll=poll).count()
     if ballots != electronic:
         problems.append(f"{name}: {ballots} ballots stored for {electronic} voters")
     return problems

@@ -9,7 +9,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -213,6 +213,16 @@ def test_weights_multiply_in_the_encrypted_tally(cast):
     board = cast.client(cast.bob).get(url(poll, "board_json")).json()
     report = verify_board(board)
     assert report.result == [[1, 3, 0]] and report.total_weight == 4
+    # asamblea verify-ledger recounts it: the ordinary ballots plus the decrypted counts
+    out = io.StringIO()
+    call_command("verify_ledger", stdout=out)  # raises when a recount disagrees
+    assert "1 closed votes, elections and consultations recounted" in out.getvalue()
+    poll.refresh_from_db()
+    Poll.objects.filter(pk=poll.pk).update(result=poll.result | {"yes": "2"})
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("verify_ledger", stdout=out)
+    assert "recount gives yes = '1', the stored result '2'" in out.getvalue()
 
 
 @pytest.mark.django_db
