@@ -22,6 +22,8 @@ from asamblea.accounts.models import Person
 from asamblea.bodies.actions import record
 from asamblea.bodies.models import Body
 from asamblea.bodies.queries import active_membership, require_facilitator
+from asamblea.coordination.actions import consultation_close
+from asamblea.coordination.models import Consultation
 from asamblea.elections.actions import election_close_verified
 from asamblea.elections.models import Election
 from asamblea.errors import Conflict, NotAllowed, Refused
@@ -118,9 +120,15 @@ def _lock_subject(subject: Poll | Election) -> Subject:
 
 def _close(vote: VerifiableVote, by: Person | None, counts: list[list[int]] | None) -> None:
     """Close the poll or the election with the decrypted counts (None: cancelled). A
-    consultation's own vote closes nothing: the consultation closes at its deadline and is
-    counted with nobody decided when no key was made (consultations.on_consultation_closing)."""
+    consultation's own vote cancelled (fewer trustees than the threshold after complaints)
+    closes the consultation now: no assembly can vote without the key, so it is counted with
+    no assembly decided (consultations.on_consultation_closing); its result comes otherwise
+    from consultations.consultation_result."""
     if vote.consultation_id is not None:
+        if counts is None:
+            consultation = Consultation.objects.get(pk=vote.consultation_id)
+            if consultation.is_open:
+                consultation_close(None, consultation)
         return
     details = _details(vote)
     if vote.poll is not None:
@@ -388,7 +396,15 @@ def trustee_complaint(
     fault — the sender of a bad share, or the accuser of a good one — is excluded, the
     complaint and the verdict go into the body's ledger, and the ceremony restarts with a new
     manifest (same election id, so registered credentials stay valid). With fewer trustees
-    than the threshold left, the vote is cancelled."""
+    than the threshold left, the vote is cancelled (a consultation's vote: the consultation
+    closes, see :func:`_close`)."""
+    if vote.consultation_id is not None:
+        # the lock order of a consultation's close: the consultation's row, then its vote's
+        list(
+            Consultation.objects.select_for_update()
+            .filter(pk=vote.consultation_id)
+            .values_list("pk", flat=True)
+        )
     locked, trustee = _ceremony(person, vote, "key")
     everyone = {t.index: t for t in queries.trustees(locked)}
     bad = Refused(_("Name another trustee of this vote."), code="bad_complaint")
