@@ -2,6 +2,7 @@
 assemblies, they decide by different means, and the aggregate and every breakdown are exactly
 the numbers computed by hand below."""
 
+import json
 from datetime import timedelta
 from fractions import Fraction
 
@@ -16,9 +17,11 @@ from asamblea.coordination import queries as coordination_queries
 from asamblea.coordination.models import ConsultedBody
 from asamblea.errors import Conflict, NotAllowed, Refused
 from asamblea.ledger.actions import verify_chain
+from asamblea.ledger.models import LedgerEntry
 from asamblea.motions.models import Motion
 from asamblea.testing import affiliate, join, make_person
 from asamblea.voting.actions import ballot_cast, poll_close
+from asamblea.voting.models import Eligibility
 from asamblea.voting.rules import Majority, Tally
 
 # name: (voting members, region, sector, means, yes, no, abstain, present)
@@ -297,3 +300,50 @@ def test_an_assembly_decides_in_its_meeting_by_a_vote_of_those_present(federatio
         1,
         4,
     )
+
+
+def test_an_ordinary_online_vote_counts_its_electors_weights(federation):
+    """The same rule as a verifiable consultation's: an elector weighing 3 in A12's online vote
+    makes its electorate 2 + 2 in vote weights, so its yes 3, no 1 are counted; in A8 a
+    latecomer's ballot makes 4 ballots of weight 1 for 3 electors frozen at opening: not
+    counted, and recorded as such."""
+    cora, coordination, assemblies, people, motion = federation
+    consultation = actions.consultation_open(
+        cora,
+        coordination["Nation"],
+        motion,
+        rule="head_count",
+        deadline=timezone.now() + timedelta(days=1),
+    )
+    rows = {r.body_id: r for r in ConsultedBody.objects.filter(consultation=consultation)}
+    a12 = actions.consultation_poll_open(
+        people["A12"][0], rows[assemblies["A12"].pk], secrecy="secret"
+    )
+    Eligibility.objects.filter(poll=a12, person=people["A12"][0]).update(weight=3)
+    ballot_cast(people["A12"][0], a12, choice="yes")
+    ballot_cast(people["A12"][1], a12, choice="no")
+    late = make_person("late")
+    join(late, assemblies["A8"])
+    a8 = actions.consultation_poll_open(
+        people["A8"][0], rows[assemblies["A8"].pk], secrecy="secret"
+    )
+    for person in [*people["A8"], late]:
+        ballot_cast(person, a8, choice="yes")
+    actions.consultation_close(cora, consultation)
+    a12_row = ConsultedBody.objects.get(pk=rows[assemblies["A12"].pk].pk)
+    assert a12_row.decided and (a12_row.yes, a12_row.no, a12_row.extra_weight) == (3, 1, 2)
+    assert not ConsultedBody.objects.get(pk=rows[assemblies["A8"].pk].pk).decided
+    consultation.refresh_from_db()
+    result = consultation.result
+    assert result is not None
+    by_body = {g["key"]: g for g in result["by_body"]}
+    assert (by_body[str(assemblies["A12"].pk)]["electorate"]) == "4"
+    assert (by_body[str(assemblies["A8"].pk)]["decided"]) == 0
+    # 54 members at opening, A12's elector adds 2: 56 in vote weights
+    assert (result["total"]["yes"], result["total"]["no"]) == ("3", "1")
+    assert result["total"]["electorate"] == "56"
+    assert result["total"]["electorate_people"] == 54
+    entries = LedgerEntry.objects.filter(
+        chain=coordination["Nation"].ledger_chain, kind="consultation.result_not_counted"
+    )
+    assert [json.loads(e.payload)["counts"] for e in entries] == [[4, 0, 0]]
