@@ -97,6 +97,9 @@ def test_a_whole_verifiable_delegate_election_seats_the_delegates(fed, dave):
     north_seat = Seat.objects.get(vote=coordination_vote, body=fed.north)
     assert north_seat.delegation is None
 
+    form = fed.client(fed.alice).get(reverse("coordination:body", args=[fed.north.slug]))
+    assert '<select name="secrecy"' in form.content.decode()
+    assert '<option value="verifiable">Verifiable secret ballot' in form.content.decode()
     polls_before = Poll.objects.count()
     response = _open_through_the_page(fed, [fed.bob, fed.carol, dave], seats=2)
     delegate_election = DelegateElection.objects.get(body=fed.north)
@@ -123,6 +126,9 @@ def test_a_whole_verifiable_delegate_election_seats_the_delegates(fed, dave):
     assert reverse("elections:detail", args=[fed.north.slug, election.pk]) in text
     assert url(election, "vote") in text and url(election, "board") in text
     assert "by verifiable secret ballot" in text
+    spanish = fed.client(fed.bob, "es").get(reverse("coordination:body", args=[fed.north.slug]))
+    assert "por voto secreto verificable" in spanish.content.decode()
+    assert "Ir a la elección" in spanish.content.decode()
 
     trustees = _ceremony(fed, election, [fed.alice, fed.bob, fed.carol], threshold=2, plain=True)
     voters = _register_and_open(fed, election, [fed.alice, fed.bob, fed.carol])
