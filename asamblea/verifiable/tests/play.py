@@ -9,6 +9,7 @@ Each trustee's secrets come from its code and the ceremony's fingerprint
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -155,3 +156,42 @@ class VoterBrowser:
     def cast_marks(self, marks: list[int]) -> Any:
         ballot, _opening = self.encrypt_marks(marks)
         return post(self.client, self.poll, "cast", {"ballot": ballot})
+
+
+def run_ceremony(
+    client_for: Callable[[Any], Client],
+    facilitator: Any,
+    subject: Poll | Election,
+    people: Sequence[Any],
+    threshold: int,
+    *,
+    plain: bool = False,
+) -> list[TrusteeBrowser]:
+    """The facilitator chooses ``people`` as trustees (``threshold`` of them needed, ordinary
+    ballots allowed if ``plain``); each trustee's browser then takes the ceremony's steps."""
+    data: dict[str, Any] = {"trustees": [p.pk for p in people], "threshold": threshold}
+    if plain:
+        data["plain_fallback"] = "on"
+    response = client_for(facilitator).post(url(subject, "setup"), data)
+    assert response.status_code == 302, response.content
+    browsers = [TrusteeBrowser(client_for(p), subject) for p in people]
+    for step in ("channel", "commit", "key"):
+        for b in browsers:
+            response = getattr(b, step)()
+            assert response.status_code == 200, response.content
+    return browsers
+
+
+def register_and_open(
+    client_for: Callable[[Any], Client],
+    facilitator: Any,
+    subject: Poll | Election,
+    voters: Sequence[Any],
+) -> dict[Any, VoterBrowser]:
+    """Each voter's browser registers a credential; then the facilitator opens voting."""
+    browsers = {p: VoterBrowser(client_for(p), subject) for p in voters}
+    for b in browsers.values():
+        response = b.register()
+        assert response.status_code == 200, response.content
+    assert client_for(facilitator).post(url(subject, "open_voting")).status_code == 302
+    return browsers

@@ -30,7 +30,7 @@ from asamblea.ledger.actions import verify_chain
 from asamblea.ledger.models import LedgerEntry
 from asamblea.testing import affiliate, join, make_person
 from asamblea.verifiable.models import VerifiableVote
-from asamblea.verifiable.tests.play import TrusteeBrowser, VoterBrowser, url
+from asamblea.verifiable.tests.play import register_and_open, run_ceremony, url
 from asamblea.voting.actions import ballot_cast, poll_close
 from asamblea.voting.models import Poll
 
@@ -56,26 +56,11 @@ def _open_through_the_page(fed, candidates, seats, language="en", **extra):
 
 
 def _ceremony(fed, election, people, threshold, plain=False):
-    data = {"trustees": [p.pk for p in people], "threshold": threshold}
-    if plain:
-        data["plain_fallback"] = "on"
-    response = fed.client(fed.alice).post(url(election, "setup"), data)
-    assert response.status_code == 302, response.content
-    browsers = [TrusteeBrowser(fed.client(p), election) for p in people]
-    for step in ("channel", "commit", "key"):
-        for b in browsers:
-            response = getattr(b, step)()
-            assert response.status_code == 200, response.content
-    return browsers
+    return run_ceremony(fed.client, fed.alice, election, people, threshold, plain=plain)
 
 
 def _register_and_open(fed, election, voters):
-    browsers = {p: VoterBrowser(fed.client(p), election) for p in voters}
-    for b in browsers.values():
-        response = b.register()
-        assert response.status_code == 200, response.content
-    assert fed.client(fed.alice).post(url(election, "open_voting")).status_code == 302
-    return browsers
+    return register_and_open(fed.client, fed.alice, election, voters)
 
 
 @pytest.fixture

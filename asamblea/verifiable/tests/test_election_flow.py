@@ -21,7 +21,14 @@ from asamblea.ledger.models import LedgerEntry
 from asamblea.verifiable.core import ballot as B
 from asamblea.verifiable.models import Record, VerifiableVote
 from asamblea.verifiable.subjects import election_question
-from asamblea.verifiable.tests.play import TrusteeBrowser, VoterBrowser, post, state, url
+from asamblea.verifiable.tests.play import (
+    VoterBrowser,
+    post,
+    register_and_open,
+    run_ceremony,
+    state,
+    url,
+)
 from asamblea.verifiable.verifier import verify_board
 from asamblea.voting.actions import poll_open
 from asamblea.voting.audit import closing_entries
@@ -37,26 +44,11 @@ def _election(cast, method="approval", seats=1, options=("Ana", "Beto", "Coral")
 
 
 def _ceremony(cast, election, people, threshold=2, plain=False):
-    data = {"trustees": [p.pk for p in people], "threshold": threshold}
-    if plain:
-        data["plain_fallback"] = "on"
-    response = cast.client(cast.alice).post(url(election, "setup"), data)
-    assert response.status_code == 302, response.content
-    browsers = [TrusteeBrowser(cast.client(p), election) for p in people]
-    for step in ("channel", "commit", "key"):
-        for b in browsers:
-            response = getattr(b, step)()
-            assert response.status_code == 200, response.content
-    return browsers
+    return run_ceremony(cast.client, cast.alice, election, people, threshold, plain=plain)
 
 
 def _open(cast, election, voters):
-    browsers = {p: VoterBrowser(cast.client(p), election) for p in voters}
-    for b in browsers.values():
-        response = b.register()
-        assert response.status_code == 200, response.content
-    assert cast.client(cast.alice).post(url(election, "open_voting")).status_code == 302
-    return browsers
+    return register_and_open(cast.client, cast.alice, election, voters)
 
 
 @pytest.mark.django_db
