@@ -9,19 +9,29 @@ tracker on the board); Alicia closes the ballot box, the trustees type their cod
 and the election's own result page shows the winners and the encrypted counts apart. A ranked
 election refuses the verifiable secrecy with a clear message.
 
+An assembly affiliated to a coordination elects its delegate the same way: Alicia opens "Elect
+delegates" on the assembly's coordination page with the verifiable secrecy (one seat, Carmen and
+Elena), lands on the election's page and chooses Bruno as its one trustee; Bruno and Carmen vote
+on their phones, Fabio (no JavaScript) reads the notice and casts the ordinary ballot Alicia
+allowed; when Bruno has decrypted, "Our delegates" shows Carmen and both ledgers say so.
+
 Uses Debian's Chromium (never a downloaded browser); under CI=true a missing one fails.
 """
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 from playwright.sync_api import expect
 
 from asamblea.bodies.actions import body_create
-from asamblea.elections.models import Election
-from asamblea.testing import join, make_person
+from asamblea.coordination.actions import coordination_create
+from asamblea.coordination.models import DelegateElection, Delegation
+from asamblea.elections.models import Candidate, Election
+from asamblea.ledger.models import LedgerEntry
+from asamblea.testing import affiliate, join, make_person
 from asamblea.verifiable.verifier import verify_board
 from tests.e2e.test_scenario_verifiable import (  # noqa: F401 - the fixture is autouse
     LAPTOP,
@@ -163,6 +173,155 @@ def test_a_verifiable_approval_election_from_creation_to_its_result(browser, sit
         assert len(election.result["winners"]) == 2 and 2 in election.result["winners"]
         board = screen.request.get(vote_url + "board.json").json()
         assert verify_board(board).result == [[2, 2, 3]]
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def test_an_assembly_elects_its_delegate_by_a_verifiable_secret_ballot(browser, site):
+    alicia = make_person("alicia", display_name="Alicia", language="en")
+    north = body_create(alicia, name="Norte", kind="district", visibility="members")
+    for name in ("bruno", "carmen", "elena", "fabio"):
+        join(make_person(name, display_name=name.capitalize(), language="en"), north)
+    cora = make_person("cora", display_name="Cora", language="en")
+    federation = coordination_create(
+        cora, name="Federación", kind="regional_coordination", visibility="public"
+    )
+    affiliate(north, federation)
+    contexts = []
+
+    def open_context(viewport, **kwargs):
+        contexts.append(context_for(browser, viewport, **kwargs))
+        return contexts[-1]
+
+    try:
+        # Alicia opens the delegate election from the assembly's coordination page.
+        laptop = open_context(LAPTOP)
+        facilitator = log_in(laptop, site, "alicia")
+        coordination_url = f"{site}/b/{north.slug}/coordination/"
+        facilitator.goto(coordination_url)
+        expect(facilitator.locator("main")).to_contain_text("No delegates yet.")
+        form = facilitator.locator("details").filter(has_text="Elect delegates")
+        form.locator("summary").click()
+        expect(form.locator("#id_coordination")).to_have_value(federation.slug)
+        for name in ("Carmen", "Elena"):
+            form.get_by_label(name, exact=True).check()
+        expect(form.locator("#id_seats")).to_have_value("1")
+        form.locator("#id_secrecy").select_option("verifiable")
+        form.get_by_role("button", name="Open the election").click()
+        facilitator.wait_for_url(re.compile(r".*/e/\d+/$"))
+        expect(facilitator.locator("main")).to_contain_text("The verifiable election is open")
+        delegate_election = DelegateElection.objects.get(body=north)
+        election = delegate_election.election
+        assert election is not None and facilitator.url == f"{site}/b/{north.slug}/e/{election.pk}/"
+        expect(facilitator.locator("h1")).to_have_text("Delegates of Norte to Federación")
+        expect(facilitator.locator("#election-phase")).to_have_text("Voting")
+        page_url = facilitator.url
+        facilitator.locator("#verifiable-block a.button").click()  # choose the trustees
+        facilitator.get_by_label("Bruno", exact=True).check()
+        facilitator.fill("#id_threshold", "1")
+        facilitator.locator("#id_plain_fallback").check()
+        facilitator.locator("main form button[type=submit]").click()
+        vote_url = f"{site}/b/{north.slug}/e/{election.pk}/verifiable/"
+        facilitator.wait_for_url(vote_url)
+
+        # Bruno, the one trustee, runs the ceremony from his phone.
+        bruno_phone = open_context(PHONE)
+        trustee = log_in(bruno_phone, site, "bruno")
+        trustee.goto(vote_url + "trustee/")
+        code = trustee.locator("#verifiable-code").inner_text()
+        trustee.locator("#verifiable-trustee-start-saved").check()
+        trustee.locator("#verifiable-trustee-start").click()
+        compare_fingerprints(trustee, election, "bruno")
+        expect(trustee.locator("#verifiable-trustee-waiting")).to_contain_text(
+            "The key ceremony is done", timeout=90_000
+        )
+        trustee.close()
+
+        # Bruno and Carmen register on their phones; Carmen comes from the assembly's page.
+        carmen_phone = open_context(PHONE)
+        voters = {"bruno": bruno_phone.new_page(), "carmen": log_in(carmen_phone, site, "carmen")}
+        carmen = voters["carmen"]
+        carmen.goto(coordination_url)
+        card = carmen.locator(".delegate-election")
+        expect(card).to_contain_text("by verifiable secret ballot")
+        expect(card.locator("li")).to_have_count(2)
+        expect(card.locator("ul")).to_contain_text("Carmen")
+        expect(card.locator("ul")).to_contain_text("Elena")
+        card.get_by_role("link", name="Go to the election").click()
+        expect(carmen.locator("#verifiable-go")).to_be_visible()
+        for page in voters.values():
+            register(page, vote_url)
+        facilitator.goto(vote_url)
+        facilitator.locator("form[action$='/open/'] button[type=submit]").click()
+
+        # Bruno approves Carmen, Carmen approves both: checkboxes, encrypted in the browser.
+        position = dict(Candidate.objects.filter(election=election).values_list("name", "position"))
+        for name, marks in (("bruno", ("Carmen",)), ("carmen", ("Carmen", "Elena"))):
+            page = voters[name]
+            expect(page.locator("#verifiable-encrypt")).to_be_visible()
+            expect(page.locator("#verifiable-ballot")).to_contain_text("Elena")
+            for candidate in marks:
+                page.locator(f"#verifiable-q0-a{position[candidate]}").check()
+            page.locator("#verifiable-encrypt").click()
+            tracker = page.locator("#verifiable-tracker").inner_text()
+            page.locator("#verifiable-cast").click()
+            expect(page.locator("#verifiable-cast-done")).to_contain_text(tracker)
+            assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+        # Fabio has JavaScript off: the notice, then the ordinary ballot Alicia allowed (Carmen).
+        fabio = log_in(open_context(PHONE, javascript=False), site, "fabio")
+        fabio.goto(page_url)
+        expect(fabio.locator("#verifiable-noscript")).to_contain_text("needs JavaScript")
+        expect(fabio.locator("#verifiable-noscript")).to_contain_text(
+            "allowed an ordinary secret ballot"
+        )
+        expect(fabio.locator("#plain-ballot")).to_be_visible()
+        fabio.locator("form.ballot").get_by_label("Carmen", exact=True).check()
+        fabio.locator("form.ballot button[type=submit]").click()
+        fabio.goto(page_url)
+        expect(fabio.locator("#voted")).to_be_visible()
+        expect(fabio.locator("form.ballot")).to_have_count(0)
+
+        # Alicia closes the ballot box; Bruno types his code and decrypts.
+        facilitator.goto(vote_url)
+        facilitator.locator("form[action$='/close/'] button[type=submit]").click()
+        trustee = bruno_phone.new_page()
+        trustee.goto(vote_url + "trustee/")
+        trustee.fill("#verifiable-trustee-code", code)
+        trustee.locator("#verifiable-trustee-go").click()
+        expect(trustee.locator("#verifiable-trustee-status")).to_have_attribute("data-kind", "ok")
+
+        # The projector shows the assembly's delegates: Carmen, elected (3 approvals to 1).
+        screen = open_context(PROJECTOR)
+        projector = log_in(screen, site, "alicia")
+        projector.goto(coordination_url)
+        delegates = projector.locator("h2", has_text="Our delegates").locator(
+            "xpath=following-sibling::ul[1]"
+        )
+        expect(projector.locator("main")).not_to_contain_text("No delegates yet.")
+        expect(delegates.locator("li.card strong")).to_have_text(["Carmen"])
+        expect(delegates).to_contain_text("Federación")
+        expect(projector.locator(".delegate-election")).to_have_count(0)
+        projector.goto(page_url + "result/")
+        expect(projector.locator("#winners")).to_contain_text("Carmen")
+        delegation = Delegation.objects.get(body=north, coordination=federation)
+        assert delegation.person.username == "carmen"
+        assert delegation.election_id == delegate_election.pk
+        delegate_election.refresh_from_db()
+        assert delegate_election.state == "closed"
+        carmen_id, elena_id = (Candidate.objects.get(name=n).person_id for n in ("Carmen", "Elena"))
+        for body in (north, federation):
+            entry = LedgerEntry.objects.get(chain=body.ledger_chain, kind="delegate.elected")
+            payload = json.loads(entry.payload)
+            assert payload["elected"] == [carmen_id]
+            assert payload["approvals"] == {str(carmen_id): 3, str(elena_id): 1}
+            assert payload["verifiable_election"] == election.pk
+        # The downloaded board holds the two encrypted ballots (Fabio's is counted apart).
+        board = screen.request.get(vote_url + "board.json").json()
+        counts = [0, 0]
+        counts[position["Carmen"]], counts[position["Elena"]] = 2, 1
+        assert verify_board(board).result == [counts]
     finally:
         for context in contexts:
             context.close()
