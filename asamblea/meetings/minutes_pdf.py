@@ -162,6 +162,14 @@ def render(record: dict[str, Any], notes: str, ledger: Head | None = None) -> by
             pdf.set_font("Helvetica", size=9)
             if vote.get("result"):
                 para(pdf, _result_line(vote["result"]))
+            else:
+                para(
+                    pdf,
+                    _(
+                        "Still being counted when the meeting closed: its result is on the "
+                        "vote's page and in the ledger."
+                    ),
+                )
     totals = record.get("totals", {})
     if totals.get("people") or totals.get("groups"):
         heading(pdf, _("Speaking time"))

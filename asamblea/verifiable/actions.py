@@ -28,6 +28,7 @@ from asamblea.elections.actions import election_close_verified
 from asamblea.elections.models import Election
 from asamblea.errors import Conflict, NotAllowed, Refused
 from asamblea.live.events import publish_on_commit
+from asamblea.meetings.models import Meeting
 from asamblea.verifiable import queries
 from asamblea.verifiable.core import ballot as B
 from asamblea.verifiable.core import channel
@@ -782,6 +783,54 @@ def on_body_viewed(sender: Any, body: Body, **kwargs: Any) -> None:
     """``bodies.signals.body_viewed``: the body's page closes its verifiable ballot boxes that
     are due, as voting closes its ordinary polls."""
     close_due(body)
+
+
+def meeting_close_blocker(sender: Any, meeting: Meeting, **kwargs: Any) -> str | None:
+    """``meetings.signals.meeting_closing``: a meeting does not close while one of its
+    verifiable votes still takes registrations or ballots. Once its ballot box is closed, the
+    tally on its board is fixed and the meeting may close; the trustees decrypt afterwards
+    and the vote's result follows on its page and in the ledger."""
+    if _pending_in(meeting).exists():
+        return str(
+            _(
+                "Close the ballot box of this meeting's verifiable vote first (on its page); "
+                "its trustees can decrypt the result after the meeting."
+            )
+        )
+    return None
+
+
+def on_meeting_due(sender: Any, meeting: Meeting, **kwargs: Any) -> None:
+    """``meetings.signals.meeting_due``: a meeting closes itself after 24 hours, and a
+    verifiable vote must not keep it open. Its open ballot box closes (the tally goes on the
+    board; the trustees decrypt after the meeting); a vote whose voting never opened is
+    cancelled (the poll closes without a valid count). Each vote in its own transaction, the
+    poll's row locked before the vote's, as a facilitator's cancel does. No actor."""
+    for poll in _pending_in(meeting):
+        try:
+            with transaction.atomic():
+                subject = _lock_subject(poll)
+                vote, _created = VerifiableVote.objects.get_or_create(**subject.vote_filter())
+                locked = _locked(vote)
+                if locked.phase == Phase.OPEN:
+                    close_box(None, locked)
+                elif locked.phase in (Phase.SETUP, Phase.CEREMONY, Phase.REGISTRATION):
+                    _phase(locked, Phase.CANCELLED, None)
+                    _close(locked, None, None)
+        except Conflict:
+            continue
+
+
+def _pending_in(meeting: Meeting) -> Any:
+    """The meeting's open verifiable polls still taking registrations or ballots (also those
+    whose trustees are not chosen yet, which have no vote row)."""
+    polls = Poll.objects.filter(
+        meeting=meeting, state=Poll.State.OPEN, secrecy=Poll.Secrecy.VERIFIABLE
+    )
+    boxes_closed = VerifiableVote.objects.filter(
+        poll__in=polls, phase__in=(Phase.CLOSED, Phase.RESULT, Phase.CANCELLED)
+    ).values("poll_id")
+    return polls.exclude(pk__in=boxes_closed)
 
 
 def on_poll_closing(sender: Any, poll: Poll, by: Person | None, **kwargs: Any) -> None:

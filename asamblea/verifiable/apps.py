@@ -14,6 +14,15 @@ class VerifiableConfig(AppConfig):
         from asamblea.voting.signals import poll_closing
 
         poll_closing.connect(on_poll_closing, dispatch_uid="verifiable.on_poll_closing")
+        # A meeting waits for its verifiable vote's ballot box, not for its trustees, and a
+        # meeting closing by itself closes that ballot box (or cancels a vote never opened).
+        from asamblea.meetings.signals import meeting_closing, meeting_due
+        from asamblea.verifiable.actions import meeting_close_blocker, on_meeting_due
+
+        meeting_closing.connect(
+            meeting_close_blocker, dispatch_uid="verifiable.meeting_close_blocker"
+        )
+        meeting_due.connect(on_meeting_due, dispatch_uid="verifiable.on_meeting_due")
         # The body's page closes the ballot boxes that are due (``asamblea close-due`` too).
         body_viewed.connect(on_body_viewed, dispatch_uid="verifiable.on_body_viewed")
         # A verifiable consultation: its assemblies' polls take its election key, and its close

@@ -509,6 +509,20 @@ def hand_count_problem(poll: Poll) -> Conflict | None:
     return None
 
 
+def _refuse_hands_for_verifiable(poll: Poll) -> None:
+    """A verifiable vote is counted from its board only (its close ignores hands), so a show of
+    hands is refused rather than recorded and then left out; members without a phone cast the
+    ordinary ballot where its facilitator allowed it."""
+    if poll.is_verifiable:
+        raise Refused(
+            _(
+                "A verifiable vote is not counted by hand: only its encrypted ballots, and the "
+                "ordinary ballots its facilitator allowed, are counted."
+            ),
+            code="verifiable_no_hands",
+        )
+
+
 @transaction.atomic
 def hand_count_record(
     facilitator: Person, poll: Poll, *, yes: int, no: int, abstain: int
@@ -526,6 +540,7 @@ def hand_count_record(
         raise Refused(_("Hand counts are for votes held in a meeting."), code="not_meeting_vote")
     if not locked.is_open:
         raise Conflict(_("This vote is closed."), code="poll_closed")
+    _refuse_hands_for_verifiable(locked)
     counts = (yes, no, abstain)
     if any(not isinstance(n, int) or n < 0 or n > MAX_HAND_COUNT for n in counts):
         raise Refused(_("Counts are whole numbers, zero or more."), code="bad_count")
@@ -588,6 +603,7 @@ def hand_count_attest(facilitator: Person, poll: Poll) -> HandCount:
     locked = Poll.objects.select_for_update().select_related("body").get(pk=poll.pk)
     if not locked.is_open:
         raise Conflict(_("This vote is closed."), code="poll_closed")
+    _refuse_hands_for_verifiable(locked)
     hands = HandCount.objects.filter(poll=locked).first()
     if hands is None:
         raise Conflict(_("No hand count has been recorded."), code="no_hand_count")

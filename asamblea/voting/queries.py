@@ -154,8 +154,10 @@ def votable_motions(meeting: Meeting) -> list[Motion]:
 def meeting_close_blocker(sender: Any, meeting: Meeting, **kwargs: Any) -> str | None:
     """Answer to ``meetings.signals.meeting_closing``: a meeting does not close while one of its
     votes is open (the facilitator closes it first; a meeting closing by itself has had its
-    votes closed by ``on_meeting_due``)."""
-    if Poll.objects.filter(meeting=meeting, state=Poll.State.OPEN).exists():
+    votes closed by ``on_meeting_due``). A verifiable vote is the verifiable app's to judge:
+    once its ballot box is closed, the meeting may close before its trustees decrypt."""
+    open_votes = Poll.objects.filter(meeting=meeting, state=Poll.State.OPEN)
+    if open_votes.exclude(secrecy=Poll.Secrecy.VERIFIABLE).exists():
         return str(_("Close the open votes of this meeting first."))
     return None
 
