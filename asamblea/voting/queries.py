@@ -167,6 +167,7 @@ def minutes_votes(sender: Any, meeting: Meeting, **kwargs: Any) -> dict[str, Any
     vote held in the meeting, in the order opened, with its result."""
     votes = [
         {
+            "poll": poll.pk,
             "title": poll.title,
             "secrecy": poll.secrecy,
             "opened": _iso(poll.opened_at),

@@ -153,6 +153,8 @@ def test_a_meeting_due_closes_the_ballot_box_and_the_trustees_decrypt_afterwards
         reverse("meetings:minutes", args=[cast.north.slug, meeting.pk])
     )
     assert b"Still being counted when the meeting closed" in minutes.content
+    vote_page = reverse("voting:detail", args=[cast.north.slug, poll.pk]).encode()
+    assert b'class="minutes-vote-link"' in minutes.content and vote_page in minutes.content
     pdf = cast.client(cast.alice).get(
         reverse("meetings:minutes_pdf", args=[cast.north.slug, meeting.pk])
     )
