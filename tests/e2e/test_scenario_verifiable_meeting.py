@@ -186,8 +186,9 @@ def test_a_verifiable_vote_in_a_live_meeting_from_its_vote_form_to_its_minutes(b
         expect(votes).to_contain_text(QUESTION)
         expect(votes).to_contain_text("Still being counted when the meeting closed")
         expect(votes).not_to_contain_text("Adopted")
-        # The vote's own page and the meeting's page carry the result: one yes, one no.
-        facilitator.goto(f"{site}/b/{north.slug}/p/{poll.pk}/")
+        # The minutes link to the vote's own page, which carries the result: one yes, one no.
+        votes.locator("a.minutes-vote-link").click()
+        facilitator.wait_for_url(f"{site}/b/{north.slug}/p/{poll.pk}/")
         expect(facilitator.locator("#count-yes")).to_have_text("1")
         expect(facilitator.locator("#count-no")).to_have_text("1")
         expect(facilitator.locator("#count-abstain")).to_have_text("0")
