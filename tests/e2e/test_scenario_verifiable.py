@@ -71,6 +71,22 @@ def compare_fingerprints(page, subject, username):
     page.locator("#verifiable-trustee-compared").click()
 
 
+def lone_trustee_ceremony(page, vote_url, subject, username):
+    """A vote with one trustee: from the trustee page (``page``, logged in as ``username``),
+    the code shown once, "written down", start, compare the fingerprints, wait until the key
+    ceremony is done; then close the page (the secrets leave with it). Returns the code."""
+    page.goto(vote_url + "trustee/")
+    code = page.locator("#verifiable-code").inner_text()
+    page.locator("#verifiable-trustee-start-saved").check()
+    page.locator("#verifiable-trustee-start").click()
+    compare_fingerprints(page, subject, username)
+    expect(page.locator("#verifiable-trustee-waiting")).to_contain_text(
+        "The key ceremony is done", timeout=90_000
+    )
+    page.close()
+    return code
+
+
 def context_for(browser, viewport, *, javascript=True, language="en"):
     context = browser.new_context(
         viewport=viewport,

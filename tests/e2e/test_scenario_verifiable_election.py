@@ -41,6 +41,7 @@ from tests.e2e.test_scenario_verifiable import (  # noqa: F401 - the fixture is 
     compare_fingerprints,
     context_for,
     log_in,
+    lone_trustee_ceremony,
     register,
 )
 
@@ -228,15 +229,7 @@ def test_an_assembly_elects_its_delegate_by_a_verifiable_secret_ballot(browser, 
         # Bruno, the one trustee, runs the ceremony from his phone.
         bruno_phone = open_context(PHONE)
         trustee = log_in(bruno_phone, site, "bruno")
-        trustee.goto(vote_url + "trustee/")
-        code = trustee.locator("#verifiable-code").inner_text()
-        trustee.locator("#verifiable-trustee-start-saved").check()
-        trustee.locator("#verifiable-trustee-start").click()
-        compare_fingerprints(trustee, election, "bruno")
-        expect(trustee.locator("#verifiable-trustee-waiting")).to_contain_text(
-            "The key ceremony is done", timeout=90_000
-        )
-        trustee.close()
+        code = lone_trustee_ceremony(trustee, vote_url, election, "bruno")
 
         # Bruno and Carmen register on their phones; Carmen comes from the assembly's page.
         carmen_phone = open_context(PHONE)

@@ -37,6 +37,7 @@ from tests.e2e.test_scenario_verifiable import (  # noqa: F401 - the fixture is 
     compare_fingerprints,
     context_for,
     log_in,
+    lone_trustee_ceremony,
     register,
 )
 
@@ -111,15 +112,7 @@ def test_a_verifiable_vote_in_a_live_meeting_from_its_vote_form_to_its_minutes(b
         # Bruno runs the ceremony from his phone, from a code shown once.
         phones["bruno"] = open_context(PHONE)
         trustee = log_in(phones["bruno"], site, "bruno")
-        trustee.goto(vote_url + "trustee/")
-        code = trustee.locator("#verifiable-code").inner_text()
-        trustee.locator("#verifiable-trustee-start-saved").check()
-        trustee.locator("#verifiable-trustee-start").click()
-        compare_fingerprints(trustee, poll, "bruno")
-        expect(trustee.locator("#verifiable-trustee-waiting")).to_contain_text(
-            "The key ceremony is done", timeout=90_000
-        )
-        trustee.close()
+        code = lone_trustee_ceremony(trustee, vote_url, poll, "bruno")
 
         # Carmen and Diego register, each through the link on the meeting's page.
         phones["diego"] = open_context(PHONE)
